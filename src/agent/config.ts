@@ -1,0 +1,24 @@
+// The resolved configuration of a node agent (inside `k3lite server`, or `k3lite agent`).
+
+export interface AgentConfig {
+  dataDir: string;
+  /** https://HOST:6443 of the server to join (unset in all-in-one mode, where the client is in-process). */
+  server?: string;
+  token?: string;
+  nodeName: string;
+  nodeIp?: string;
+  nodeLabels: string[];
+  nodeTaints: string[];
+  clusterCidr: string;
+  clusterDns: string;
+  clusterDomain: string;
+  /** Use an existing CRI socket instead of starting our own containerd. */
+  containerRuntimeEndpoint?: string;
+  /** "containerd" (default) or "fake" (hollow node, for scale tests). */
+  runtime: "containerd" | "fake";
+  kubeReserved?: string;
+  systemReserved?: string;
+  containerLogMaxSize: string;
+  /** Set on servers: adds the control-plane role label. */
+  controlPlane: boolean;
+}

@@ -1,0 +1,27 @@
+// The resolved configuration of `k3lite server`: flags, K3LITE_* env vars and config.yaml merged by src/cli/.
+// Components receive the parts they need; none of them parses flags.
+
+export interface ServerConfig {
+  dataDir: string;
+  token?: string;
+  nodeName: string;
+  nodeLabels: string[];
+  nodeTaints: string[];
+  bindAddress: string;
+  advertiseAddress?: string;
+  httpsListenPort: number;
+  tlsSans: string[];
+  clusterCidr: string;
+  serviceCidr: string;
+  clusterDns: string;
+  clusterDomain: string;
+  writeKubeconfig: string;
+  writeKubeconfigMode?: string;
+  /** Empty/undefined: SQLite at <dataDir>/server/db/state.db. */
+  datastoreEndpoint?: string;
+  disable: string[];
+  disableAgent: boolean;
+  secretsEncryption: boolean;
+  logFormat: "text" | "json";
+  debug: boolean;
+}
