@@ -5,6 +5,7 @@ export interface ServerConfig {
   dataDir: string;
   token?: string;
   nodeName: string;
+  nodeIp?: string;
   nodeLabels: string[];
   nodeTaints: string[];
   bindAddress: string;
@@ -22,6 +23,11 @@ export interface ServerConfig {
   disable: string[];
   disableAgent: boolean;
   secretsEncryption: boolean;
+  /** Settings for the node agent started in the same process (see AgentConfig). */
+  containerRuntimeEndpoint?: string;
+  kubeReserved?: string;
+  systemReserved?: string;
+  containerLogMaxSize: string;
   logFormat: "text" | "json";
   debug: boolean;
 }
