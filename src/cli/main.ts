@@ -1,0 +1,40 @@
+#!/usr/bin/env bun
+// k3lite's entry point: parses the command line and hands over to a command. Commands are lazy so that
+// `k3lite --version` does not load the API server.
+
+import { defineCommand, runCommand, runMain } from "citty";
+import { consola } from "consola";
+import { versionLine } from "../version.ts";
+import { ConfigError } from "./config.ts";
+
+const main = defineCommand({
+  meta: { name: "k3lite", description: "Lightweight Kubernetes in one executable" },
+  subCommands: {
+    server: () => import("./commands/server.ts").then((m) => m.default),
+    kubectl: () => import("./commands/kubectl.ts").then((m) => m.default),
+    version: () => import("./commands/version.ts").then((m) => m.default),
+  },
+});
+
+const argv = process.argv.slice(2);
+if (argv[0] === "--version" || argv[0] === "-v") {
+  console.log(versionLine());
+  process.exit(0);
+}
+
+process.on("unhandledRejection", (err) => {
+  consola.error(err);
+});
+
+const wantsHelp = argv.length === 0 || argv.includes("--help") || argv.includes("-h");
+if (wantsHelp) {
+  await runMain(main, { rawArgs: argv });
+} else {
+  try {
+    await runCommand(main, { rawArgs: argv });
+  } catch (err) {
+    // One clear line for the user's mistakes; a stack trace only for ours.
+    consola.error(err instanceof ConfigError || (err as Error)?.name === "CLIError" ? (err as Error).message : err);
+    process.exit(1);
+  }
+}
