@@ -1,0 +1,101 @@
+// Who is asking: the API server's authentication chain. x509 client certificates first, then bearer tokens
+// (ServiceAccount JWTs, bootstrap tokens). The answer is a user, an error (→ 401) or null for anonymous; bad input
+// of any shape becomes an error, never a throw.
+import type { UserInfo } from "../api/types.ts";
+import { bootstrapTokenSecretName, BOOTSTRAP_TOKEN_NAMESPACE, parseBootstrapToken, validateBootstrapToken } from "./bootstrap-token.ts";
+import { type ServiceAccountTokenLookup, verifyServiceAccountToken } from "./serviceaccount-token.ts";
+import { createX509Authenticator } from "./x509-authenticator.ts";
+
+export { signServiceAccountToken } from "./serviceaccount-token.ts";
+
+/** Upstream's identity for requests without credentials. */
+export const ANONYMOUS_USER: UserInfo = { username: "system:anonymous", groups: ["system:unauthenticated"] };
+/** Longer tokens are refused before any parsing (JWTs are a few KB at most). */
+const MAX_TOKEN_LENGTH = 16 * 1024;
+
+export interface AuthenticationInput {
+  /** The TLS peer certificate (node:tls getPeerCertificate()); `{}` or null when none was sent. */
+  peerCertificate?: { raw?: Buffer } | null;
+  /** Whether the TLS layer verified the peer certificate's chain (socket.authorized). */
+  peerAuthorized: boolean;
+  /** The Authorization header. */
+  authorization?: string;
+}
+
+export type AuthenticationResult = { user: UserInfo } | { error: string } | null;
+
+export interface AuthenticatorOptions {
+  clientCaPem: string;
+  saVerifyKeyPem: string;
+  /** --service-account-issuer; defaults to k3s's https://kubernetes.default.svc.cluster.local. */
+  issuer?: string;
+  /** --api-audiences; defaults to [issuer]. */
+  apiAudiences?: string[];
+  /** Reads Secrets, Pods, ServiceAccounts so revoked credentials stop working. */
+  lookup: ServiceAccountTokenLookup;
+}
+
+export interface Authenticator {
+  authenticate(input: AuthenticationInput): Promise<AuthenticationResult>;
+  /** For TokenReview: a bare token, optionally required to be valid for one of `audiences`. */
+  authenticateToken(token: string, audiences?: string[]): Promise<{ user: UserInfo; audiences: string[] } | { error: string }>;
+}
+
+export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
+  const authenticateCertificate = createX509Authenticator(opts.clientCaPem);
+  const apiAudiences = opts.apiAudiences ?? [opts.issuer ?? "https://kubernetes.default.svc.cluster.local"];
+
+  async function authenticateToken(token: string, audiences?: string[]) {
+    if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return { error: "invalid bearer token" };
+    try {
+      const bootstrap = parseBootstrapToken(token);
+      if (bootstrap) {
+        const secret = await opts.lookup.secret(BOOTSTRAP_TOKEN_NAMESPACE, bootstrapTokenSecretName(bootstrap.id));
+        const result = validateBootstrapToken(bootstrap, secret);
+        return "user" in result ? { user: result.user, audiences: apiAudiences } : result;
+      }
+      if (token.split(".").length !== 3) return { error: "invalid bearer token" };
+      const result = await verifyServiceAccountToken(token, {
+        verifyKeyPem: opts.saVerifyKeyPem,
+        issuer: opts.issuer,
+        apiAudiences: audiences?.length ? audiences : apiAudiences,
+        lookup: opts.lookup,
+      });
+      if ("error" in result) return result;
+      // Legacy tokens carry no audience: upstream treats them as valid for the API server's own audiences.
+      return { user: result.user, audiences: result.audiences.length ? result.audiences : apiAudiences };
+    } catch (err) {
+      return { error: `authentication failed: ${(err as Error).message}` };
+    }
+  }
+
+  async function authenticate(input: AuthenticationInput): Promise<AuthenticationResult> {
+    const errors: string[] = [];
+    const raw = input.peerCertificate?.raw;
+    if (raw && raw.length > 0) {
+      if (input.peerAuthorized) {
+        const verdict = await authenticateCertificate(raw);
+        if ("user" in verdict) return verdict;
+        errors.push(verdict.error);
+      } else {
+        errors.push("x509: certificate signed by unknown authority");
+      }
+    }
+    const token = bearerToken(input.authorization);
+    if (token !== undefined) {
+      const result = await authenticateToken(token);
+      if ("user" in result) return { user: result.user };
+      errors.push(result.error);
+    }
+    return errors.length > 0 ? { error: errors.join("; ") } : null;
+  }
+
+  return { authenticate, authenticateToken };
+}
+
+/** The token of `Authorization: Bearer <token>`; other schemes are not ours (anonymous, as upstream). */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const match = /^\s*bearer\s+(.*?)\s*$/is.exec(header);
+  return match ? (match[1] ?? "") : undefined;
+}
