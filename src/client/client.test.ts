@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createClient, isNotFound } from "./client.ts";
 import { deployments, inNamespace, pods, refFor } from "./refs.ts";
+import { waitFor } from "./testing.ts";
 import { ApiError, type Transport, type WatchEvent } from "./types.ts";
 
 interface Seen {
@@ -166,11 +167,3 @@ describe("refFor", () => {
     expect(refFor("example.com/v1", "Ingress").resource).toBe("ingresses");
   });
 });
-
-async function waitFor(cond: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await Bun.sleep(2);
-  }
-}
