@@ -51,7 +51,15 @@ export interface Watcher {
   cancel(): void;
 }
 
-export type StoreErrorCode = "exists" | "not-found" | "conflict" | "compacted" | "closed" | "bad-continue";
+export type StoreErrorCode =
+  | "exists"
+  | "not-found"
+  | "conflict"
+  | "compacted"
+  | "closed"
+  | "bad-continue"
+  /** A read or compaction asked for a revision newer than the latest (Kubernetes: "Too large resource version"). */
+  | "future-revision";
 
 /** Every failure the contract defines carries one of these codes; the API server maps them to Status codes. */
 export class StoreError extends Error {
