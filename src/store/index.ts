@@ -6,6 +6,7 @@ import { SqliteStore } from "./sqlite.ts";
 import type { Store } from "./types.ts";
 
 export type { CompactionWindow } from "./compactor.ts";
+export { listSnapshots, restoreSnapshot, type SnapshotInfo, saveSnapshot, snapshotFileName } from "./snapshot.ts";
 export { SqliteStore } from "./sqlite.ts";
 export * from "./types.ts";
 
