@@ -46,7 +46,7 @@ export function parseKubeconfig(text: string, baseDir: string, contextName?: str
     if (typeof file === "string") return readFileSync(isAbsolute(file) ? file : resolve(baseDir, file), "utf8");
     return undefined;
   };
-  const tokenFile = user["tokenFile"];
+  const tokenFile = user.tokenFile;
   const token =
     typeof user.token === "string"
       ? user.token
