@@ -55,7 +55,7 @@ const stringFormats: Record<string, string> = {
 	MicroTime: "date-time",
 };
 /** Declarations that are empty interfaces in TypeScript but JSON objects of any shape upstream. */
-const freeFormObjects = new Set(["FieldsV1", "RawExtension"]);
+const freeFormObjects = new Set(["FieldsV1", "RawExtension", "Patch"]);
 /** The few built-in number fields that are floating point, not integers. */
 const doubleFields = new Set([
 	"JSONSchemaProps.maximum",

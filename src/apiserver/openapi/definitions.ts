@@ -47,3 +47,37 @@ export function resolveRef(schema: Schema | undefined): Schema | undefined {
 	if (!ref) return schema;
 	return builtinDefinitions[ref.slice(ref.lastIndexOf("/") + 1)];
 }
+
+/**
+ * A copy of `schema` with `f` applied to each immediate subschema (properties, items, allOf…). Values such as
+ * `default` and `enum` are data, and property names are names, so a blind deep walk would get them wrong.
+ */
+export function mapSubschemas(
+	schema: Schema,
+	f: (sub: Schema) => Schema,
+): Schema {
+	const out: Record<string, unknown> = {};
+	for (const [k, val] of Object.entries(schema)) {
+		if (!val || typeof val !== "object") out[k] = val;
+		else if (
+			k === "properties" ||
+			k === "patternProperties" ||
+			k === "definitions"
+		)
+			out[k] = Object.fromEntries(
+				Object.entries(val).map(([name, sub]) => [name, f(sub as Schema)]),
+			);
+		else if (
+			(k === "items" || k === "additionalProperties" || k === "not") &&
+			!Array.isArray(val)
+		)
+			out[k] = f(val as Schema);
+		else if (
+			(k === "allOf" || k === "anyOf" || k === "oneOf" || k === "items") &&
+			Array.isArray(val)
+		)
+			out[k] = val.map((sub) => f(sub as Schema));
+		else out[k] = val;
+	}
+	return out as Schema;
+}

@@ -1,0 +1,181 @@
+import { describe, expect, test } from "bun:test";
+import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1";
+import { createOpenApiRoutes } from "./routes.ts";
+import { stubResources } from "./testing/stub-apiserver.ts";
+
+function crontabCrd(resourceVersion = "1"): CustomResourceDefinition {
+	return {
+		apiVersion: "apiextensions.k8s.io/v1",
+		kind: "CustomResourceDefinition",
+		metadata: {
+			name: "crontabs.stable.example.com",
+			uid: "u1",
+			resourceVersion,
+		},
+		spec: {
+			group: "stable.example.com",
+			scope: "Namespaced",
+			names: {
+				plural: "crontabs",
+				singular: "crontab",
+				kind: "CronTab",
+				shortNames: ["ct"],
+			},
+			versions: [
+				{
+					name: "v1",
+					served: true,
+					storage: true,
+					subresources: { status: {} },
+					schema: {
+						openAPIV3Schema: {
+							type: "object",
+							properties: {
+								spec: {
+									type: "object",
+									description: `cron spec ${resourceVersion}`,
+									properties: {
+										cronSpec: { type: "string" },
+										replicas: { type: "integer", nullable: true },
+									},
+								},
+							},
+						},
+					},
+				},
+			],
+		},
+		status: {
+			conditions: [
+				{
+					type: "Established",
+					status: "True",
+					reason: "InitialNamesAccepted",
+					message: "",
+				},
+			],
+			acceptedNames: { plural: "crontabs", kind: "CronTab" },
+			storedVersions: ["v1"],
+		},
+	};
+}
+
+function setup(crds: CustomResourceDefinition[] = []) {
+	const app = createOpenApiRoutes({
+		resources: () => stubResources,
+		customResourceDefinitions: () => crds,
+	});
+	const get = (path: string, headers: Record<string, string> = {}) =>
+		app.request(path, { headers });
+	return { get, crds };
+}
+
+describe("openapi v3", () => {
+	test("index lists every group-version with a hash URL that serves the document immutably", async () => {
+		const { get } = setup();
+		const index = (await (await get("/openapi/v3")).json()) as {
+			paths: Record<string, { serverRelativeURL: string }>;
+		};
+		expect(Object.keys(index.paths)).toContain("api/v1");
+		expect(Object.keys(index.paths)).toContain("apis/apps/v1");
+		const url = index.paths["apis/apps/v1"].serverRelativeURL;
+		expect(url).toMatch(/^\/openapi\/v3\/apis\/apps\/v1\?hash=[0-9A-F]{128}$/);
+		const res = await get(url);
+		expect(res.status).toBe(200);
+		expect(res.headers.get("cache-control")).toContain("immutable");
+		const doc = (await res.json()) as {
+			openapi: string;
+			components: { schemas: Record<string, Record<string, unknown>> };
+			paths: Record<string, Record<string, unknown>>;
+		};
+		expect(doc.openapi).toBe("3.0.0");
+		const deployment = doc.components.schemas["io.k8s.api.apps.v1.Deployment"];
+		expect(deployment["x-kubernetes-group-version-kind"]).toEqual([
+			{ group: "apps", kind: "Deployment", version: "v1" },
+		]);
+		expect(
+			doc.components.schemas["io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"],
+		).toBeDefined();
+		const patch = doc.paths[
+			"/apis/apps/v1/namespaces/{namespace}/deployments/{name}"
+		].patch as { parameters: { name: string }[] };
+		expect(patch.parameters.map((p) => p.name)).toContain("fieldValidation");
+	});
+
+	test("a stale hash redirects to the current one; ETag answers 304", async () => {
+		const { get } = setup();
+		const res = await get("/openapi/v3/api/v1?hash=STALE");
+		expect(res.status).toBe(301);
+		const current = res.headers.get("location") ?? "";
+		const fresh = await get(current);
+		const etag = fresh.headers.get("etag") ?? "";
+		expect((await get(current, { "if-none-match": etag })).status).toBe(304);
+		expect((await get("/openapi/v3/apis/nope.example.com/v1")).status).toBe(
+			404,
+		);
+	});
+
+	test("Established CRDs get a document, rebuilt when their resourceVersion changes", async () => {
+		const { get, crds } = setup();
+		crds.push(crontabCrd("1"));
+		const index = (await (await get("/openapi/v3")).json()) as {
+			paths: Record<string, { serverRelativeURL: string }>;
+		};
+		const url = index.paths["apis/stable.example.com/v1"].serverRelativeURL;
+		const doc = (await (await get(url)).json()) as {
+			components: {
+				schemas: Record<
+					string,
+					{ properties: Record<string, { description?: string }> }
+				>;
+			};
+			paths: Record<string, unknown>;
+		};
+		const crontab = doc.components.schemas["com.example.stable.v1.CronTab"];
+		expect(crontab.properties.spec.description).toBe("cron spec 1");
+		expect(crontab.properties.metadata).toBeDefined();
+		expect(
+			doc.components.schemas["com.example.stable.v1.CronTabList"],
+		).toBeDefined();
+		expect(Object.keys(doc.paths)).toContain(
+			"/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}/status",
+		);
+		crds[0] = crontabCrd("2");
+		const again = (await (
+			await get("/openapi/v3/apis/stable.example.com/v1")
+		).json()) as typeof doc;
+		expect(
+			again.components.schemas["com.example.stable.v1.CronTab"].properties.spec
+				.description,
+		).toBe("cron spec 2");
+		crds[0] = { ...crontabCrd("3"), status: { conditions: [] } };
+		expect((await get("/openapi/v3/apis/stable.example.com/v1")).status).toBe(
+			404,
+		);
+	});
+});
+
+describe("openapi v2", () => {
+	test("one Swagger 2.0 document with definitions, paths and CRD schemas without v3-only keywords", async () => {
+		const { get } = setup([crontabCrd()]);
+		const doc = (await (await get("/openapi/v2")).json()) as {
+			swagger: string;
+			definitions: Record<
+				string,
+				{ properties?: Record<string, Record<string, unknown>> }
+			>;
+			paths: Record<string, unknown>;
+		};
+		expect(doc.swagger).toBe("2.0");
+		expect(doc.definitions["io.k8s.api.core.v1.Pod"]).toBeDefined();
+		expect(
+			doc.paths["/api/v1/namespaces/{namespace}/pods/{name}"],
+		).toBeDefined();
+		const spec = doc.definitions["com.example.stable.v1.CronTab"].properties
+			?.spec as { properties: Record<string, Record<string, unknown>> };
+		expect(spec.properties.replicas.nullable).toBeUndefined();
+		const container =
+			doc.definitions["io.k8s.api.core.v1.Container"].properties ?? {};
+		expect(container.env["x-kubernetes-patch-merge-key"]).toBe("name");
+	});
+});

@@ -1,0 +1,155 @@
+// HTTP handlers for /openapi/v2, /openapi/v3 (the index) and /openapi/v3/<api/v1|apis/group/version>, with
+// ETags and upstream's `?hash=` contract (a matching hash may be cached forever; a stale one is redirected).
+//
+//   app.route("/", createOpenApiRoutes({ resources: () => builtins, customResourceDefinitions: () => crds }))
+
+import { createHash } from "node:crypto";
+import { type Context, Hono } from "hono";
+import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1";
+import { isEstablished } from "../crd/conditions.ts";
+import { groupVersionPath, OpenApiModel } from "./documents.ts";
+import type { ServedResource } from "./paths.ts";
+
+export type { ServedResource };
+
+/** Where the documents come from. Both are read on every request, so keep them cheap (e.g. an informer cache). */
+export interface OpenApiSource {
+	/** The built-in resources served (from the resource descriptors); assumed not to change while running. */
+	resources(): ServedResource[];
+	/** The CustomResourceDefinitions that exist; only Established ones are published. */
+	customResourceDefinitions():
+		| CustomResourceDefinition[]
+		| Promise<CustomResourceDefinition[]>;
+}
+
+interface Rendered {
+	body: string;
+	hash: string;
+}
+
+function render(doc: unknown): Rendered {
+	const body = JSON.stringify(doc);
+	return {
+		body,
+		hash: createHash("sha512").update(body).digest("hex").toUpperCase(),
+	};
+}
+
+/** Which CRDs a document depends on: its cache is valid while their uid/resourceVersion are unchanged. */
+const fingerprint = (crds: CustomResourceDefinition[]) =>
+	crds
+		.map(
+			(c) =>
+				`${c.metadata?.name}/${c.metadata?.uid}/${c.metadata?.resourceVersion}`,
+		)
+		.sort()
+		.join(",");
+
+const crdGroupVersions = (crd: CustomResourceDefinition) =>
+	crd.spec.versions
+		.filter((v) => v.served)
+		.map((v) => groupVersionPath(crd.spec.group, v.name));
+
+export function createOpenApiRoutes(source: OpenApiSource): Hono {
+	const cache = new Map<string, Rendered | null>();
+	let builtinModel: OpenApiModel | undefined;
+
+	async function established(): Promise<CustomResourceDefinition[]> {
+		return (await source.customResourceDefinitions()).filter(isEstablished);
+	}
+
+	/** The document for `key` built from a model of only the CRDs it depends on, cached under their fingerprint. */
+	function cached(
+		key: string,
+		crds: CustomResourceDefinition[],
+		build: (m: OpenApiModel) => unknown,
+	): Rendered | null {
+		const full = `${key}#${fingerprint(crds)}`;
+		let hit = cache.get(full);
+		if (hit === undefined) {
+			for (const k of cache.keys())
+				if (k.startsWith(`${key}#`)) cache.delete(k);
+			builtinModel ??= new OpenApiModel(source.resources(), []);
+			const model = crds.length
+				? new OpenApiModel(source.resources(), crds)
+				: builtinModel;
+			const doc = build(model);
+			hit = doc === undefined ? null : render(doc);
+			cache.set(full, hit);
+		}
+		return hit;
+	}
+
+	async function v3Document(gvPath: string): Promise<Rendered | null> {
+		const crds = (await established()).filter((c) =>
+			crdGroupVersions(c).includes(gvPath),
+		);
+		return cached(`v3:${gvPath}`, crds, (m) => m.openapi3(gvPath));
+	}
+
+	const app = new Hono();
+
+	app.get("/openapi/v2", async (c) => {
+		const doc = cached("v2", await established(), (m) => m.swagger2());
+		return send(c, doc as Rendered);
+	});
+
+	app.get("/openapi/v3", async (c) => {
+		const crds = await established();
+		builtinModel ??= new OpenApiModel(source.resources(), []);
+		const gvs = new Set([
+			...builtinModel.groupVersions(),
+			...crds.flatMap(crdGroupVersions),
+		]);
+		const paths: Record<string, { serverRelativeURL: string }> = {};
+		for (const gv of [...gvs].sort()) {
+			const doc = await v3Document(gv);
+			if (doc)
+				paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${doc.hash}` };
+		}
+		return send(c, render({ paths }));
+	});
+
+	app.get("/openapi/v3/*", async (c) => {
+		const gvPath = c.req.path.slice("/openapi/v3/".length).replace(/\/$/, "");
+		const doc = await v3Document(gvPath);
+		if (!doc)
+			return c.json(
+				{
+					kind: "Status",
+					apiVersion: "v1",
+					metadata: {},
+					status: "Failure",
+					message: "the server could not find the requested resource",
+					reason: "NotFound",
+					details: {},
+					code: 404,
+				},
+				404,
+			);
+		const asked = c.req.query("hash");
+		if (asked !== undefined && asked !== doc.hash) {
+			// upstream answers a stale hash with a redirect to the current one
+			return c.redirect(`/openapi/v3/${gvPath}?hash=${doc.hash}`, 301);
+		}
+		return send(c, doc, asked !== undefined);
+	});
+
+	return app;
+}
+
+function send(c: Context, doc: Rendered, immutable = false): Response {
+	const etag = `"${doc.hash}"`;
+	const headers: Record<string, string> = {
+		"content-type": "application/json",
+		etag,
+		"cache-control": immutable ? "public, immutable" : "no-cache, private",
+	};
+	if (immutable)
+		headers.expires = new Date(
+			Date.now() + 365 * 24 * 3600 * 1000,
+		).toUTCString();
+	if (c.req.header("if-none-match") === etag)
+		return new Response(null, { status: 304, headers });
+	return new Response(doc.body, { status: 200, headers });
+}
