@@ -19,7 +19,8 @@ CREATE TABLE IF NOT EXISTS kv (
   prev_revision INTEGER NOT NULL,
   value BLOB NOT NULL
 );
-CREATE INDEX IF NOT EXISTS kv_key_id ON kv (key, id);
+-- deleted rides in the index so counting live keys never touches the table.
+CREATE INDEX IF NOT EXISTS kv_key_id ON kv (key, id, deleted);
 CREATE TABLE IF NOT EXISTS meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
 `;
 
