@@ -5,6 +5,7 @@
 import { consola } from "consola";
 import type { KubeObject } from "../api/types.ts";
 import type { KubeClient, ResourceRef } from "../client/types.ts";
+import { createWorkQueue } from "../client/workqueue.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import type { EventRecorder } from "./events.ts";
 
@@ -41,91 +42,33 @@ export interface Controller {
   stop(): Promise<void>;
 }
 
-const BASE_BACKOFF_MS = 5;
-const MAX_BACKOFF_MS = 1000 * 1000;
-
-/** A controller around `sync`: a deduplicating queue (a key is never synced by two workers at once). */
+/** A controller around `sync` on the client's work queue (a key is never synced by two workers at once).
+ * Failures retry with the queue's backoff; `enqueueAfter` uses the context clock so tests can step it. */
 export function newController(ctx: ControllerContext, name: string, sync: (key: string) => Promise<void>): Controller {
   const log = consola.withTag(name);
-  const queue: string[] = [];
-  const queued = new Set<string>();
-  const processing = new Set<string>();
-  const dirty = new Set<string>(); // re-added while processing: run again after
-  const failures = new Map<string, number>();
+  const queue = createWorkQueue();
   const timers = new Set<TimerHandle>();
-  const waiters: (() => void)[] = [];
-  let running = false;
-  let stopped = false;
-  const workerDone: Promise<void>[] = [];
-
-  function enqueue(key: string) {
-    if (stopped) return;
-    if (processing.has(key)) {
-      dirty.add(key);
-      return;
-    }
-    if (queued.has(key)) return;
-    queued.add(key);
-    queue.push(key);
-    waiters.shift()?.();
-  }
-
-  function enqueueAfter(key: string, ms: number) {
-    if (stopped) return;
-    const timer = ctx.clock.after(ms, () => {
-      timers.delete(timer);
-      enqueue(key);
-    });
-    timers.add(timer);
-  }
-
-  async function next(): Promise<string | undefined> {
-    while (!stopped) {
-      const key = queue.shift();
-      if (key !== undefined) {
-        queued.delete(key);
-        return key;
-      }
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
-    return undefined;
-  }
-
-  async function worker() {
-    for (;;) {
-      const key = await next();
-      if (key === undefined) return;
-      processing.add(key);
-      try {
-        await sync(key);
-        failures.delete(key);
-      } catch (err) {
-        const n = (failures.get(key) ?? 0) + 1;
-        failures.set(key, n);
-        log.debug(`sync ${key} failed (attempt ${n}): ${(err as Error).message}`);
-        enqueueAfter(key, Math.min(BASE_BACKOFF_MS * 2 ** n, MAX_BACKOFF_MS));
-      } finally {
-        processing.delete(key);
-        if (dirty.delete(key)) enqueue(key);
-      }
-    }
-  }
+  let done: Promise<void> | undefined;
 
   return {
     name,
-    enqueue,
-    enqueueAfter,
+    enqueue: (key) => queue.add(key),
+    enqueueAfter(key, ms) {
+      if (queue.shuttingDown) return;
+      const timer = ctx.clock.after(ms, () => {
+        timers.delete(timer);
+        queue.add(key);
+      });
+      timers.add(timer);
+    },
     run(workers = 2) {
-      if (running) return;
-      running = true;
-      for (let i = 0; i < workers; i++) workerDone.push(worker());
+      done ??= queue.run(workers, sync, (key, err) => log.debug(`sync ${key}: ${(err as Error).message ?? err}`));
     },
     async stop() {
-      stopped = true;
       for (const t of timers) t.cancel();
       timers.clear();
-      for (const resolve of waiters.splice(0)) resolve();
-      await Promise.all(workerDone);
+      queue.shutDown();
+      await done;
     },
   };
 }

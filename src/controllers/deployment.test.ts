@@ -1,0 +1,160 @@
+import { describe, expect, test } from "bun:test";
+import type { Deployment, Pod, ReplicaSet, apps } from "../api/types.ts";
+import { deployments, events, pods, replicasets } from "../client/refs.ts";
+import { rfc3339 } from "./clock.ts";
+import { startDeploymentController } from "./deployment.ts";
+import { REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from "./deployment_util.ts";
+import { startReplicaSetController } from "./replicaset.ts";
+import { FakeCluster, until } from "./testing/fake.ts";
+
+function deployment(image: string, replicas = 3, strategy?: apps.DeploymentStrategy): Deployment {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name: "web", namespace: "default" },
+    spec: {
+      replicas,
+      strategy,
+      selector: { matchLabels: { app: "web" } },
+      template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image }] } },
+    },
+  };
+}
+
+/** Marks new pods Running and Ready shortly after creation, as a kubelet would. */
+function fakeKubelet(cluster: FakeCluster) {
+  cluster.informer<Pod>(pods).addEventHandler({
+    onAdd: (pod) =>
+      setTimeout(() => {
+        const cur = cluster.objects<Pod>(pods).find((p) => p.metadata?.uid === pod.metadata?.uid);
+        if (!cur || cur.status?.phase === "Running") return;
+        cluster.put(pods, {
+          ...cur,
+          status: {
+            phase: "Running",
+            conditions: [{ type: "Ready", status: "True", lastTransitionTime: rfc3339(cluster.clock.now()) }],
+          },
+        });
+      }, 2),
+  });
+}
+
+function setup() {
+  const cluster = new FakeCluster();
+  fakeKubelet(cluster);
+  const ctx = cluster.context();
+  const controllers = [startReplicaSetController(ctx), startDeploymentController(ctx)];
+  for (const c of controllers) c.run();
+  const get = () => cluster.objects<Deployment>(deployments)[0];
+  const rsList = () => cluster.objects<ReplicaSet>(replicasets);
+  const readyPods = () =>
+    cluster
+      .objects<Pod>(pods)
+      .filter((p) => p.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")).length;
+  const stop = () => Promise.all(controllers.map((c) => c.stop()));
+  const complete = () => {
+    const d = get();
+    return (
+      d.status?.conditions?.find((c) => c.type === "Progressing")?.reason === "NewReplicaSetAvailable" &&
+      d.status?.updatedReplicas === d.spec?.replicas &&
+      d.status?.availableReplicas === d.spec?.replicas &&
+      d.status?.replicas === d.spec?.replicas &&
+      (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0)
+    );
+  };
+  return { cluster, get, rsList, readyPods, stop, complete };
+}
+
+describe("DeploymentController", () => {
+  test("rolls out, rolls forward within maxUnavailable, and rolls back to the old ReplicaSet", async () => {
+    const { cluster, get, rsList, readyPods, stop, complete } = setup();
+    cluster.put(
+      deployments,
+      deployment("nginx:1", 4, { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 1 } }),
+    );
+    await until(complete, "first rollout complete");
+    expect(rsList()).toHaveLength(1);
+    expect(rsList()[0].metadata?.annotations?.[REVISION_ANNOTATION]).toBe("1");
+    expect(get().metadata?.annotations?.[REVISION_ANNOTATION]).toBe("1");
+    expect(rsList()[0].spec?.template?.metadata?.labels?.["pod-template-hash"]).toBeTruthy();
+
+    let minReady = 4;
+    let maxPods = 0;
+    cluster.informer<Pod>(pods).addEventHandler({
+      onUpdate: () => {
+        minReady = Math.min(minReady, readyPods());
+        maxPods = Math.max(maxPods, cluster.objects<Pod>(pods).length);
+      },
+    });
+    const d = get();
+    cluster.put(deployments, {
+      ...d,
+      metadata: { ...d.metadata, generation: 2 },
+      spec: { ...d.spec, template: deployment("nginx:2").spec?.template } as Deployment["spec"],
+    });
+    await until(() => complete() && rsList().length === 2, "second rollout complete");
+    expect(minReady).toBeGreaterThanOrEqual(3);
+    expect(maxPods).toBeLessThanOrEqual(5);
+    const [oldRS, newRS] = [...rsList()].sort(
+      (a, b) =>
+        Number(a.metadata?.annotations?.[REVISION_ANNOTATION]) - Number(b.metadata?.annotations?.[REVISION_ANNOTATION]),
+    );
+    expect(oldRS.spec?.replicas).toBe(0);
+    expect(newRS.spec?.replicas).toBe(4);
+    expect(get().metadata?.annotations?.[REVISION_ANNOTATION]).toBe("2");
+
+    // `kubectl rollout undo` copies the old ReplicaSet's template back (minus pod-template-hash).
+    const back = get();
+    cluster.put(deployments, {
+      ...back,
+      metadata: { ...back.metadata, generation: 3 },
+      spec: { ...back.spec, template: deployment("nginx:1").spec?.template } as Deployment["spec"],
+    });
+    await until(() => complete() && get().metadata?.annotations?.[REVISION_ANNOTATION] === "3", "rollback complete");
+    expect(rsList()).toHaveLength(2);
+    const restored = rsList().find((rs) => rs.metadata?.name === oldRS.metadata?.name);
+    expect(restored?.metadata?.annotations?.[REVISION_ANNOTATION]).toBe("3");
+    expect(restored?.metadata?.annotations?.[REVISION_HISTORY_ANNOTATION]).toBe("1");
+    expect(restored?.spec?.replicas).toBe(4);
+    await stop();
+  });
+
+  test("Recreate scales old to zero before the new ReplicaSet; scaling and history limit", async () => {
+    const { cluster, get, rsList, stop, complete } = setup();
+    cluster.put(deployments, {
+      ...deployment("a", 2, { type: "Recreate" }),
+      spec: { ...deployment("a", 2, { type: "Recreate" }).spec, revisionHistoryLimit: 1 } as Deployment["spec"],
+    });
+    await until(complete, "first rollout");
+    for (const [gen, image] of [
+      [2, "b"],
+      [3, "c"],
+    ] as const) {
+      const d = get();
+      cluster.put(deployments, {
+        ...d,
+        metadata: { ...d.metadata, generation: gen },
+        spec: { ...d.spec, template: deployment(image).spec?.template } as Deployment["spec"],
+      });
+      await until(
+        () => complete() && get().metadata?.annotations?.[REVISION_ANNOTATION] === String(gen),
+        `rollout ${gen}`,
+      );
+    }
+    await until(() => rsList().length === 2, "history limited to 1 old ReplicaSet");
+    const d = get();
+    cluster.put(deployments, {
+      ...d,
+      metadata: { ...d.metadata, generation: 4 },
+      spec: { ...d.spec, replicas: 5 } as Deployment["spec"],
+    });
+    await until(() => complete() && cluster.objects<Pod>(pods).length === 5, "scaled to 5");
+    const recorded = cluster.objects(events);
+    expect(
+      recorded.some(
+        (e) => e.reason === "ScalingReplicaSet" && /Scaled up replica set web-\w+ from 2 to 5/.test(e.message),
+      ),
+    ).toBe(true);
+    await stop();
+  });
+});
