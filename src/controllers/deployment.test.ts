@@ -5,7 +5,8 @@ import { rfc3339 } from "./clock.ts";
 import { startDeploymentController } from "./deployment.ts";
 import { REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from "./deployment_util.ts";
 import { startReplicaSetController } from "./replicaset.ts";
-import { FakeCluster, until } from "./testing/fake.ts";
+import { waitFor as until } from "../client/testing.ts";
+import { FakeCluster } from "./testing/fake.ts";
 
 function deployment(image: string, replicas = 3, strategy?: apps.DeploymentStrategy): Deployment {
   return {

@@ -5,6 +5,8 @@
 import { consola } from "consola";
 import type { KubeObject } from "../api/types.ts";
 import type { KubeClient, ResourceRef } from "../client/types.ts";
+import { NAMESPACE_INDEX } from "../client/cache.ts";
+import type { Informer } from "../client/informer.ts";
 import { createWorkQueue } from "../client/workqueue.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import type { EventRecorder } from "./events.ts";
@@ -69,6 +71,23 @@ export function newController(ctx: ControllerContext, name: string, sync: (key: 
       timers.clear();
       queue.shutDown();
       await done;
+    },
+  };
+}
+
+/** Adapts the client's shared informers to the narrow view controllers use. */
+export function sharedInformerView<T extends KubeObject>(informer: Informer<T>): SharedInformer<T> {
+  return {
+    lister: {
+      get: (namespace, name) => informer.getByName(namespace, name),
+      list: (namespace) => (namespace ? informer.byIndex(NAMESPACE_INDEX, namespace) : informer.list()),
+    },
+    addEventHandler(h) {
+      informer.addEventHandler({
+        add: h.onAdd && ((obj) => h.onAdd?.(obj)),
+        update: h.onUpdate && ((oldObj, newObj) => h.onUpdate?.(oldObj, newObj)),
+        delete: h.onDelete && ((obj) => h.onDelete?.(obj)),
+      });
     },
   };
 }

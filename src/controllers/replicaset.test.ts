@@ -3,7 +3,8 @@ import type { Pod, ReplicaSet } from "../api/types.ts";
 import { pods, replicasets } from "../client/refs.ts";
 import { rfc3339 } from "./clock.ts";
 import { startReplicaSetController } from "./replicaset.ts";
-import { FakeCluster, until } from "./testing/fake.ts";
+import { waitFor as until } from "../client/testing.ts";
+import { FakeCluster } from "./testing/fake.ts";
 
 function rs(replicas: number, minReadySeconds = 0): ReplicaSet {
   return {

@@ -247,16 +247,3 @@ export class FakeCluster {
     };
   }
 }
-
-/** Polls `cond` (real time: controllers run on promises) until true or the deadline. */
-export async function until(
-  cond: () => boolean | Promise<boolean>,
-  what = "condition",
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await cond())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}

@@ -1,0 +1,77 @@
+// Starts k3lite's controller manager: one shared informer factory, an event recorder, and every controller
+// not disabled, whose workers begin once the informers have synced. The lead wires this into startServer.
+
+import { consola } from "consola";
+import { createInformerFactory } from "../client/informer.ts";
+import type { KubeClient } from "../client/types.ts";
+import { type Clock, realClock } from "./clock.ts";
+import { startDeploymentController } from "./deployment.ts";
+import { createEventRecorder } from "./events.ts";
+import { type Controller, type ControllerContext, sharedInformerView } from "./framework.ts";
+import { startReplicaSetController } from "./replicaset.ts";
+
+export interface ControllersOptions {
+  clusterCidr: string;
+  serviceCidr: string;
+  /** Size of each node's podCIDR (default 24). */
+  nodeCidrMaskSize?: number;
+  clock?: Clock;
+  /** Where the local-path provisioner keeps volumes (<dataDir>/storage). */
+  dataDir?: string;
+  /** PEM of the cluster CA, published as the kube-root-ca.crt ConfigMap in every namespace. */
+  rootCA?: string;
+  /** Controller names to leave off (e.g. "cronjob"), as --disable-controller would. */
+  disable?: string[];
+  /** Workers per controller (default 2). */
+  workers?: number;
+}
+
+export interface RunningControllers {
+  /** Resolves when informers have synced and workers run. */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+}
+
+type Starter = (ctx: ControllerContext, opts: ControllersOptions) => Controller;
+
+/** Every controller by name, in the order they start. */
+export const CONTROLLERS: Record<string, Starter> = {
+  replicaset: (ctx) => startReplicaSetController(ctx),
+  deployment: (ctx) => startDeploymentController(ctx),
+};
+
+export function startControllers(client: KubeClient, opts: ControllersOptions): RunningControllers {
+  const clock = opts.clock ?? realClock;
+  const factory = createInformerFactory(client);
+  const recorder = createEventRecorder(client, "k3lite-controller-manager", clock);
+  const ctx: ControllerContext = {
+    client,
+    clock,
+    recorder,
+    informer: (ref) => sharedInformerView(factory.informer(ref)),
+  };
+  const disabled = new Set(opts.disable ?? []);
+  const controllers = Object.entries(CONTROLLERS)
+    .filter(([name]) => !disabled.has(name))
+    .map(([, start]) => start(ctx, opts));
+  const abort = new AbortController();
+  factory.start();
+  const ready = factory
+    .waitForSync(abort.signal)
+    .then(() => {
+      for (const c of controllers) c.run(opts.workers ?? 2);
+      consola.debug(`controllers running: ${controllers.map((c) => c.name).join(", ")}`);
+    })
+    .catch((err) => {
+      if (!abort.signal.aborted) throw err;
+    });
+  return {
+    ready,
+    async stop() {
+      abort.abort();
+      factory.stop();
+      await Promise.all(controllers.map((c) => c.stop()));
+      await recorder.flush();
+    },
+  };
+}
