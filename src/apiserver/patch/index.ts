@@ -1,0 +1,47 @@
+// PATCH and server-side apply for the API server. The generic REST code calls these; they know nothing of HTTP,
+// storage or admission, only of objects, so each is a pure function of its input.
+//
+//   applyPatch({ current, patch, patchType: "json" | "merge" | "strategic", meta? }) → KubeObject
+//       `patch` is the parsed request body. `meta` (patchMetaForKind(gvk) for built-in kinds) gives the list
+//       strategies strategic merge needs; without it lists are replaced. Throws PatchError (400 malformed patch,
+//       422 an operation that does not apply, 413 too many JSON patch operations).
+//   serverSideApply({ current?, applied, manager, force, meta?, now }) → { object }
+//       merges the applied configuration into the live object (or creates it), records `manager`'s ownership
+//       in metadata.managedFields (operation Apply), removes fields the manager applied before and now omits
+//       when no other manager owns them. Throws ApplyConflictError (409) on conflicts unless `force`, and
+//       PatchError 400 for a configuration without apiVersion/kind or with managedFields.
+//   updateManagedFields({ previous?, next, manager, operation: "Update", subresource?, now }) → KubeObject
+//       for every other write (create, update, patch): `next` with managedFields updated so `manager` owns
+//       what it changed and other managers lose it.
+//
+// The caller still does what kube-apiserver does around these: resourceVersion preconditions, name/kind
+// checks, defaulting, validation, status/spec reset per subresource.
+
+import type { KubeObject } from "../../api/types.ts";
+import { applyJsonPatch } from "./json-patch.ts";
+import { applyMergePatch } from "./merge-patch.ts";
+import type { PatchMeta } from "./meta.ts";
+import { applyStrategicPatch } from "./strategic.ts";
+
+export type { PatchCause } from "./errors.ts";
+export { ApplyConflictError, PatchError, statusOf } from "./errors.ts";
+export type { FieldStrategy, PatchMeta } from "./meta.ts";
+export { noPatchMeta, staticPatchMeta } from "./meta.ts";
+
+export type PatchType = "json" | "merge" | "strategic";
+
+export function applyPatch(input: {
+	current: KubeObject;
+	patch: unknown;
+	patchType: PatchType;
+	meta?: PatchMeta;
+}): KubeObject {
+	switch (input.patchType) {
+		case "json":
+			return applyJsonPatch(input.current, input.patch);
+		case "merge":
+			return applyMergePatch(input.current, input.patch);
+		case "strategic":
+			return applyStrategicPatch(input.current, input.patch, input.meta);
+	}
+}

@@ -1,0 +1,37 @@
+// Small helpers over plain JSON values shared by every patch type.
+
+export type JsonObject = Record<string, unknown>;
+
+export function isObject(v: unknown): v is JsonObject {
+	return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Deep copy of a JSON value; patching works on one copy of the live object and mutates it in place. */
+export function cloneJson<T>(v: T): T {
+	return structuredClone(v);
+}
+
+/** Deep equality of JSON values (key order ignored). */
+export function jsonEqual(a: unknown, b: unknown): boolean {
+	if (a === b) return true;
+	if (
+		typeof a !== "object" ||
+		typeof b !== "object" ||
+		a === null ||
+		b === null
+	)
+		return false;
+	if (Array.isArray(a)) {
+		if (!Array.isArray(b) || a.length !== b.length) return false;
+		for (let i = 0; i < a.length; i++) if (!jsonEqual(a[i], b[i])) return false;
+		return true;
+	}
+	if (Array.isArray(b)) return false;
+	const ak = Object.keys(a);
+	if (ak.length !== Object.keys(b).length) return false;
+	for (const k of ak) {
+		if (!Object.hasOwn(b, k)) return false;
+		if (!jsonEqual((a as JsonObject)[k], (b as JsonObject)[k])) return false;
+	}
+	return true;
+}
