@@ -159,6 +159,19 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     );
 
     test(
+      "a watch from a revision ahead of the head delivers only what comes after that revision",
+      withStore(async (store) => {
+        await store.create("/f/a", bytes("1"));
+        const rec = await record(store, "/f/", 3);
+        await store.create("/f/b", bytes("2"));
+        await store.create("/f/c", bytes("3"));
+        await store.create("/f/d", bytes("4"));
+        await waitFor(() => rec.events.length >= 1, "the event after revision 3");
+        expect(rec.events.map((e) => e.kv.key)).toEqual(["/f/d"]);
+      }),
+    );
+
+    test(
       "list then watch from the list's revision misses nothing while writers run",
       withStore(async (store) => {
         let stop = false;

@@ -115,8 +115,9 @@ export class SqliteStore implements Store {
       const [start, end] = prefixRange(prefix);
       history = this.reader.history(start, end, opts.fromRevision, head);
     }
-    // Read and registration happen in this one synchronous step: no commit can fall between them.
-    return this.hub.add(prefix, history, head, onEvents, onError);
+    // Read and registration happen in this one synchronous step: no commit can fall between them. A watch from
+    // ahead of the head starts delivering only after its revision, as etcd's does.
+    return this.hub.add(prefix, history, Math.max(head, opts.fromRevision), onEvents, onError);
   }
 
   async compact(revision: number): Promise<void> {
