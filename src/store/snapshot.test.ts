@@ -51,6 +51,8 @@ describe("snapshots", () => {
     const dbPath = defaultDatabasePath(dataDir);
     const store = new SqliteStore(dbPath, { compaction: false });
     await store.create("/keep", bytes("1"));
+    const saved = await saveSnapshot(dbPath, join(dataDir, "ok.db"));
+    await expect(restoreSnapshot(saved.path, dbPath)).rejects.toThrow("in use by a running k3lite server");
     await store.close();
     const bogus = join(dataDir, "bogus.db");
     writeFileSync(bogus, "not a database at all, just text that is long enough to have a header".repeat(20));

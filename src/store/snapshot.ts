@@ -3,6 +3,7 @@
 import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
+import { lockDatastore } from "./lock.ts";
 import { openDatabase } from "./schema.ts";
 
 export interface SnapshotInfo {
@@ -44,13 +45,22 @@ export function listSnapshots(dir: string): SnapshotInfo[] {
 }
 
 /**
- * Replaces the database at `dbPath` with the snapshot `file`. The server must be stopped. The replaced database is
+ * Replaces the database at `dbPath` with the snapshot `file`; refused while a server has the datastore open. The replaced database is
  * kept beside it as `<dbPath>.before-restore-<time>` so a wrong restore can be undone; returns that path, if any.
  */
 export async function restoreSnapshot(file: string, dbPath: string): Promise<string | undefined> {
   if (!existsSync(file)) throw new Error(`snapshot restore: ${file} does not exist`);
   checkSnapshot(file);
-  mkdirSync(dirname(dbPath), { recursive: true });
+  // Replacing the file under a running server would lose its writes and confuse its revisions.
+  const lock = lockDatastore(dbPath, "restore a snapshot");
+  try {
+    return replaceDatabase(file, dbPath);
+  } finally {
+    lock.release();
+  }
+}
+
+function replaceDatabase(file: string, dbPath: string): string | undefined {
   const staging = `${dbPath}.restoring`;
   copyFileSync(file, staging);
   let kept: string | undefined;

@@ -38,6 +38,15 @@ describe("SqliteStore", () => {
     }
   });
 
+  test("a second store on the same file is refused until the first closes", async () => {
+    const path = freshPath();
+    const first = new SqliteStore(path, { compaction: false });
+    expect(() => new SqliteStore(path, { compaction: false })).toThrow("in use by a running k3lite server");
+    await first.close();
+    const second = new SqliteStore(path, { compaction: false });
+    await second.close();
+  });
+
   test("writes issued in the same tick share one transaction yet each gets its own revision", async () => {
     const store = new SqliteStore(freshPath(), { compaction: false });
     try {

@@ -4,6 +4,7 @@
 import type { Database } from "bun:sqlite";
 import { BackgroundCompactor, type CompactionWindow, LogCompactor } from "./compactor.ts";
 import { decodeContinue, encodeContinue, prefixRange } from "./keys.ts";
+import { type DatastoreLock, lockDatastore } from "./lock.ts";
 import { LogReader } from "./log-reader.ts";
 import { LogWriter, type WriteOp } from "./log-writer.ts";
 import { META, openDatabase, readMeta, writeMeta } from "./schema.ts";
@@ -26,6 +27,7 @@ export interface SqliteStoreOptions {
 
 export class SqliteStore implements Store {
   private readonly db: Database;
+  private readonly lock: DatastoreLock;
   private readonly reader: LogReader;
   private readonly writer: LogWriter;
   private readonly compactor: LogCompactor;
@@ -38,7 +40,14 @@ export class SqliteStore implements Store {
     readonly path: string,
     opts: SqliteStoreOptions = {},
   ) {
-    this.db = openDatabase(path);
+    // Revisions come from this process's counter, so a second writer on the same file must be refused.
+    this.lock = lockDatastore(path);
+    try {
+      this.db = openDatabase(path);
+    } catch (err) {
+      this.lock.release();
+      throw err;
+    }
     this.compactRevision = readMeta(this.db, META.compactRevision);
     const maxId = (this.db.query("SELECT MAX(id) AS id FROM kv").get() as { id: number | null }).id ?? 0;
     // A compaction may have removed the newest row (a tombstone); revisions must still never go backwards.
@@ -145,6 +154,7 @@ export class SqliteStore implements Store {
     await this.compactor.stop();
     this.hub.failAll(new StoreError("closed", "the store was closed"));
     this.db.close();
+    this.lock.release();
   }
 
   private write(op: WriteOp): Promise<KeyValue> {
