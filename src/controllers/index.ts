@@ -8,6 +8,7 @@ import { type Clock, realClock } from "./clock.ts";
 import { startDeploymentController } from "./deployment.ts";
 import { createEventRecorder } from "./events.ts";
 import { type Controller, type ControllerContext, sharedInformerView } from "./framework.ts";
+import { startGarbageCollector } from "./garbagecollector.ts";
 import { startReplicaSetController } from "./replicaset.ts";
 
 export interface ControllersOptions {
@@ -38,6 +39,7 @@ type Starter = (ctx: ControllerContext, opts: ControllersOptions) => Controller;
 export const CONTROLLERS: Record<string, Starter> = {
   replicaset: (ctx) => startReplicaSetController(ctx),
   deployment: (ctx) => startDeploymentController(ctx),
+  garbagecollector: (ctx) => startGarbageCollector(ctx),
 };
 
 export function startControllers(client: KubeClient, opts: ControllersOptions): RunningControllers {
