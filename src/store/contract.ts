@@ -6,7 +6,18 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openStore } from "./index.ts";
-import { applyEvents, bytes, describeState, type Recorder, record, storeErrorOf, text, waitFor } from "./testing.ts";
+import {
+  applyEvents,
+  bytes,
+  describeState,
+  mustGet,
+  type Recorder,
+  record,
+  storeErrorOf,
+  text,
+  textOf,
+  waitFor,
+} from "./testing.ts";
 import type { KeyValue, Store } from "./types.ts";
 
 export interface ContractOptions {
@@ -36,8 +47,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(b.modRevision).toBe(2);
         const a2 = await store.update("/r/a", bytes("a2"), a.modRevision);
         expect(a2).toMatchObject({ createRevision: 1, modRevision: 3 });
-        expect(text((await store.get("/r/a"))!.value)).toBe("a2");
-        expect(text((await store.get("/r/a", { revision: 2 }))!.value)).toBe("a1");
+        expect(textOf(await store.get("/r/a"))).toBe("a2");
+        expect(textOf(await store.get("/r/a", { revision: 2 }))).toBe("a1");
         const gone = await store.delete("/r/b");
         expect(text(gone.value)).toBe("b1");
         expect(gone.modRevision).toBe(4);
@@ -62,10 +73,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const a2 = await store.update("/e/a", bytes("2"), a.modRevision);
         const conflict = await storeErrorOf(store.update("/e/a", bytes("stale"), a.modRevision), "conflict");
         expect(conflict.current?.modRevision).toBe(a2.modRevision);
-        expect(text(conflict.current!.value)).toBe("2");
+        expect(textOf(conflict.current)).toBe("2");
         await storeErrorOf(store.delete("/e/a", a.modRevision), "conflict");
         expect(await store.currentRevision()).toBe(a2.modRevision);
-        expect(text((await store.get("/e/a"))!.value)).toBe("2");
+        expect(textOf(await store.get("/e/a"))).toBe("2");
         await store.delete("/e/a", a2.modRevision);
         expect(await store.get("/e/a")).toBeUndefined();
       }),
@@ -126,10 +137,10 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           ["update", 3, 1],
           ["delete", 4, 3],
         ]);
-        expect(text(rec.events[1].prevKv!.value)).toBe("1");
+        expect(textOf(rec.events[1].prevKv)).toBe("1");
         expect(text(rec.events[2].kv.value)).toBe("2");
-        expect(text(rec.events[2].prevKv!.value)).toBe("2");
-        expect(rec.events[2].prevKv!.modRevision).toBe(a2.modRevision);
+        expect(textOf(rec.events[2].prevKv)).toBe("2");
+        expect(rec.events[2].prevKv?.modRevision).toBe(a2.modRevision);
         await waitFor(() => other.events.length >= 1, "the /other/ event");
         expect(other.events.map((e) => e.kv.key)).toEqual(["/other/x"]);
         rec.cancel();
@@ -154,7 +165,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           ["delete", 3, a2.modRevision],
           ["create", 4, undefined],
         ]);
-        expect(text(rec.events[1].prevKv!.value)).toBe("2");
+        expect(textOf(rec.events[1].prevKv)).toBe("2");
       }),
     );
 
@@ -234,7 +245,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         const rec = await record(store, "/c/", keep.modRevision);
         await waitFor(() => rec.events.length >= 1, "history after the compacted revision");
         expect(rec.events[0]).toMatchObject({ type: "update", kv: { modRevision: a3.modRevision } });
-        expect(text(rec.events[0].prevKv!.value)).toBe("2");
+        expect(textOf(rec.events[0].prevKv)).toBe("2");
         expect(describeState((await store.list("/c/")).items)).toEqual({
           "/c/a": `3@${a3.modRevision}`,
           "/c/keep": `k@${keep.modRevision}`,
@@ -257,7 +268,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await Promise.all(
           Array.from({ length: 64 }, async () => {
             for (let done = 0; done < perWriter; ) {
-              const current = (await store.get("/counter"))!;
+              const current = await mustGet(store, "/counter");
               try {
                 await store.update("/counter", bytes(String(Number(text(current.value)) + 1)), current.modRevision);
                 done++;
@@ -268,7 +279,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
             }
           }),
         );
-        expect(text((await store.get("/counter"))!.value)).toBe(String(64 * perWriter));
+        expect(textOf(await store.get("/counter"))).toBe(String(64 * perWriter));
         expect(conflicts).toBeGreaterThan(0);
         // Concurrent creates of distinct keys each get their own revision.
         const created = await Promise.all(Array.from({ length: 64 }, (_, i) => store.create(`/many/${i}`, bytes("x"))));

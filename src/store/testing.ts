@@ -8,6 +8,18 @@ const decoder = new TextDecoder();
 export const bytes = (text: string): Uint8Array => encoder.encode(text);
 export const text = (value: Uint8Array): string => decoder.decode(value);
 
+/** The text of a value that must be there. */
+export function textOf(kv: { value: Uint8Array } | undefined): string {
+  if (!kv) throw new Error("expected a value, found none");
+  return text(kv.value);
+}
+
+export async function mustGet(store: Store, key: string): Promise<KeyValue> {
+  const kv = await store.get(key);
+  if (!kv) throw new Error(`expected key "${key}" to exist`);
+  return kv;
+}
+
 /** Polls `condition` until it holds; fails with `what` after `timeoutMs` (generous: shared CI machines are slow). */
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
