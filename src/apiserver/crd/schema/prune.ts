@@ -31,16 +31,10 @@ function prune(
 	removed: string[],
 ): void {
 	if (Array.isArray(value)) {
-		if (schema.items)
-			value.forEach((item, i) =>
-				prune(
-					item,
-					schema.items as CrdSchema,
-					childPath(path, i),
-					false,
-					removed,
-				),
-			);
+		const items = schema.items;
+		if (items)
+			for (const [i, item] of value.entries())
+				prune(item, items, childPath(path, i), false, removed);
 		return;
 	}
 	if (!isObject(value)) return;

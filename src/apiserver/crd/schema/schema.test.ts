@@ -205,7 +205,7 @@ describe("pruning", () => {
 				},
 			},
 		};
-		const obj = {
+		const obj: { spec: { t: Record<string, unknown> } } = {
 			spec: {
 				t: {
 					apiVersion: "v1",

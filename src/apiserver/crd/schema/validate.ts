@@ -244,12 +244,10 @@ function arrayErrors(
 			seen.add(key);
 		});
 	}
-	if (s.items)
-		v.forEach((item, i) =>
-			errs.push(
-				...validateValue(item, s.items as CrdSchema, childPath(path, i)),
-			),
-		);
+	const items = s.items;
+	if (items)
+		for (const [i, item] of v.entries())
+			errs.push(...validateValue(item, items, childPath(path, i)));
 	return errs;
 }
 
