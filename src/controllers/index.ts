@@ -9,7 +9,10 @@ import { startDeploymentController } from "./deployment.ts";
 import { createEventRecorder } from "./events.ts";
 import { type Controller, type ControllerContext, sharedInformerView } from "./framework.ts";
 import { startGarbageCollector } from "./garbagecollector.ts";
+import { startNamespaceController } from "./namespace.ts";
 import { startReplicaSetController } from "./replicaset.ts";
+import { startRootCACertPublisher } from "./rootcacertpublisher.ts";
+import { startServiceAccountsController } from "./serviceaccounts.ts";
 
 export interface ControllersOptions {
   clusterCidr: string;
@@ -33,13 +36,16 @@ export interface RunningControllers {
   stop(): Promise<void>;
 }
 
-type Starter = (ctx: ControllerContext, opts: ControllersOptions) => Controller;
+type Starter = (ctx: ControllerContext, opts: ControllersOptions) => Controller | undefined;
 
 /** Every controller by name, in the order they start. */
 export const CONTROLLERS: Record<string, Starter> = {
   replicaset: (ctx) => startReplicaSetController(ctx),
   deployment: (ctx) => startDeploymentController(ctx),
   garbagecollector: (ctx) => startGarbageCollector(ctx),
+  namespace: (ctx) => startNamespaceController(ctx),
+  serviceaccount: (ctx) => startServiceAccountsController(ctx),
+  "root-ca-cert-publisher": (ctx, opts) => (opts.rootCA ? startRootCACertPublisher(ctx, opts.rootCA) : undefined),
 };
 
 export function startControllers(client: KubeClient, opts: ControllersOptions): RunningControllers {
@@ -55,7 +61,8 @@ export function startControllers(client: KubeClient, opts: ControllersOptions): 
   const disabled = new Set(opts.disable ?? []);
   const controllers = Object.entries(CONTROLLERS)
     .filter(([name]) => !disabled.has(name))
-    .map(([, start]) => start(ctx, opts));
+    .map(([, start]) => start(ctx, opts))
+    .filter((c): c is Controller => !!c);
   const abort = new AbortController();
   factory.start();
   const ready = factory
