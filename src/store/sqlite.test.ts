@@ -1,5 +1,6 @@
 // Runs the Store contract against SqliteStore, plus what only the SQLite backend has: persistence of the
 // compacted revision, revisions that never go back after a restart, and the background compactor.
+import { Database } from "bun:sqlite";
 import { describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { describeStoreContract, tempDataDir } from "./contract.ts";
@@ -75,6 +76,34 @@ describe("SqliteStore", () => {
       expect(compacted).toBe(rev - 50);
       expect(await store.get("/counter", { revision: compacted })).toBeDefined();
       await storeErrorOf(store.get("/counter", { revision: compacted - 1 }), "compacted");
+    } finally {
+      await store.close();
+    }
+  });
+});
+
+describe("SqliteStore compaction", () => {
+  test("a compaction cut short by close finishes after the next open", async () => {
+    const path = freshPath();
+    let store = new SqliteStore(path, { compaction: false });
+    let rev = (await store.create("/hot", bytes("0"))).modRevision;
+    for (let i = 0; i < 3000; i++) rev = (await store.update("/hot", bytes(String(i)), rev)).modRevision;
+    const compaction = store.compact(rev);
+    await store.close();
+    await compaction;
+    const rows = () => {
+      const db = new Database(path, { readonly: true });
+      const n = (db.query("SELECT COUNT(*) AS n FROM kv").get() as { n: number }).n;
+      db.close();
+      return n;
+    };
+    // Closed after the first chunk: most history is still there, but reads below `rev` are already refused.
+    expect(rows()).toBeGreaterThan(1000);
+    store = new SqliteStore(path, { compaction: false });
+    try {
+      await storeErrorOf(store.get("/hot", { revision: rev - 1 }), "compacted");
+      await waitFor(() => rows() === 1, "the resumed compaction to leave only the live row");
+      expect((await store.get("/hot"))?.modRevision).toBe(rev);
     } finally {
       await store.close();
     }

@@ -54,6 +54,9 @@ export class SqliteStore implements Store {
     this.writer = new LogWriter(this.db, Math.max(maxId, this.compactRevision), (events) => this.hub.publish(events));
     this.reader = new LogReader(this.db);
     this.compactor = new LogCompactor(this.db);
+    // Finish a compaction that a crash or close cut short, so its rows do not linger until the next one.
+    if (readMeta(this.db, META.compactedThrough) < this.compactRevision)
+      void this.compactor.compact(this.compactRevision);
     if (opts.compaction !== false) this.background = new BackgroundCompactor(this, opts.compaction);
   }
 
