@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer, type Server } from "node:https";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { getRequestListener } from "@hono/node-server";
+import type { Secret } from "../api/types.ts";
+import { bootstrapTokenSecret } from "./bootstrap-token.ts";
+import { createJoinRoutes, JoinError, joinCluster } from "./join.ts";
+import { ensureServerPki, type ServerPki } from "./pki.ts";
+import { createAuthRateLimiter } from "./ratelimit.ts";
+import { ensureServerToken, parseToken } from "./token.ts";
+import { createX509Authenticator } from "./x509-authenticator.ts";
+import { x509 } from "./x509.ts";
+
+let dir: string;
+let pki: ServerPki;
+let token: string;
+let server: Server;
+let url: string;
+const requests: { path: string; authorization?: string }[] = [];
+const secrets = new Map<string, Secret>();
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "k3lite-join-"));
+  pki = await ensureServerPki({ dataDir: dir, nodeName: "srv", sans: [], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" });
+  token = await ensureServerToken(dir, pki.caBundlePem);
+  const app = createJoinRoutes({
+    pki,
+    serverToken: () => token,
+    bootstrapTokenSecret: async (id) => secrets.get(id),
+    rateLimiter: createAuthRateLimiter({ maxFailures: 50 }),
+  });
+  const listener = getRequestListener(app.fetch);
+  server = createServer({ cert: pki.servingCertPem, key: pki.servingKeyPem }, (req, res) => {
+    requests.push({ path: req.url ?? "", authorization: req.headers.authorization });
+    listener(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `https://127.0.0.1:${(server.address() as { port: number }).port}`;
+});
+afterAll(async () => {
+  server.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function expectJoinError(promise: Promise<unknown>, pattern: RegExp, retryable = false) {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(JoinError);
+  expect((err as JoinError).message).toMatch(pattern);
+  expect((err as JoinError).retryable).toBe(retryable);
+}
+
+describe("join", () => {
+  test("with the full server token: node cert CN=system:node:<name>, O=system:nodes from the client CA", async () => {
+    const result = await joinCluster({ server: url, token, nodeName: "agent-1" });
+    expect(result.caPem).toBe(pki.caBundlePem);
+    const raw = new Uint8Array(x509.PemConverter.decodeFirst(result.certPem));
+    const verdict = await createX509Authenticator(pki.clientCaCertPem)(raw);
+    expect(verdict).toEqual({ user: { username: "system:node:agent-1", groups: ["system:nodes", "system:authenticated"] } });
+    expect(result.keyPem).toContain("PRIVATE KEY");
+  });
+
+  test("a tampered CA hash is refused before any secret is sent", async () => {
+    const { secret } = parseToken(token);
+    const tampered = `K10${"ab".repeat(32)}::server:${secret}`;
+    requests.length = 0;
+    await expectJoinError(joinCluster({ server: url, token: tampered, nodeName: "evil" }), /do not match the hash/);
+    expect(requests.map((r) => r.path)).toEqual(["/cacerts"]);
+    expect(requests.some((r) => r.authorization?.includes(secret))).toBe(false);
+  });
+
+  test("a bare secret works with a warning; a wrong secret is one clear non-retryable error", async () => {
+    const warnings: string[] = [];
+    await joinCluster({ server: url, token: parseToken(token).secret, nodeName: "agent-2", warn: (m) => warnings.push(m) });
+    expect(warnings[0]).toMatch(/not verified/);
+    const wrong = token.replace(/:[^:]+$/, ":wrongsecret");
+    await expectJoinError(joinCluster({ server: url, token: wrong, nodeName: "agent-3" }), /invalid token/);
+  });
+
+  test("bootstrap tokens: valid joins, expired is refused", async () => {
+    const bt = { id: "k3ltok", secret: "0123456789abcdef" };
+    secrets.set(bt.id, bootstrapTokenSecret({ token: bt, ttlSeconds: 3600 }));
+    const full = `${token.split("::")[0]}::${bt.id}.${bt.secret}`;
+    await joinCluster({ server: url, token: full, nodeName: "agent-4" });
+    secrets.set(bt.id, bootstrapTokenSecret({ token: bt, ttlSeconds: 60, now: new Date(Date.now() - 3600_000) }));
+    await expectJoinError(joinCluster({ server: url, token: full, nodeName: "agent-5" }), /expired/);
+  });
+
+  test("bad node names are refused; unreachable servers are retryable", async () => {
+    await expectJoinError(joinCluster({ server: url, token, nodeName: "Bad_Name" }), /invalid node name/);
+    await expectJoinError(joinCluster({ server: "https://127.0.0.1:1", token, nodeName: "x" }), /cannot reach/, true);
+  });
+
+  test("rate limiting after repeated failures", async () => {
+    const app = createJoinRoutes({
+      pki,
+      serverToken: () => token,
+      bootstrapTokenSecret: async () => undefined,
+      rateLimiter: createAuthRateLimiter({ maxFailures: 2 }),
+      clientAddress: () => "192.0.2.1",
+    });
+    const attempt = () =>
+      app.request("/v1-k3lite/node-cert", { method: "POST", headers: { authorization: "Bearer nope" }, body: "{}" });
+    expect((await attempt()).status).toBe(401);
+    expect((await attempt()).status).toBe(401);
+    const blocked = await attempt();
+    expect(blocked.status).toBe(429);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+  });
+});
