@@ -67,6 +67,8 @@ export interface CompactionWindow {
   minAgeMs?: number;
   /** How often the background compactor looks. Default 30 s. */
   intervalMs?: number;
+  /** Told when a background compaction fails (the store has no logger of its own); the next round retries. */
+  onError?: (err: unknown) => void;
 }
 
 /**
@@ -86,10 +88,15 @@ export class BackgroundCompactor {
   ) {
     this.minRevisions = window.minRevisions ?? 10_000;
     this.minAgeMs = window.minAgeMs ?? 5 * 60_000;
-    this.timer = setInterval(() => void this.tick().catch(() => {}), window.intervalMs ?? 30_000);
+    // A round that meets the store closing has nothing to report.
+    const round = () =>
+      void this.tick().catch((err) => {
+        if ((err as { code?: string }).code !== "closed") window.onError?.(err);
+      });
+    this.timer = setInterval(round, window.intervalMs ?? 30_000);
     // Compaction must never keep the process alive on its own.
     this.timer.unref?.();
-    void this.tick().catch(() => {});
+    round();
   }
 
   /** One round: returns the revision compacted to, or 0 when the window held everything. */
