@@ -62,11 +62,19 @@ function coerce(spec: FlagSpec, raw: unknown, source: string): string | boolean 
   return String(raw);
 }
 
-/** Resolve every flag in `specs` from argv, env and the config file. */
-export function resolveFlags(specs: FlagSpec[], argv: string[], env: Record<string, string | undefined> = process.env): FlagValues {
+/**
+ * Resolve every flag in `specs` from argv, env and the config file. Positional arguments (at most
+ * `maxPositionals`, default none) come back in `_`.
+ */
+export function resolveFlags(
+  specs: FlagSpec[],
+  argv: string[],
+  env: Record<string, string | undefined> = process.env,
+  maxPositionals = 0,
+): FlagValues & { _: string[] } {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const { values: cli, positionals } = parseCommandLine(specs, argv);
-  if (positionals.length > 0) throw new ConfigError(`unexpected argument "${positionals[0]}"`);
+  if (positionals.length > maxPositionals) throw new ConfigError(`unexpected argument "${positionals[maxPositionals]}"`);
 
   const explicitConfig = (cli.config as string | undefined) ?? env[envName("config")];
   const configPath = explicitConfig ?? "/etc/k3lite/config.yaml";
@@ -75,7 +83,7 @@ export function resolveFlags(specs: FlagSpec[], argv: string[], env: Record<stri
     if (!allFlagNames.has(key)) throw new ConfigError(`config file ${configPath}: unknown key "${key}"`);
   }
 
-  const out: FlagValues = {};
+  const out: FlagValues & { _: string[] } = { _: positionals };
   for (const spec of specs) {
     let value: string | boolean | string[] | undefined;
     if (cli[spec.name] !== undefined) value = cli[spec.name];

@@ -5,13 +5,13 @@
 import { defineCommand, runCommand, runMain } from "citty";
 import { consola } from "consola";
 import { versionLine } from "../version.ts";
-import { ConfigError } from "./config.ts";
 
 const main = defineCommand({
   meta: { name: "k3lite", description: "Lightweight Kubernetes in one executable" },
   subCommands: {
     server: () => import("./commands/server.ts").then((m) => m.default),
     kubectl: () => import("./commands/kubectl.ts").then((m) => m.default),
+    snapshot: () => import("./commands/snapshot.ts").then((m) => m.default),
     version: () => import("./commands/version.ts").then((m) => m.default),
   },
 });
@@ -33,8 +33,9 @@ if (wantsHelp) {
   try {
     await runCommand(main, { rawArgs: argv });
   } catch (err) {
-    // One clear line for the user's mistakes; a stack trace only for ours.
-    consola.error(err instanceof ConfigError || (err as Error)?.name === "CLIError" ? (err as Error).message : err);
+    // One clear line by default; the stack trace with --debug.
+    const debug = argv.includes("--debug") || process.env.K3LITE_DEBUG === "true";
+    consola.error(err instanceof Error && !debug ? err.message : err);
     process.exit(1);
   }
 }
