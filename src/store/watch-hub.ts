@@ -20,9 +20,10 @@ class WatchEntry implements Watcher {
     private readonly onError?: OnError,
   ) {}
 
+  /** Queues events (already filtered to this watcher's prefix) it has not seen yet. */
   enqueue(events: StoreEvent[]): void {
     for (const event of events) {
-      if (event.kv.modRevision <= this.lastRevision || !event.kv.key.startsWith(this.prefix)) continue;
+      if (event.kv.modRevision <= this.lastRevision) continue;
       this.pending.push(event);
       this.lastRevision = event.kv.modRevision;
     }
@@ -66,35 +67,46 @@ class WatchEntry implements Watcher {
 }
 
 export class WatchHub {
-  private readonly watchers = new Set<WatchEntry>();
+  /** Watchers grouped by prefix: many watch the same resource type, so each batch is filtered once per prefix. */
+  private readonly byPrefix = new Map<string, Set<WatchEntry>>();
 
   /**
-   * Registers a watcher that first receives `history` (events up to `historyEnd`, already read by the caller in
-   * the same synchronous step as this call, so no commit can slip between them) and then every live event.
+   * Registers a watcher that first receives `history` (events up to `historyEnd` under `prefix`, already read by the
+   * caller in the same synchronous step as this call, so no commit can slip between them) and then every live event.
    */
   add(prefix: string, history: StoreEvent[], historyEnd: number, onEvents: OnEvents, onError?: OnError): Watcher {
     const entry = new WatchEntry(this, prefix, 0, onEvents, onError);
     entry.enqueue(history);
     entry.skipThrough(historyEnd);
-    this.watchers.add(entry);
+    const group = this.byPrefix.get(prefix) ?? new Set();
+    group.add(entry);
+    this.byPrefix.set(prefix, group);
     return entry;
   }
 
   publish(events: StoreEvent[]): void {
     if (events.length === 0) return;
-    for (const watcher of this.watchers) watcher.enqueue(events);
+    for (const [prefix, group] of this.byPrefix) {
+      const matching = prefix === "" ? events : events.filter((event) => event.kv.key.startsWith(prefix));
+      if (matching.length === 0) continue;
+      for (const watcher of group) watcher.enqueue(matching);
+    }
   }
 
   remove(entry: WatchEntry): void {
-    this.watchers.delete(entry);
+    const group = this.byPrefix.get(entry.prefix);
+    group?.delete(entry);
+    if (group?.size === 0) this.byPrefix.delete(entry.prefix);
   }
 
   /** Ends every watch with `err` (the store is closing). */
   failAll(err: StoreError): void {
-    for (const watcher of [...this.watchers]) watcher.fail(err);
+    for (const group of [...this.byPrefix.values()]) for (const watcher of [...group]) watcher.fail(err);
   }
 
   get size(): number {
-    return this.watchers.size;
+    let n = 0;
+    for (const group of this.byPrefix.values()) n += group.size;
+    return n;
   }
 }
