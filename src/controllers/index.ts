@@ -6,6 +6,8 @@ import { createInformerFactory } from "../client/informer.ts";
 import type { KubeClient } from "../client/types.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { startDeploymentController } from "./deployment.ts";
+import { startEndpointsController } from "./endpoints.ts";
+import { startEndpointSliceController } from "./endpointslice.ts";
 import { createEventRecorder } from "./events.ts";
 import { type Controller, type ControllerContext, sharedInformerView } from "./framework.ts";
 import { startGarbageCollector } from "./garbagecollector.ts";
@@ -44,6 +46,8 @@ export const CONTROLLERS: Record<string, Starter> = {
   deployment: (ctx) => startDeploymentController(ctx),
   garbagecollector: (ctx) => startGarbageCollector(ctx),
   namespace: (ctx) => startNamespaceController(ctx),
+  endpoints: (ctx) => startEndpointsController(ctx),
+  endpointslice: (ctx) => startEndpointSliceController(ctx),
   serviceaccount: (ctx) => startServiceAccountsController(ctx),
   "root-ca-cert-publisher": (ctx, opts) => (opts.rootCA ? startRootCACertPublisher(ctx, opts.rootCA) : undefined),
 };
