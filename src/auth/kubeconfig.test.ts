@@ -1,9 +1,12 @@
-import { afterAll, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import * as http from "node:http";
+import * as tls from "node:tls";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { parseFileMode, renderKubeconfig, writeAdminKubeconfig } from "./kubeconfig.ts";
+import { ensureAdminKubeconfig, parseFileMode, renderKubeconfig, writeAdminKubeconfig } from "./kubeconfig.ts";
+import { certExpiresWithin, ensureServerPki, issueClientCert } from "./pki.ts";
 
 const dirs: string[] = [];
 afterAll(async () => {
@@ -40,4 +43,42 @@ test("parseFileMode", () => {
   expect(parseFileMode("0644")).toBe(0o644);
   expect(parseFileMode("644")).toBe(0o644);
   expect(() => parseFileMode("9z")).toThrow();
+});
+
+describe("ensureAdminKubeconfig", () => {
+  test("kubectl talks to a TLS server with it (verified), and the admin cert is reused until near expiry", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "k3lite-admin-"));
+    dirs.push(dir);
+    const pki = await ensureServerPki({ dataDir: dir, nodeName: "n1", sans: [], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" });
+    const seen: unknown[] = [];
+    const tlsServer = tls.createServer({ cert: pki.servingCertPem, key: pki.servingKeyPem, ca: pki.clientCaCertPem, requestCert: true, rejectUnauthorized: false });
+    const httpServer = http.createServer((req, res) => {
+      const socket = req.socket as tls.TLSSocket;
+      seen.push({ authorized: socket.authorized, cn: socket.getPeerCertificate().subject?.CN });
+      res.setHeader("content-type", "application/json");
+      res.end(JSON.stringify({ major: "1", minor: "32", gitVersion: "v1.32.0-k3lite" }));
+    });
+    tlsServer.on("secureConnection", (s) => httpServer.emit("connection", s));
+    await new Promise<void>((resolve) => tlsServer.listen(0, "127.0.0.1", resolve));
+    const port = (tlsServer.address() as { port: number }).port;
+    const path = join(dir, "k3lite.yaml");
+    await ensureAdminKubeconfig({ pki, path, server: `https://127.0.0.1:${port}` });
+    expect((await stat(path)).mode & 0o777).toBe(0o600);
+    const proc = Bun.spawn(["kubectl", "--kubeconfig", path, "version", "-o", "json", "--request-timeout=20s"], { stdout: "pipe", stderr: "pipe" });
+    const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    tlsServer.close();
+    expect(code).toBe(0);
+    expect(JSON.parse(out).serverVersion.gitVersion).toBe("v1.32.0-k3lite");
+    expect(seen[0]).toEqual({ authorized: true, cn: "system:admin" });
+
+    const first = await readFile(join(dir, "server", "tls", "client-admin.crt"), "utf8");
+    await ensureAdminKubeconfig({ pki, path, server: `https://127.0.0.1:${port}` });
+    expect(await readFile(join(dir, "server", "tls", "client-admin.crt"), "utf8")).toBe(first);
+    const short = await issueClientCert(pki, { commonName: "system:admin", organizations: ["system:masters"], validDays: 30 });
+    await writeFile(join(dir, "server", "tls", "client-admin.crt"), short.certPem);
+    await ensureAdminKubeconfig({ pki, path, server: `https://127.0.0.1:${port}` });
+    const renewed = await readFile(join(dir, "server", "tls", "client-admin.crt"), "utf8");
+    expect(renewed).not.toBe(short.certPem);
+    expect(certExpiresWithin(renewed, 90)).toBe(false);
+  });
 });

@@ -261,3 +261,26 @@ function normalizeSan(value: string): string {
   if (isIP(v) === 6) return new URL(`http://[${v}]/`).hostname.slice(1, -1);
   return v.toLowerCase();
 }
+
+/**
+ * Re-runs ensureServerPki daily (renewing leaf certificates near expiry) and reports when the serving
+ * certificate changed so the listener can load it (tls.Server#setSecureContext). Returns a stop function.
+ */
+export function scheduleCertificateRenewal(
+  opts: ServerPkiOptions,
+  current: ServerPki,
+  onRenewed: (pki: ServerPki) => void,
+  onError: (err: Error) => void = () => {},
+  intervalMs = DAY_MS,
+): () => void {
+  let servingCertPem = current.servingCertPem;
+  const timer = setInterval(() => {
+    ensureServerPki(opts).then((pki) => {
+      if (pki.servingCertPem === servingCertPem) return;
+      servingCertPem = pki.servingCertPem;
+      onRenewed(pki);
+    }, onError);
+  }, intervalMs);
+  timer.unref?.();
+  return () => clearInterval(timer);
+}
