@@ -45,3 +45,8 @@ export function applyPatch(input: {
 			return applyStrategicPatch(input.current, input.patch, input.meta);
 	}
 }
+
+export type { ApplyInput } from "./apply.ts";
+export { serverSideApply } from "./apply.ts";
+export type { UpdateInput } from "./update.ts";
+export { updateManagedFields } from "./update.ts";
