@@ -5,13 +5,13 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import type { Secret } from "../api/types.ts";
 import { parseBootstrapToken, validateBootstrapToken } from "./bootstrap-token.ts";
+import { NODES_GROUP } from "./node-authorizer.ts";
 import { issueClientCert, type ServerPki } from "./pki.ts";
 import type { AuthRateLimiter } from "./ratelimit.ts";
 import { caHashMatches, parseToken, secretsEqual } from "./token.ts";
 
 export const CACERTS_PATH = "/cacerts";
 export const NODE_CERT_PATH = "/v1-k3lite/node-cert";
-export const NODES_GROUP = "system:nodes";
 
 export interface JoinRoutesOptions {
   pki: Pick<ServerPki, "clientCaCertPem" | "clientCaKeyPem" | "caBundlePem">;

@@ -3,6 +3,8 @@
 // from the TokenRequest API (audience-scoped, expiring, invalidated when the bound Pod or Secret goes away).
 import { decodeJwt, importPKCS8, importSPKI, jwtVerify, SignJWT, type JWTPayload } from "jose";
 import type { Pod, Secret, ServiceAccount, UserInfo } from "../api/types.ts";
+import { serviceAccountKeyId } from "./oidc-discovery.ts";
+import { publicKeyPemFromPrivatePem } from "./x509.ts";
 
 /** What k3s uses for --service-account-issuer and --api-audiences. */
 export const DEFAULT_SERVICE_ACCOUNT_ISSUER = "https://kubernetes.default.svc.cluster.local";
@@ -49,6 +51,7 @@ export interface SignOptions {
 }
 
 const signingKeys = new Map<string, Promise<CryptoKey>>();
+const keyIds = new Map<string, Promise<string>>();
 const verifyKeys = new Map<string, Promise<CryptoKey>>();
 function cachedKey(cache: Map<string, Promise<CryptoKey>>, pem: string, load: () => Promise<CryptoKey>) {
   let key = cache.get(pem);
@@ -68,6 +71,12 @@ export async function signServiceAccountToken(
   req: ServiceAccountTokenRequest,
 ): Promise<{ token: string; expirationTimestamp?: Date }> {
   const key = await cachedKey(signingKeys, opts.signingKeyPem, () => importPKCS8(opts.signingKeyPem, ALG));
+  let kid = keyIds.get(opts.signingKeyPem);
+  if (!kid) {
+    kid = publicKeyPemFromPrivatePem(opts.signingKeyPem).then(serviceAccountKeyId);
+    keyIds.set(opts.signingKeyPem, kid);
+  }
+  const header = { alg: ALG, kid: await kid };
   const sa = req.serviceAccount;
   const sub = serviceAccountUsername(sa.namespace, sa.name);
   if (req.kind === "legacy") {
@@ -77,7 +86,7 @@ export async function signServiceAccountToken(
       [`${LEGACY}/service-account.name`]: sa.name,
       [`${LEGACY}/service-account.uid`]: sa.uid,
     })
-      .setProtectedHeader({ alg: ALG })
+      .setProtectedHeader(header)
       .setIssuer(LEGACY_SERVICE_ACCOUNT_ISSUER)
       .setSubject(sub)
       .sign(key);
@@ -90,7 +99,7 @@ export async function signServiceAccountToken(
   if (req.boundObject?.kind === "Secret") k8s.secret = { name: req.boundObject.name, uid: req.boundObject.uid };
   if (req.node) k8s.node = { name: req.node.name, uid: req.node.uid };
   const token = await new SignJWT({ "kubernetes.io": k8s })
-    .setProtectedHeader({ alg: ALG })
+    .setProtectedHeader(header)
     .setIssuer(opts.issuer ?? DEFAULT_SERVICE_ACCOUNT_ISSUER)
     .setSubject(sub)
     .setAudience(req.audiences)
