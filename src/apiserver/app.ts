@@ -1,0 +1,212 @@
+// The API server's Hono app: authentication (in-process identity, TLS client certificate, bearer token),
+// authorization, health and version, discovery, OpenAPI and other mounted routes, then generic REST for every
+// registered resource type. Transport-free: the HTTPS listener and the in-process transport both call app.fetch.
+
+import type { TLSSocket } from "node:tls";
+import { Hono } from "hono";
+import type { UserInfo } from "../api/types.ts";
+import type { AuthenticationInput, AuthenticationResult } from "../auth/authenticate.ts";
+import type { Store } from "../store/types.ts";
+import { bunVersion, gitCommit, version } from "../version.ts";
+import { ServiceAllocators, parseCidr } from "./allocator.ts";
+import { AGGREGATED_DISCOVERY_TYPE, Discovery, wantsAggregated } from "./discovery.ts";
+import { forbidden, pathNotFound, StatusError, statusResponse, toStatusError, unauthorized } from "./errors.ts";
+import { jsonText } from "./output.ts";
+import { Registry } from "./registry.ts";
+import { requestInfo } from "./request-info.ts";
+import type { ApiContext, Patcher } from "./rest/context.ts";
+import { defaultPatcher } from "./rest/patch.ts";
+import { type SubresourceHandler, serveResource } from "./rest/router.ts";
+import type { RequestAuthorizer, TokenAuthenticator } from "./resources/types.ts";
+import { ObjectStorage } from "./storage.ts";
+
+export interface ApiServerOptions {
+  store: Store;
+  serviceCidr: string;
+  /** Authenticates network requests; absent = every network request is anonymous. */
+  authenticate?(input: AuthenticationInput): Promise<AuthenticationResult>;
+  authenticateToken?: TokenAuthenticator;
+  /** Absent = every authenticated user may do anything (used until RBAC is wired). */
+  authorizer?: RequestAuthorizer;
+  patch?: Patcher;
+  /** Kubernetes version reported by /version (kubectl warns on skew greater than one minor). */
+  kubernetesVersion?: string;
+}
+
+/** Paths reachable without credentials (upstream's system:public-info-viewer, and k3s's /cacerts). */
+const PUBLIC_PATHS = new Set(["/healthz", "/livez", "/readyz", "/version", "/cacerts", "/ping"]);
+const MASTERS = "system:masters";
+const ANONYMOUS: UserInfo = { username: "system:anonymous", groups: ["system:unauthenticated"] };
+/** A connection's certificate never changes; re-verify now and then for expiry. */
+const SOCKET_USER_TTL_MS = 60_000;
+
+type Env = { user?: UserInfo; incoming?: { socket?: TLSSocket } };
+type Variables = { user: UserInfo };
+
+export interface ApiServer {
+  app: Hono<{ Bindings: Env; Variables: Variables }>;
+  registry: Registry;
+  context: ApiContext;
+  storage: ObjectStorage;
+  allocators: ServiceAllocators;
+  /** Other components plug streaming/special subresources in here ("pods/log", "serviceaccounts/token"). */
+  subresources: Map<string, SubresourceHandler>;
+  /** Routes mounted before the generic REST catch-all (OpenAPI, /cacerts, …). */
+  mount(path: string, app: Hono): void;
+  /** Swap the authenticator/authorizer once they are built (they may need the API server to exist first). */
+  setAuth(auth: Pick<ApiServerOptions, "authenticate" | "authenticateToken" | "authorizer">): void;
+  ready: { value: boolean };
+}
+
+export function createApiServer(opts: ApiServerOptions): ApiServer {
+  const registry = new Registry();
+  const storage = new ObjectStorage(opts.store);
+  const allocators = new ServiceAllocators(opts.store, parseCidr(opts.serviceCidr));
+  const discovery = new Discovery(registry);
+  const subresources = new Map<string, SubresourceHandler>();
+  let authenticate = opts.authenticate;
+  const allowAll: RequestAuthorizer = { authorize: async () => ({ allowed: true }), rulesFor: async () => ({ rules: [], incomplete: true }) };
+  const context: ApiContext = {
+    registry,
+    storage,
+    hooks: {
+      allocateServiceIps: (svc, old) => allocators.allocate(svc, old),
+      releaseServiceIps: (svc) => allocators.release(svc),
+    },
+    authorizer: opts.authorizer ?? allowAll,
+    authenticateToken: opts.authenticateToken,
+    patch: opts.patch ?? defaultPatcher,
+  };
+  // Not ready until the server has bootstrapped the cluster and written the kubeconfig (startServer flips it).
+  const ready = { value: false };
+  const socketUsers = new WeakMap<object, { user: UserInfo; at: number }>();
+  const kubeVersion = opts.kubernetesVersion ?? "v1.32.0";
+  const [major, minor] = kubeVersion.slice(1).split(".");
+  const versionDoc = JSON.stringify({
+    major,
+    minor,
+    gitVersion: `${kubeVersion}+k3lite`,
+    gitCommit,
+    gitTreeState: "clean",
+    buildDate: "",
+    goVersion: `bun${bunVersion}`,
+    compiler: "bun",
+    platform: `linux/${process.arch === "x64" ? "amd64" : process.arch}`,
+    k3lite: version,
+  });
+
+  async function identify(req: Request, env: Env | undefined): Promise<UserInfo | StatusError> {
+    if (env?.user) return env.user;
+    const socket = env?.incoming?.socket;
+    const authorization = req.headers.get("authorization") ?? undefined;
+    if (!authenticate) return ANONYMOUS;
+    if (socket && !authorization) {
+      const hit = socketUsers.get(socket);
+      if (hit && Date.now() - hit.at < SOCKET_USER_TTL_MS) return hit.user;
+    }
+    const peer = socket?.getPeerCertificate?.();
+    const result = await authenticate({ peerCertificate: peer, peerAuthorized: !!socket?.authorized, authorization });
+    if (result && "error" in result) return unauthorized();
+    const user = result?.user ?? ANONYMOUS;
+    if (socket && !authorization && result) socketUsers.set(socket, { user, at: Date.now() });
+    return user;
+  }
+
+  const app = new Hono<{ Bindings: Env; Variables: Variables }>();
+
+  app.onError((err) => {
+    const status = toStatusError(err);
+    if (status.code >= 500) console.error("apiserver:", err);
+    return statusResponse(status);
+  });
+  app.notFound(() => statusResponse(pathNotFound()));
+
+  app.use("*", async (c, next) => {
+    const who = await identify(c.req.raw, c.env);
+    if (who instanceof StatusError) return statusResponse(who);
+    if (who === ANONYMOUS && !PUBLIC_PATHS.has(c.req.path)) return statusResponse(unauthorized());
+    c.set("user", who);
+    await next();
+  });
+
+  const ok = (c: { text(t: string): Response }) => c.text("ok");
+  app.get("/healthz", ok);
+  app.get("/livez", ok);
+  app.get("/readyz", (c) => (ready.value ? c.text("ok") : c.text("[-]not ready", 500)));
+  app.get("/ping", ok);
+  app.get("/version", () => jsonText(200, versionDoc));
+
+  const mounted: { path: string; app: Hono }[] = [];
+  app.all("*", async (c) => {
+    const req = c.req.raw;
+    const url = new URL(req.url);
+    const path = url.pathname;
+    for (const m of mounted) {
+      if (path === m.path || path.startsWith(`${m.path}/`) || m.path === "/") {
+        const res = await m.app.fetch(req, c.env);
+        if (res.status !== 404 || res.headers.get("content-type")?.includes("json")) return res;
+      }
+    }
+    const user = c.get("user");
+    const info = requestInfo(req.method, path, url.searchParams.get("watch"));
+    if (!user.groups.includes(MASTERS)) {
+      const decision = await context.authorizer.authorize(user, {
+        verb: info.verb,
+        apiGroup: info.group,
+        apiVersion: info.version,
+        resource: info.resource,
+        subresource: info.subresource,
+        namespace: info.namespace,
+        name: info.name,
+        path: info.isResourceRequest ? undefined : path,
+      });
+      if (!decision.allowed) {
+        return statusResponse(
+          forbidden(
+            { user: user.username, verb: info.verb, resource: info.resource, subresource: info.subresource, group: info.group, name: info.name, namespace: info.namespace, path },
+            decision.reason ?? "",
+          ),
+        );
+      }
+    }
+    if (!info.isResourceRequest) return discoveryResponse(path, req, url);
+    return serveResource(context, info, req, url.searchParams, user, subresources);
+  });
+
+  function discoveryResponse(path: string, req: Request, url: URL): Response {
+    if (req.method !== "GET" && req.method !== "HEAD") throw pathNotFound();
+    const accept = req.headers.get("accept");
+    const clean = path.replace(/\/$/, "");
+    if (clean === "/api" || clean === "/apis") {
+      if (wantsAggregated(accept)) {
+        return new Response(discovery.aggregated(clean === "/api"), { headers: { "content-type": AGGREGATED_DISCOVERY_TYPE } });
+      }
+      return jsonText(200, clean === "/api" ? discovery.coreVersions(url.host) : discovery.groups());
+    }
+    const parts = clean.split("/").filter(Boolean);
+    let text: string | undefined;
+    if (parts[0] === "api" && parts.length === 2) text = discovery.resources("", parts[1]);
+    else if (parts[0] === "apis" && parts.length === 2) text = discovery.group(parts[1]);
+    else if (parts[0] === "apis" && parts.length === 3) text = discovery.resources(parts[1], parts[2]);
+    if (!text) throw pathNotFound();
+    return jsonText(200, text);
+  }
+
+  return {
+    app,
+    registry,
+    context,
+    storage,
+    allocators,
+    subresources,
+    ready,
+    mount(path, sub) {
+      mounted.push({ path: path.replace(/\/$/, "") || "/", app: sub });
+    },
+    setAuth(auth) {
+      if (auth.authenticate) authenticate = auth.authenticate;
+      if (auth.authorizer) context.authorizer = auth.authorizer;
+      if (auth.authenticateToken) context.authenticateToken = auth.authenticateToken;
+    },
+  };
+}

@@ -1,0 +1,59 @@
+// The HTTPS listener: node:tls (the only server in Bun that exposes the verified client certificate) feeding a
+// node:http server, which runs the Hono app through @hono/node-server. Client certificates are requested but not
+// required, so anonymous health checks and bearer tokens still work; the app decides per request.
+
+import { createServer as createHttpServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createServer as createTlsServer, type TLSSocket } from "node:tls";
+import { getRequestListener } from "@hono/node-server";
+
+export interface HttpsListenerOptions {
+  // biome-ignore lint/suspicious/noExplicitAny: Hono apps type their env bindings precisely
+  fetch: (req: Request, env: any) => Response | Promise<Response>;
+  certPem: string;
+  keyPem: string;
+  /** CA bundle client certificates are verified against. */
+  clientCaPem: string;
+  host: string;
+  port: number;
+}
+
+export interface HttpsListener {
+  port: number;
+  close(): Promise<void>;
+}
+
+export async function listenHttps(opts: HttpsListenerOptions): Promise<HttpsListener> {
+  const http = createHttpServer(getRequestListener(opts.fetch as Parameters<typeof getRequestListener>[0]));
+  // Watches are long-lived; node's defaults would cut them (requestTimeout) or idle keep-alive connections early.
+  http.requestTimeout = 0;
+  http.headersTimeout = 60_000;
+  http.keepAliveTimeout = 120_000;
+  const sockets = new Set<TLSSocket>();
+  const tls = createTlsServer(
+    { cert: opts.certPem, key: opts.keyPem, ca: opts.clientCaPem, requestCert: true, rejectUnauthorized: false },
+    (socket) => {
+      sockets.add(socket);
+      socket.on("close", () => sockets.delete(socket));
+      socket.on("error", () => socket.destroy());
+      http.emit("connection", socket);
+    },
+  );
+  tls.on("tlsClientError", () => {});
+  await new Promise<void>((resolve, reject) => {
+    tls.once("error", reject);
+    tls.listen(opts.port, opts.host, () => {
+      tls.off("error", reject);
+      resolve();
+    });
+  });
+  return {
+    port: (tls.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        http.close();
+        tls.close(() => resolve());
+      }),
+  };
+}

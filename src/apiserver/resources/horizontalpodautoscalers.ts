@@ -1,0 +1,24 @@
+// autoscaling/v2 HorizontalPodAutoscaler (stored and served; the autoscaler itself is not built).
+
+import { ageColumn, col, nameColumn } from "../table.ts";
+import { describe } from "./types.ts";
+
+export default describe({
+  group: "autoscaling",
+  version: "v2",
+  kind: "HorizontalPodAutoscaler",
+  plural: "horizontalpodautoscalers",
+  namespaced: true,
+  shortNames: ["hpa"],
+  categories: ["all"],
+  status: true,
+  columns: [
+    nameColumn,
+    col("Reference", (h) => `${h.spec?.scaleTargetRef?.kind}/${h.spec?.scaleTargetRef?.name}`),
+    col("Targets", () => "<unknown>"),
+    col("MinPods", (h) => h.spec?.minReplicas ?? 1, { type: "integer" }),
+    col("MaxPods", (h) => h.spec?.maxReplicas ?? 0, { type: "integer" }),
+    col("Replicas", (h) => h.status?.currentReplicas ?? 0, { type: "integer" }),
+    ageColumn,
+  ],
+});

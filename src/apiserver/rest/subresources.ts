@@ -1,0 +1,127 @@
+// The subresources with behaviour of their own: scale (autoscaling/v1 Scale over spec.replicas), pods/binding
+// (the scheduler's bind), pods/eviction (honours PodDisruptionBudgets), namespaces/finalize. Streaming ones
+// (log, exec, attach, portforward, proxy) and serviceaccounts/token are plugged in by other components.
+
+import type { KubeObject } from "../../api/types.ts";
+import { asObject, mediaType, parseBody, readText } from "../body.ts";
+import { badRequest, conflict, notFound, successStatus, tooManyRequests } from "../errors.ts";
+import { respondObject } from "../output.ts";
+import { labelSelectorString } from "../table.ts";
+import { collectionPrefix, gr } from "../storage.ts";
+import type { Scope } from "./context.ts";
+import { deleteOne } from "./delete.ts";
+import { patchTypeOf } from "./patch.ts";
+import { guaranteedUpdate } from "./writes.ts";
+import { applyPatch } from "../patch/index.ts";
+import { patchStatusError } from "./patch.ts";
+import poddisruptionbudgets from "../resources/poddisruptionbudgets.ts";
+import { nowRfc3339 } from "./metadata.ts";
+
+const path = (obj: KubeObject, dotted: string) => dotted.split(".").reduce<KubeObject | undefined>((o, k) => o?.[k], obj);
+function setPath(obj: KubeObject, dotted: string, value: unknown): void {
+  const keys = dotted.split(".");
+  let o = obj;
+  for (const k of keys.slice(0, -1)) o = o[k] ??= {};
+  o[keys[keys.length - 1]] = value;
+}
+
+function toScale(s: Scope, obj: KubeObject): KubeObject {
+  const spec = s.desc.scale!;
+  const m = obj.metadata ?? {};
+  const selector = spec.labelSelectorPath ? path(obj, spec.labelSelectorPath) : labelSelectorString(obj.spec?.selector);
+  return {
+    kind: "Scale",
+    apiVersion: "autoscaling/v1",
+    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    spec: { replicas: path(obj, spec.specReplicasPath) ?? 0 },
+    status: { replicas: path(obj, spec.statusReplicasPath) ?? 0, selector: selector === "<none>" ? "" : (selector ?? "") },
+  };
+}
+
+export async function scale(s: Scope, name: string): Promise<Response> {
+  const spec = s.desc.scale!;
+  if (s.info.verb === "get") {
+    const kv = await s.ctx.storage.get(s.desc, s.namespace, name);
+    return respondObject(200, toScale(s, s.ctx.storage.decode(kv)));
+  }
+  const text = await readText(s.req);
+  const body = parseBody(text, s.info.verb === "patch" ? "application/json" : mediaType(s.req), false).value;
+  const r = await guaranteedUpdate(s, name, (current) => {
+    let wanted = toScale(s, current);
+    if (s.info.verb === "patch") {
+      const type = patchTypeOf(mediaType(s.req));
+      try {
+        wanted = applyPatch({ current: wanted, patch: body, patchType: type === "apply" ? "merge" : type });
+      } catch (err) {
+        throw patchStatusError(err);
+      }
+    } else wanted = asObject(body);
+    const replicas = wanted.spec?.replicas;
+    if (!Number.isInteger(replicas) || replicas < 0) throw badRequest(`spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`);
+    setPath(current, spec.specReplicasPath, replicas);
+    const rv = wanted.metadata?.resourceVersion;
+    if (rv) current.metadata = { ...current.metadata, resourceVersion: rv };
+    return current;
+  });
+  return respondObject(200, toScale(s, r.obj));
+}
+
+export async function bind(s: Scope, name: string): Promise<Response> {
+  const binding = asObject(parseBody(await readText(s.req), mediaType(s.req), false).value);
+  const node = binding.target?.name;
+  if (!node) throw badRequest("Binding target name is required");
+  await guaranteedUpdate(
+    s,
+    name,
+    (pod) => {
+      if (pod.metadata?.deletionTimestamp) throw conflict(gr(s.desc), name, "pod is being deleted, cannot be assigned to a host");
+      if (pod.spec?.nodeName) throw conflict(gr(s.desc), name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+      pod.spec.nodeName = node;
+      const conditions = (pod.status?.conditions ?? []).filter((c: { type: string }) => c.type !== "PodScheduled");
+      conditions.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowRfc3339() });
+      pod.status = { ...pod.status, conditions };
+      return pod;
+    },
+    { admit: false },
+  );
+  return respondObject(201, successStatus());
+}
+
+/** Eviction = delete, unless a PodDisruptionBudget selecting the pod has no disruptions left. */
+export async function evict(s: Scope, name: string): Promise<Response> {
+  const eviction = asObject(parseBody(await readText(s.req), mediaType(s.req), false).value);
+  const kv = await s.ctx.storage.get(s.desc, s.namespace, name);
+  const pod = s.ctx.storage.decode(kv);
+  const labels = (pod.metadata?.labels ?? {}) as Record<string, string>;
+  const pdbs = await s.ctx.storage.store.list(collectionPrefix(poddisruptionbudgets, s.namespace));
+  for (const pdbKv of pdbs.items) {
+    const pdb = s.ctx.storage.decode(pdbKv);
+    const sel = pdb.spec?.selector;
+    if (!sel || !Object.entries((sel.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v)) continue;
+    if ((pdb.status?.disruptionsAllowed ?? 0) < 1) {
+      throw tooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.");
+    }
+  }
+  try {
+    await deleteOne(s, name, eviction.deleteOptions ?? {});
+  } catch (err) {
+    if ((err as { code?: number }).code === 404) throw notFound(gr(s.desc), name);
+    throw err;
+  }
+  return respondObject(201, successStatus());
+}
+
+/** namespaces/<name>/finalize: only spec.finalizers changes; the namespace goes once they are empty. */
+export async function finalizeNamespace(s: Scope, name: string): Promise<Response> {
+  const body = asObject(parseBody(await readText(s.req), mediaType(s.req), false).value);
+  const r = await guaranteedUpdate(
+    s,
+    name,
+    (ns) => {
+      ns.spec = { ...ns.spec, finalizers: body.spec?.finalizers ?? [] };
+      return ns;
+    },
+    { admit: false },
+  );
+  return respondObject(200, r.obj);
+}

@@ -1,0 +1,114 @@
+// POST (create), PUT (update) and PATCH of objects and of their status: the body is read and checked here, then
+// handed to the shared write paths in writes.ts. Status subresource writes change only status; main-resource
+// writes keep the stored status (for types that have a status subresource), as upstream's strategies do.
+
+import type { KubeObject } from "../../api/types.ts";
+import { asObject, mediaType, parseBody, readText } from "../body.ts";
+import { badRequest, methodNotSupported } from "../errors.ts";
+import { gr } from "../storage.ts";
+import type { Scope } from "./context.ts";
+import { applyNamespace, checkTypeMeta } from "./metadata.ts";
+import { patchTypeOf } from "./patch.ts";
+import { respondWith } from "./read.ts";
+import { createObject, guaranteedUpdate, type WriteResult } from "./writes.ts";
+
+export interface ReadBody {
+  obj: KubeObject;
+  warnings: string[];
+}
+
+/** Reads an object body and applies fieldValidation (Strict → 400, Warn → Warning headers). */
+export async function readObjectBody(s: Scope): Promise<ReadBody> {
+  const text = await readText(s.req);
+  const parsed = parseBody(text, mediaType(s.req), s.fieldValidation === "Strict");
+  const obj = asObject(parsed.value);
+  const problems = [...parsed.fieldProblems];
+  if (s.fieldValidation !== "Ignore" && s.ctx.unknownFields) problems.push(...s.ctx.unknownFields(s.desc, obj).map((f) => `unknown field "${f}"`));
+  if (problems.length && s.fieldValidation === "Strict") throw badRequest(`strict decoding error: ${problems.join(", ")}`);
+  return { obj, warnings: s.fieldValidation === "Warn" ? problems : [] };
+}
+
+export function withWarnings(res: Response, warnings: string[]): Response {
+  for (const w of warnings) res.headers.append("Warning", `299 - ${JSON.stringify(w)}`);
+  return res;
+}
+
+function answer(s: Scope, status: number, r: WriteResult, warnings: string[] = []): Response {
+  return withWarnings(respondWith(s, status, r.obj, r.text), warnings);
+}
+
+export async function create(s: Scope): Promise<Response> {
+  const { obj, warnings } = await readObjectBody(s);
+  const d = s.desc;
+  if (d.virtual) {
+    if (!d.createVirtual) throw methodNotSupported(gr(d), "create");
+    checkTypeMeta(obj, d);
+    const out = await d.createVirtual(obj, { user: s.user, authorizer: s.ctx.authorizer, authenticateToken: s.ctx.authenticateToken });
+    return answer(s, 201, { obj: out }, warnings);
+  }
+  checkTypeMeta(obj, d);
+  applyNamespace(obj, d, s.namespace);
+  return answer(s, 201, await createObject(s, obj), warnings);
+}
+
+/** Main-resource writes keep the stored status; status writes keep everything else (metadata included). */
+export function restrictToSubresource(s: Scope, next: KubeObject, current: KubeObject): KubeObject {
+  if (s.info.subresource === "status") {
+    const rv = next.metadata?.resourceVersion;
+    const out = { ...current, status: next.status };
+    out.metadata = { ...current.metadata, resourceVersion: rv ?? current.metadata?.resourceVersion };
+    return out;
+  }
+  if (s.desc.status) next.status = current.status;
+  return next;
+}
+
+export async function update(s: Scope, name: string): Promise<Response> {
+  const { obj, warnings } = await readObjectBody(s);
+  checkTypeMeta(obj, s.desc);
+  applyNamespace(obj, s.desc, s.namespace);
+  if (obj.metadata?.name && obj.metadata.name !== name) {
+    throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+  }
+  obj.metadata ??= {};
+  obj.metadata.name = name;
+  const r = await guaranteedUpdate(s, name, (current) => restrictToSubresource(s, structuredClone(obj), current));
+  return answer(s, 200, r, warnings);
+}
+
+export async function patch(s: Scope, name: string): Promise<Response> {
+  const contentType = mediaType(s.req);
+  const type = patchTypeOf(contentType);
+  const patchText = await readText(s.req);
+  const parsed = parseBody(patchText, type === "apply" ? "application/yaml" : "application/json", false);
+  const fieldManager = s.query.get("fieldManager") ?? "";
+  if (type === "apply" && !fieldManager) throw badRequest("PATCH requests with apply content type must include a fieldManager");
+  const force = s.query.get("force") === "true";
+  const patcher = (current: KubeObject | undefined) =>
+    s.ctx.patch({ descriptor: s.desc, current, patch: parsed.value, patchText, contentType, fieldManager, force, subresource: s.info.subresource });
+  const createIfMissing =
+    type === "apply" && !s.info.subresource
+      ? async () => {
+          const obj = asObject(await patcher(undefined));
+          checkTypeMeta(obj, s.desc);
+          applyNamespace(obj, s.desc, s.namespace);
+          if (obj.metadata?.name !== name) throw badRequest(`the name of the object (${obj.metadata?.name}) does not match the name on the URL (${name})`);
+          return createObject(s, obj);
+        }
+      : undefined;
+  let created = false;
+  const r = await guaranteedUpdate(
+    s,
+    name,
+    async (current) => {
+      const next = asObject(await patcher(current));
+      checkTypeMeta(next, s.desc);
+      if (next.metadata?.name !== undefined && next.metadata.name !== name) {
+        throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
+      }
+      return restrictToSubresource(s, next, current);
+    },
+    { createIfMissing: createIfMissing && (async () => ((created = true), createIfMissing())) },
+  );
+  return answer(s, created ? 201 : 200, r);
+}

@@ -1,0 +1,139 @@
+// Objects in the datastore, laid out as kube-apiserver does: /registry/<group>/<resource>/<namespace>/<name>,
+// JSON values stored without resourceVersion (it is the store revision, spliced in on the way out — no
+// parse/stringify on the hot read path). Store errors become API Status errors here.
+
+import type { KubeObject } from "../api/types.ts";
+import type { KeyValue, ListOptions, ListResult, Store } from "../store/types.ts";
+import { StoreError } from "../store/types.ts";
+import { alreadyExists, badRequest, conflict, gone, type GroupResource, notFound, STALE_OBJECT } from "./errors.ts";
+import type { ResourceDescriptor } from "./resources/types.ts";
+
+/** Encrypts/decrypts values at rest (Secrets, when --secrets-encryption is on). */
+export interface ValueTransformer {
+  toStorage(plain: Uint8Array): Uint8Array;
+  fromStorage(stored: Uint8Array): Uint8Array;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const METADATA = '"metadata":{';
+
+export const gr = (d: ResourceDescriptor): GroupResource => ({ group: d.group, resource: d.plural });
+
+export function collectionPrefix(d: ResourceDescriptor, namespace?: string): string {
+  const base = `/registry/${d.group || "core"}/${d.plural}/`;
+  return d.namespaced && namespace ? `${base}${namespace}/` : base;
+}
+
+export function objectKey(d: ResourceDescriptor, namespace: string | undefined, name: string): string {
+  return d.namespaced ? `${collectionPrefix(d)}${namespace}/${name}` : `${collectionPrefix(d)}${name}`;
+}
+
+/** Serialises with apiVersion, kind and metadata first, so the first `"metadata":{` is the object's own. */
+export function encodeObject(obj: KubeObject): string {
+  const { apiVersion, kind, metadata, ...rest } = obj;
+  const { resourceVersion: _rv, selfLink: _sl, ...meta } = metadata ?? {};
+  return JSON.stringify({ apiVersion, kind, metadata: meta, ...rest });
+}
+
+/** Inserts the resourceVersion into an encoded object. */
+export function withResourceVersion(text: string, revision: number): string {
+  const at = text.indexOf(METADATA);
+  if (at < 0) return text;
+  const cut = at + METADATA.length;
+  const sep = text.charCodeAt(cut) === 125 /* } */ ? "" : ",";
+  return `${text.slice(0, cut)}"resourceVersion":"${revision}"${sep}${text.slice(cut)}`;
+}
+
+export class ObjectStorage {
+  private readonly transformers = new Map<string, ValueTransformer>();
+
+  constructor(readonly store: Store) {}
+
+  /** Values under this descriptor's keys pass through `t` (e.g. Secrets encryption at rest). */
+  setTransformer(d: ResourceDescriptor, t: ValueTransformer): void {
+    this.transformers.set(collectionPrefix(d), t);
+  }
+
+  private transformerFor(key: string): ValueTransformer | undefined {
+    if (this.transformers.size === 0) return undefined;
+    for (const [prefix, t] of this.transformers) if (key.startsWith(prefix)) return t;
+    return undefined;
+  }
+
+  /** The object's JSON with its resourceVersion. */
+  text(kv: KeyValue): string {
+    const t = this.transformerFor(kv.key);
+    return withResourceVersion(decoder.decode(t ? t.fromStorage(kv.value) : kv.value), kv.modRevision);
+  }
+
+  decode(kv: KeyValue): KubeObject {
+    return JSON.parse(this.text(kv));
+  }
+
+  private encode(key: string, obj: KubeObject): Uint8Array {
+    const bytes = encoder.encode(encodeObject(obj));
+    const t = this.transformerFor(key);
+    return t ? t.toStorage(bytes) : bytes;
+  }
+
+  async get(d: ResourceDescriptor, namespace: string | undefined, name: string): Promise<KeyValue> {
+    const kv = await this.store.get(objectKey(d, namespace, name));
+    if (!kv) throw notFound(gr(d), name);
+    return kv;
+  }
+
+  async list(d: ResourceDescriptor, namespace: string | undefined, opts: ListOptions): Promise<ListResult> {
+    try {
+      return await this.store.list(collectionPrefix(d, namespace), opts);
+    } catch (err) {
+      throw mapStoreError(err, d, "");
+    }
+  }
+
+  async create(d: ResourceDescriptor, obj: KubeObject): Promise<KeyValue> {
+    const name = obj.metadata?.name ?? "";
+    const key = objectKey(d, obj.metadata?.namespace, name);
+    try {
+      return await this.store.create(key, this.encode(key, obj));
+    } catch (err) {
+      throw mapStoreError(err, d, name);
+    }
+  }
+
+  async update(d: ResourceDescriptor, obj: KubeObject, expectedRevision: number): Promise<KeyValue> {
+    const name = obj.metadata?.name ?? "";
+    const key = objectKey(d, obj.metadata?.namespace, name);
+    try {
+      return await this.store.update(key, this.encode(key, obj), expectedRevision);
+    } catch (err) {
+      throw mapStoreError(err, d, name);
+    }
+  }
+
+  async delete(d: ResourceDescriptor, namespace: string | undefined, name: string, expectedRevision?: number): Promise<KeyValue> {
+    try {
+      return await this.store.delete(objectKey(d, namespace, name), expectedRevision);
+    } catch (err) {
+      throw mapStoreError(err, d, name);
+    }
+  }
+}
+
+export function mapStoreError(err: unknown, d: ResourceDescriptor, name: string): unknown {
+  if (!(err instanceof StoreError)) return err;
+  switch (err.code) {
+    case "exists":
+      return alreadyExists(gr(d), name);
+    case "not-found":
+      return notFound(gr(d), name);
+    case "conflict":
+      return conflict(gr(d), name, STALE_OBJECT);
+    case "compacted":
+      return gone(`The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.`);
+    case "bad-continue":
+      return badRequest(`continue key is not valid: ${err.message}`);
+    default:
+      return err;
+  }
+}

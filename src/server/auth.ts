@@ -1,0 +1,63 @@
+// Wires the auth component into the API server: the authentication chain (client certificates, ServiceAccount
+// and bootstrap tokens) and the authorization chain (system:masters, Node, RBAC), both reading the objects they
+// need from live caches of the datastore rather than from the store on every request.
+
+import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "kubernetes-types/rbac/v1";
+import type { KubeObject, PersistentVolumeClaim, Pod, Secret, ServiceAccount } from "../api/types.ts";
+import type { ApiServer } from "../apiserver/app.ts";
+import { ObjectCache } from "../apiserver/cache.ts";
+import { createAuthenticator } from "../auth/authenticate.ts";
+import { createAuthorizer } from "../auth/authorize.ts";
+import type { ServerPki } from "../auth/pki.ts";
+import type { ServerConfig } from "./config.ts";
+
+export interface AuthCaches {
+  stop(): void;
+}
+
+export async function wireAuth(api: ApiServer, pki: ServerPki, _config: ServerConfig): Promise<AuthCaches> {
+  const cache = async <T extends KubeObject>(group: string, plural: string) =>
+    ObjectCache.start<T>(api.storage, api.registry.get(group, "v1", plural)!);
+  const rbacGroup = "rbac.authorization.k8s.io";
+  const [roles, roleBindings, clusterRoles, clusterRoleBindings, pods, pvcs, secrets, serviceAccounts] = await Promise.all([
+    cache<Role>(rbacGroup, "roles"),
+    cache<RoleBinding>(rbacGroup, "rolebindings"),
+    cache<ClusterRole>(rbacGroup, "clusterroles"),
+    cache<ClusterRoleBinding>(rbacGroup, "clusterrolebindings"),
+    cache<Pod>("", "pods"),
+    cache<PersistentVolumeClaim>("", "persistentvolumeclaims"),
+    cache<Secret>("", "secrets"),
+    cache<ServiceAccount>("", "serviceaccounts"),
+  ]);
+  const all = [roles, roleBindings, clusterRoles, clusterRoleBindings, pods, pvcs, secrets, serviceAccounts];
+
+  const authenticator = createAuthenticator({
+    clientCaPem: pki.clientCaCertPem,
+    saVerifyKeyPem: pki.saVerifyKeyPem,
+    lookup: {
+      serviceAccount: async (ns, name) => serviceAccounts.get(ns, name),
+      secret: async (ns, name) => secrets.get(ns, name),
+      pod: async (ns, name) => pods.get(ns, name),
+    },
+  });
+  const authorizer = createAuthorizer({
+    rbac: {
+      listRoleBindings: (ns) => roleBindings.list(ns),
+      listClusterRoleBindings: () => clusterRoleBindings.list(),
+      getRole: (ns, name) => roles.get(ns, name),
+      getClusterRole: (name) => clusterRoles.get(undefined, name),
+      listClusterRoles: () => clusterRoles.list(),
+    },
+    nodeGraph: {
+      listPodsOnNode: (node) => pods.list().filter((p) => p.spec?.nodeName === node),
+      getPod: (ns, name) => pods.get(ns, name),
+      getPersistentVolumeClaim: (ns, name) => pvcs.get(ns, name),
+    },
+  });
+  api.setAuth({
+    authenticate: (input) => authenticator.authenticate(input),
+    authenticateToken: (token, audiences) => authenticator.authenticateToken(token, audiences),
+    authorizer,
+  });
+  return { stop: () => all.forEach((c) => c.stop()) };
+}

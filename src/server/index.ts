@@ -1,0 +1,102 @@
+// `k3lite server`: opens the datastore, ensures the PKI, starts the HTTPS API server, bootstraps the cluster and
+// writes the admin kubeconfig. Further components (scheduler, controllers, agent) are started here as steps.
+
+import { mkdir } from "node:fs/promises";
+import { consola } from "consola";
+import type { UserInfo } from "../api/types.ts";
+import { ADMIN_IDENTITY, ensureClientCert } from "../auth/client-certs.ts";
+import { parseFileMode, writeAdminKubeconfig } from "../auth/kubeconfig.ts";
+import { ensureServerPki, type ServerPki } from "../auth/pki.ts";
+import { APISERVER_USER } from "../auth/rbac/bootstrap-policy.ts";
+import { ensureServerToken } from "../auth/token.ts";
+import { createApiServer, type ApiServer } from "../apiserver/app.ts";
+import { nthIp, parseCidr } from "../apiserver/allocator.ts";
+import { inProcessTransport } from "../apiserver/in-process.ts";
+import { listenHttps } from "../apiserver/listener.ts";
+import { createClient } from "../client/client.ts";
+import type { KubeClient, Transport } from "../client/types.ts";
+import { openStore } from "../store/index.ts";
+import type { Store } from "../store/types.ts";
+import { wireAuth } from "./auth.ts";
+import { bootstrapCluster } from "./bootstrap.ts";
+import type { ServerConfig } from "./config.ts";
+import { mountExtras } from "./routes.ts";
+
+export interface RunningServer {
+  /** https://<address>:<port> the API server listens on. */
+  url: string;
+  port: number;
+  pki: ServerPki;
+  store: Store;
+  api: ApiServer;
+  /** The server token agents join with. */
+  token: string;
+  /** An in-process transport acting as `user` (default: the API server's own privileged identity). */
+  transport(user?: UserInfo): Transport;
+  client(user?: UserInfo, userAgent?: string): KubeClient;
+  stop(): Promise<void>;
+}
+
+export async function startServer(config: ServerConfig): Promise<RunningServer> {
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const cidr = parseCidr(config.serviceCidr);
+  const kubernetesServiceIp = nthIp(cidr, 1);
+
+  const store = await openStore({ dataDir: config.dataDir, endpoint: config.datastoreEndpoint });
+  const pki = await ensureServerPki({
+    dataDir: config.dataDir,
+    nodeName: config.nodeName,
+    sans: [...config.tlsSans, ...[config.advertiseAddress, config.nodeIp].filter((a): a is string => !!a)],
+    clusterDomain: config.clusterDomain,
+    firstServiceIp: kubernetesServiceIp,
+  });
+  const token = await ensureServerToken(config.dataDir, pki.caBundlePem, config.token);
+
+  const api = createApiServer({ store, serviceCidr: config.serviceCidr });
+  const authCaches = await wireAuth(api, pki, config);
+  const stopExtras = await mountExtras(api, pki, () => token);
+
+  const transport = (user: UserInfo = APISERVER_USER) => inProcessTransport(api.app, user);
+  const client = (user?: UserInfo, userAgent = "k3lite") => createClient(transport(user), { userAgent });
+
+  const listener = await listenHttps({
+    fetch: api.app.fetch,
+    certPem: pki.servingCertPem,
+    keyPem: pki.servingKeyPem,
+    clientCaPem: pki.clientCaCertPem,
+    host: config.bindAddress,
+    port: config.httpsListenPort,
+  });
+  const host = config.bindAddress === "0.0.0.0" || config.bindAddress === "::" ? "127.0.0.1" : config.bindAddress;
+  const url = `https://${host.includes(":") ? `[${host}]` : host}:${listener.port}`;
+
+  await bootstrapCluster(client(), { kubernetesServiceIp, apiServerPort: listener.port });
+
+  const admin = await ensureClientCert(pki, ADMIN_IDENTITY);
+  await writeAdminKubeconfig(config.writeKubeconfig, parseFileMode(config.writeKubeconfigMode), {
+    server: url,
+    caPem: pki.serverCaCertPem,
+    certPem: admin.certPem,
+    keyPem: admin.keyPem,
+  });
+  api.ready.value = true;
+  consola.info(`API server listening on ${url}; admin kubeconfig at ${config.writeKubeconfig}`);
+
+  return {
+    url,
+    port: listener.port,
+    pki,
+    store,
+    api,
+    token,
+    transport,
+    client,
+    async stop() {
+      api.ready.value = false;
+      authCaches.stop();
+      stopExtras();
+      await listener.close();
+      await store.close();
+    },
+  };
+}
