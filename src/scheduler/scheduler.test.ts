@@ -1,0 +1,127 @@
+import { afterEach, describe, expect, test } from "bun:test";
+import type { Event, Pod } from "../api/types.ts";
+import { createFakeCluster, type FakeCluster } from "../client/fake.ts";
+import { events, inNamespace, nodes, pods, priorityclasses } from "../client/refs.ts";
+import { waitFor } from "../client/testing.ts";
+import { type SchedulerHandle, startScheduler } from "./scheduler.ts";
+import { makeNode, makePod } from "./testing.ts";
+
+let scheduler: SchedulerHandle | undefined;
+afterEach(() => scheduler?.stop());
+
+const podsDefault = inNamespace(pods, "default");
+const nodeOf = (fake: FakeCluster, name: string) =>
+  fake.get("/pods", "default", name)?.spec?.nodeName as string | undefined;
+const eventsFor = async (fake: FakeCluster, name: string, reason: string) =>
+  (await fake.client.list<Event>(inNamespace(events, "default"))).items.filter(
+    (e) => e.involvedObject.name === name && e.reason === reason,
+  );
+
+async function start(fake: FakeCluster) {
+  scheduler = startScheduler(fake.client, { initialBackoffMs: 10, maxBackoffMs: 50 });
+  await scheduler.ready;
+}
+
+describe("scheduler", () => {
+  test("binds pending pods through pods/binding, spreads them, and records Scheduled", async () => {
+    const fake = createFakeCluster();
+    for (const n of ["n1", "n2", "n3"]) await fake.client.create(nodes, makeNode(n));
+    await start(fake);
+    for (let i = 0; i < 9; i++) await fake.client.create(podsDefault, makePod(`p${i}`, { cpu: "100m" }));
+    await waitFor(() => [...Array(9).keys()].every((i) => nodeOf(fake, `p${i}`)), "all pods bound");
+    const perNode = new Map<string, number>();
+    for (let i = 0; i < 9; i++)
+      perNode.set(nodeOf(fake, `p${i}`) as string, (perNode.get(nodeOf(fake, `p${i}`) as string) ?? 0) + 1);
+    expect([...perNode.values()]).toEqual([3, 3, 3]);
+    expect(fake.requests.filter((r) => r.includes("/binding")).length).toBe(9);
+    const scheduled = await waitFor(async () => (await eventsFor(fake, "p0", "Scheduled"))[0], "Scheduled event");
+    expect(scheduled.message).toBe(`Successfully assigned default/p0 to ${nodeOf(fake, "p0")}`);
+  });
+
+  test("ignores pods for another scheduler", async () => {
+    const fake = createFakeCluster();
+    await fake.client.create(nodes, makeNode("n1"));
+    await start(fake);
+    await fake.client.create(podsDefault, makePod("mine"));
+    await fake.client.create(podsDefault, makePod("theirs", { spec: { schedulerName: "other" } }));
+    await waitFor(() => nodeOf(fake, "mine"), "mine bound");
+    expect(nodeOf(fake, "theirs")).toBeUndefined();
+  });
+
+  test("an unschedulable pod gets PodScheduled=False with upstream's message, and is retried when a node joins", async () => {
+    const fake = createFakeCluster();
+    await fake.client.create(nodes, makeNode("small", { cpu: "1" }));
+    await fake.client.create(nodes, makeNode("t1", { taints: [{ key: "k", value: "v", effect: "NoSchedule" }] }));
+    await fake.client.create(nodes, makeNode("t2", { taints: [{ key: "k", value: "v", effect: "NoSchedule" }] }));
+    await start(fake);
+    await fake.client.create(podsDefault, makePod("big", { cpu: "2" }));
+    const expected =
+      "0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had untolerated taint {k: v}. preemption: 0/3 nodes are available: 1 No preemption victims found for incoming pod, 2 Preemption is not helpful for scheduling.";
+    const condition = await waitFor(
+      () => (fake.get("/pods", "default", "big") as Pod).status?.conditions?.find((c) => c.type === "PodScheduled"),
+      "PodScheduled condition",
+    );
+    expect(condition).toMatchObject({ status: "False", reason: "Unschedulable", message: expected });
+    const failed = await waitFor(
+      async () => (await eventsFor(fake, "big", "FailedScheduling"))[0],
+      "FailedScheduling event",
+    );
+    expect(failed).toMatchObject({ type: "Warning", message: expected, source: { component: "default-scheduler" } });
+
+    const before = fake.requests.length;
+    await Bun.sleep(200); // no busy loop: nothing changed, so nothing is retried
+    expect(fake.requests.length - before).toBeLessThan(5);
+
+    await fake.client.create(nodes, makeNode("large", { cpu: "8" }));
+    await waitFor(() => nodeOf(fake, "big") === "large", "big bound to the new node");
+  });
+
+  test("a high-priority pod preempts lower-priority pods and takes their node", async () => {
+    const fake = createFakeCluster();
+    await fake.client.create(nodes, makeNode("only", { cpu: "2" }));
+    await fake.client.create(priorityclasses, {
+      apiVersion: "scheduling.k8s.io/v1",
+      kind: "PriorityClass",
+      metadata: { name: "high" },
+      value: 1000,
+    });
+    await start(fake);
+    await fake.client.create(podsDefault, makePod("low-a", { cpu: "800m" }));
+    await fake.client.create(podsDefault, makePod("low-b", { cpu: "800m" }));
+    await waitFor(() => nodeOf(fake, "low-a") && nodeOf(fake, "low-b"), "low pods bound");
+    await fake.client.create(podsDefault, makePod("vip", { cpu: "1", spec: { priorityClassName: "high" } }));
+    await waitFor(() => nodeOf(fake, "vip") === "only", "vip bound after preemption");
+    const remaining = ["low-a", "low-b"].filter((n) => fake.get("/pods", "default", n));
+    expect(remaining.length).toBe(1); // one victim is enough
+    const preempted = (await fake.client.list<Event>(inNamespace(events, "default"))).items.filter(
+      (e) => e.reason === "Preempted",
+    );
+    expect(preempted.length).toBe(1);
+    expect(preempted[0]?.message).toBe(
+      "Preempted by pod uid-vip on node only".replace(
+        "uid-vip",
+        fake.get("/pods", "default", "vip")?.metadata?.uid as string,
+      ),
+    );
+  });
+
+  test("preemptionPolicy Never is reported, not acted on", async () => {
+    const fake = createFakeCluster();
+    await fake.client.create(nodes, makeNode("only", { cpu: "1" }));
+    await start(fake);
+    await fake.client.create(podsDefault, makePod("low", { cpu: "800m" }));
+    await waitFor(() => nodeOf(fake, "low"), "low bound");
+    await fake.client.create(
+      podsDefault,
+      makePod("polite", { cpu: "800m", priority: 100, spec: { preemptionPolicy: "Never" } }),
+    );
+    const condition = await waitFor(
+      () => (fake.get("/pods", "default", "polite") as Pod).status?.conditions?.find((c) => c.type === "PodScheduled"),
+      "PodScheduled condition",
+    );
+    expect(condition?.message).toBe(
+      "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.",
+    );
+    expect(fake.get("/pods", "default", "low")).toBeDefined();
+  });
+});
