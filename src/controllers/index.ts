@@ -12,6 +12,8 @@ import { createEventRecorder } from "./events.ts";
 import { type Controller, type ControllerContext, sharedInformerView } from "./framework.ts";
 import { startGarbageCollector } from "./garbagecollector.ts";
 import { startNamespaceController } from "./namespace.ts";
+import { type NodeLifecycleTimings, startNodeLifecycleController } from "./nodelifecycle.ts";
+import { startNodeIpamController } from "./nodeipam.ts";
 import { startReplicaSetController } from "./replicaset.ts";
 import { startRootCACertPublisher } from "./rootcacertpublisher.ts";
 import { startServiceAccountsController } from "./serviceaccounts.ts";
@@ -28,6 +30,8 @@ export interface ControllersOptions {
   rootCA?: string;
   /** Controller names to leave off (e.g. "cronjob"), as --disable-controller would. */
   disable?: string[];
+  /** Heartbeat grace, monitor period and default tolerationSeconds (tests shorten them). */
+  nodeLifecycle?: NodeLifecycleTimings;
   /** Workers per controller (default 2). */
   workers?: number;
 }
@@ -47,6 +51,8 @@ export const CONTROLLERS: Record<string, Starter> = {
   garbagecollector: (ctx) => startGarbageCollector(ctx),
   namespace: (ctx) => startNamespaceController(ctx),
   endpoints: (ctx) => startEndpointsController(ctx),
+  nodeipam: (ctx, opts) => startNodeIpamController(ctx, opts.clusterCidr, opts.nodeCidrMaskSize),
+  nodelifecycle: (ctx, opts) => startNodeLifecycleController(ctx, opts.nodeLifecycle),
   endpointslice: (ctx) => startEndpointSliceController(ctx),
   serviceaccount: (ctx) => startServiceAccountsController(ctx),
   "root-ca-cert-publisher": (ctx, opts) => (opts.rootCA ? startRootCACertPublisher(ctx, opts.rootCA) : undefined),
