@@ -103,3 +103,38 @@ export function validateBootstrapToken(
     },
   };
 }
+
+/** One row of `k3lite token list`, as kubeadm prints it. */
+export interface BootstrapTokenSummary {
+  token: string;
+  /** e.g. "23h", "<forever>", "<invalid>" once expired. */
+  ttl: string;
+  expires: string;
+  usages: string[];
+  description: string;
+  extraGroups: string[];
+}
+
+export function describeBootstrapToken(secret: Secret, now = new Date()): BootstrapTokenSummary | undefined {
+  const id = secretField(secret, "token-id");
+  const tokenSecret = secretField(secret, "token-secret");
+  if (secret.type !== BOOTSTRAP_TOKEN_SECRET_TYPE || !id || !tokenSecret) return undefined;
+  const expiry = bootstrapTokenExpiry(secret);
+  let ttl = "<forever>";
+  if (expiry) {
+    const seconds = Math.floor((expiry.getTime() - now.getTime()) / 1000);
+    ttl = seconds <= 0 ? "<invalid>" : seconds >= 3600 ? `${Math.floor(seconds / 3600)}h` : `${Math.max(1, Math.floor(seconds / 60))}m`;
+  }
+  const usages = Object.keys(secret.data ?? secret.stringData ?? {})
+    .filter((k) => k.startsWith("usage-bootstrap-") && secretField(secret, k) === "true")
+    .map((k) => k.slice("usage-bootstrap-".length))
+    .sort();
+  return {
+    token: `${id}.${tokenSecret}`,
+    ttl,
+    expires: expiry ? expiry.toISOString().replace(/\.\d{3}Z$/, "Z") : "<never>",
+    usages,
+    description: secretField(secret, "description") ?? "",
+    extraGroups: (secretField(secret, "auth-extra-groups") ?? "").split(",").filter(Boolean),
+  };
+}

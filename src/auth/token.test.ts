@@ -2,7 +2,7 @@ import { afterAll, expect, test } from "bun:test";
 import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { caBundleHash, caHashMatches, ensureServerToken, parseToken, serverTokenPath } from "./token.ts";
+import { caBundleHash, caHashMatches, ensureServerToken, parseToken, rotateServerToken, serverTokenPath } from "./token.ts";
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -47,4 +47,12 @@ test("ensureServerToken creates, persists 0600, reuses, and accepts --token", as
   expect(parseToken(given).secret).toBe("mysecret");
   expect(await ensureServerToken(dataDir, bundle)).toBe(given);
   await expect(ensureServerToken(dataDir, bundle, `K10${"0".repeat(64)}::server:x`)).rejects.toThrow(/CA hash/);
+});
+
+test("rotateServerToken replaces the secret, keeps the CA hash", async () => {
+  const dataDir = await tempDir();
+  const before = await ensureServerToken(dataDir, bundle);
+  const after = await rotateServerToken(dataDir, bundle, "fresh-secret");
+  expect(parseToken(after)).toEqual({ caHash: parseToken(before).caHash, username: "server", secret: "fresh-secret" });
+  expect(await ensureServerToken(dataDir, bundle)).toBe(after);
 });

@@ -71,6 +71,17 @@ export async function ensureServerToken(dataDir: string, caBundlePem: string, gi
   return token;
 }
 
+/**
+ * `token rotate`: a new secret (given or random) replaces the stored one. Agents that already joined keep their
+ * node certificates, so they stay connected; only new joins need the new token.
+ */
+export async function rotateServerToken(dataDir: string, caBundlePem: string, newSecret?: string): Promise<string> {
+  const secret = newSecret?.trim() ? parseToken(newSecret).secret : randomBytes(16).toString("hex");
+  const token = formatServerToken(caBundlePem, secret);
+  await writeSecretFile(serverTokenPath(dataDir), `${token}\n`);
+  return token;
+}
+
 /** Constant-time comparison of secrets (length differences still leak, as everywhere). */
 export function secretsEqual(a: string, b: string): boolean {
   const x = Buffer.from(a);
