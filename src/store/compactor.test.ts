@@ -1,6 +1,9 @@
 // The background compactor's window: it compacts only history that is both old enough and far enough behind.
-import { expect, test } from "bun:test";
+import { expect, setDefaultTimeout, test } from "bun:test";
 import { BackgroundCompactor } from "./compactor.ts";
+
+// fsync-bound tests slow down a lot when other tests share the disk; deadlines are generous on purpose.
+setDefaultTimeout(60_000);
 
 test("keeps the larger of the revision window and the age window", async () => {
   let clock = 0;

@@ -5,6 +5,7 @@ import { describe, expect, test } from "bun:test";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { checkAgainstModel } from "./contract-model.ts";
 import { openStore } from "./index.ts";
 import {
   applyEvents,
@@ -286,6 +287,13 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(new Set(created.map((kv) => kv.modRevision)).size).toBe(64);
       }),
     );
+
+    for (const seed of [1, 2, 3]) {
+      test(
+        `random operations agree with a model of the whole history (seed ${seed})`,
+        withStore((store) => checkAgainstModel(store, seed, 300)),
+      );
+    }
 
     test("close ends watches and refuses further calls", async () => {
       const store = await makeStore();

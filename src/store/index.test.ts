@@ -1,10 +1,13 @@
 // openStore's choice of backend from --datastore-endpoint, and the paths the CLI relies on.
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { tempDataDir } from "./contract.ts";
 import { defaultDatabasePath, openStore, snapshotsDir, sqlitePath } from "./index.ts";
 import { bytes } from "./testing.ts";
+
+// fsync-bound tests slow down a lot when other tests share the disk; deadlines are generous on purpose.
+setDefaultTimeout(60_000);
 
 describe("openStore", () => {
   test("defaults to SQLite at <dataDir>/server/db/state.db", async () => {

@@ -1,5 +1,5 @@
 // Snapshot save while the store is writing, listing, and restore (including refusing a file that is no snapshot).
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { tempDataDir } from "./contract.ts";
@@ -7,6 +7,9 @@ import { defaultDatabasePath, snapshotsDir } from "./index.ts";
 import { listSnapshots, restoreSnapshot, saveSnapshot, snapshotFileName } from "./snapshot.ts";
 import { SqliteStore } from "./sqlite.ts";
 import { bytes, text } from "./testing.ts";
+
+// fsync-bound tests slow down a lot when other tests share the disk; deadlines are generous on purpose.
+setDefaultTimeout(60_000);
 
 describe("snapshots", () => {
   test("save online, list, restore to the saved revision", async () => {
