@@ -52,7 +52,8 @@ export async function joinCluster(opts: JoinOptions): Promise<NodeCertResponse> 
     `${base}${NODE_CERT_PATH}`,
     {
       method: "POST",
-      headers: { authorization: `Bearer ${opts.token.trim()}`, "content-type": "application/json" },
+      // Basic, as k3s agents: the API server's authenticator leaves it to this endpoint.
+      headers: { authorization: `Basic ${btoa(`node:${opts.token.trim()}`)}`, "content-type": "application/json" },
       body: JSON.stringify({ nodeName: opts.nodeName }),
       tls: { ca: caPem },
     },

@@ -50,6 +50,21 @@ function status(c: Context, code: 400 | 401 | 429, reason: string, message: stri
   return c.json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code }, code);
 }
 
+/**
+ * The token an agent presents: HTTP Basic `node:<token>` as k3s agents send it (the API server's authenticator
+ * ignores Basic, so the request reaches this route anonymously), or `Bearer <token>`.
+ */
+export function joinCredential(header: string | undefined): string | undefined {
+  const text = header?.trim() ?? "";
+  const bearer = /^bearer\s+(.+)$/is.exec(text);
+  if (bearer) return (bearer[1] as string).trim();
+  const basic = /^basic\s+(.+)$/is.exec(text);
+  if (!basic) return undefined;
+  const decoded = Buffer.from(basic[1] as string, "base64").toString();
+  const colon = decoded.indexOf(":");
+  return colon < 0 ? undefined : decoded.slice(colon + 1).trim() || undefined;
+}
+
 export function createJoinRoutes(opts: JoinRoutesOptions): Hono {
   const app = new Hono();
   const addressOf = opts.clientAddress ?? defaultClientAddress;
@@ -79,9 +94,8 @@ export function createJoinRoutes(opts: JoinRoutesOptions): Hono {
       c.header("Retry-After", String(limit.retryAfterSeconds));
       return status(c, 429, "TooManyRequests", "too many failed authentication attempts; retry later");
     }
-    const auth = c.req.header("authorization") ?? "";
-    const match = /^bearer\s+(.+)$/is.exec(auth.trim());
-    const verdict = match ? await checkToken((match[1] as string).trim()) : { error: "no token" };
+    const presented = joinCredential(c.req.header("authorization"));
+    const verdict = presented ? await checkToken(presented) : { error: "no token" };
     if ("error" in verdict) {
       opts.rateLimiter?.recordFailure(address);
       return status(c, 401, "Unauthorized", `join refused: ${verdict.error}`);
