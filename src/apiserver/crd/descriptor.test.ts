@@ -1,0 +1,146 @@
+import { describe, expect, test } from "bun:test";
+import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1";
+import { BUILT_IN_RESOURCES } from "../resources/index.ts";
+import {
+	crdToResourceDescriptors,
+	preferredVersion,
+	sortVersionsByKubeAwareness,
+	unknownFields,
+} from "./descriptor.ts";
+
+const crd: CustomResourceDefinition = {
+	apiVersion: "apiextensions.k8s.io/v1",
+	kind: "CustomResourceDefinition",
+	metadata: { name: "crontabs.stable.example.com" },
+	spec: {
+		group: "stable.example.com",
+		scope: "Namespaced",
+		names: {
+			plural: "crontabs",
+			kind: "CronTab",
+			shortNames: ["ct"],
+			categories: ["all"],
+		},
+		versions: [
+			{
+				name: "v1beta1",
+				served: true,
+				storage: false,
+				schema: {
+					openAPIV3Schema: {
+						type: "object",
+						"x-kubernetes-preserve-unknown-fields": true,
+					} as object,
+				},
+			},
+			{
+				name: "v1",
+				served: true,
+				storage: true,
+				subresources: {
+					status: {},
+					scale: {
+						specReplicasPath: ".spec.replicas",
+						statusReplicasPath: ".status.replicas",
+					},
+				},
+				additionalPrinterColumns: [
+					{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
+				],
+				schema: {
+					openAPIV3Schema: {
+						type: "object",
+						properties: {
+							spec: {
+								type: "object",
+								properties: {
+									replicas: { type: "integer", default: 1, maximum: 5 },
+								},
+							},
+							status: {
+								type: "object",
+								properties: { replicas: { type: "integer" } },
+							},
+						},
+					},
+				},
+			},
+			{ name: "v0", served: false, storage: false },
+		],
+	},
+};
+
+describe("crdToResourceDescriptors", () => {
+	const [beta, v1] = crdToResourceDescriptors(crd);
+	test("one descriptor per served version, with the CRD's names", () => {
+		expect(crdToResourceDescriptors(crd).map((d) => d.version)).toEqual([
+			"v1beta1",
+			"v1",
+		]);
+		expect(v1).toMatchObject({
+			group: "stable.example.com",
+			kind: "CronTab",
+			plural: "crontabs",
+			singular: "crontab",
+			listKind: "CronTabList",
+			namespaced: true,
+			shortNames: ["ct"],
+			categories: ["all"],
+			status: true,
+			scale: {
+				specReplicasPath: ".spec.replicas",
+				statusReplicasPath: ".status.replicas",
+			},
+		});
+		expect(beta.status).toBe(false);
+	});
+	test("defaults prune and default; validate uses the schema", () => {
+		const obj: { spec: Record<string, unknown>; [k: string]: unknown } = {
+			apiVersion: "stable.example.com/v1",
+			kind: "CronTab",
+			metadata: { name: "a" },
+			spec: { junk: 1 },
+		};
+		expect(unknownFields(v1, obj)).toEqual(["spec.junk"]);
+		v1.defaults?.(obj);
+		expect(obj.spec).toEqual({ replicas: 1 });
+		expect(
+			v1.validate?.({ ...obj, spec: { replicas: 9 } })?.map((e) => e.field),
+		).toEqual(["spec.replicas"]);
+		expect(unknownFields(beta, { spec: { anything: 1 } })).toEqual([]);
+	});
+	test("printer columns", () => {
+		expect(v1.columns?.map((c) => c.name)).toEqual(["Name", "Replicas"]);
+		expect(v1.columns?.[1].cell({ spec: { replicas: 2 } }, 0)).toBe(2);
+	});
+	test("unknownFields falls back to the built-in schemas", () => {
+		const deployments = BUILT_IN_RESOURCES.find((d) => d.kind === "Deployment");
+		expect(deployments).toBeDefined();
+		if (deployments)
+			expect(unknownFields(deployments, { spec: { replicaz: 1 } })).toEqual([
+				"spec.replicaz",
+			]);
+	});
+	test("preferred version follows upstream's ordering", () => {
+		expect(preferredVersion(crd)).toBe("v1");
+		expect(
+			sortVersionsByKubeAwareness([
+				"v1alpha1",
+				"foo",
+				"v2beta1",
+				"v1",
+				"v2",
+				"v10beta3",
+				"v11alpha2",
+			]),
+		).toEqual([
+			"v2",
+			"v1",
+			"v10beta3",
+			"v2beta1",
+			"v11alpha2",
+			"v1alpha1",
+			"foo",
+		]);
+	});
+});

@@ -1,0 +1,123 @@
+// Turns an Established CustomResourceDefinition into resource descriptors (one per served version) that the
+// generic REST code serves like any built-in: schema pruning and defaulting, schema validation, status/scale
+// subresources and printer columns. Exports: `crdToResourceDescriptors(crd)`, `unknownFields(desc, obj)`.
+
+import type {
+	CustomResourceDefinition,
+	CustomResourceDefinitionVersion,
+} from "kubernetes-types/apiextensions/v1";
+import type { KubeObject } from "../../api/types.ts";
+import { unknownBuiltinFields } from "../openapi/unknown-fields.ts";
+import { ALL_VERBS, type ResourceDescriptor } from "../resources/types.ts";
+import { defaultedNames } from "./conditions.ts";
+import { printerColumns } from "./printer-columns.ts";
+import { applyDefaults } from "./schema/defaults.ts";
+import { pruneUnknownFields } from "./schema/prune.ts";
+import type { CrdSchema } from "./schema/types.ts";
+import { validateCustomResource } from "./schema/validate.ts";
+
+/** The schema behind each custom resource descriptor, for unknownFields. */
+const schemas = new WeakMap<ResourceDescriptor, CrdSchema>();
+
+const preserveAll: CrdSchema = {
+	type: "object",
+	"x-kubernetes-preserve-unknown-fields": true,
+};
+
+function versionDescriptor(
+	crd: CustomResourceDefinition,
+	v: CustomResourceDefinitionVersion,
+): ResourceDescriptor {
+	const names = defaultedNames(crd.spec.names);
+	const schema =
+		(v.schema?.openAPIV3Schema as CrdSchema | undefined) ?? preserveAll;
+	const scale = v.subresources?.scale;
+	const descriptor: ResourceDescriptor = {
+		group: crd.spec.group,
+		version: v.name,
+		kind: names.kind,
+		plural: names.plural,
+		singular: names.singular ?? names.kind.toLowerCase(),
+		listKind: names.listKind,
+		namespaced: crd.spec.scope === "Namespaced",
+		shortNames: names.shortNames,
+		categories: names.categories,
+		verbs: ALL_VERBS,
+		status: !!v.subresources?.status,
+		scale: scale
+			? {
+					specReplicasPath: scale.specReplicasPath,
+					statusReplicasPath: scale.statusReplicasPath,
+					labelSelectorPath: scale.labelSelectorPath,
+				}
+			: undefined,
+		// Custom resources bump metadata.generation on any change outside metadata (and status, with the subresource).
+		generation: true,
+		// Upstream prunes and defaults on every write (and on read; stored objects were written that way).
+		defaults(obj: KubeObject) {
+			pruneUnknownFields(obj, schema);
+			applyDefaults(obj, schema);
+		},
+		validate: (obj: KubeObject) => validateCustomResource(obj, schema),
+		validateUpdate: (obj: KubeObject) => validateCustomResource(obj, schema),
+		columns: printerColumns(v),
+	};
+	schemas.set(descriptor, schema);
+	return descriptor;
+}
+
+/** Descriptors for every served version of a CRD (the caller decides it is Established; see isEstablished). */
+export function crdToResourceDescriptors(
+	crd: CustomResourceDefinition,
+): ResourceDescriptor[] {
+	return crd.spec.versions
+		.filter((v) => v.served)
+		.map((v) => versionDescriptor(crd, v));
+}
+
+/** The version clients get when they do not ask (discovery's preferred version), as upstream orders them. */
+export function preferredVersion(
+	crd: CustomResourceDefinition,
+): string | undefined {
+	return sortVersionsByKubeAwareness(
+		crd.spec.versions.filter((v) => v.served).map((v) => v.name),
+	)[0];
+}
+
+/** Upstream's version priority: GA before beta before alpha, higher numbers first, others last alphabetically. */
+export function sortVersionsByKubeAwareness(versions: string[]): string[] {
+	const rank = (v: string): [number, number, number, string] => {
+		const m = /^v(\d+)(?:(alpha|beta)(\d+))?$/.exec(v);
+		if (!m) return [3, 0, 0, v];
+		const stage = m[2] === "alpha" ? 2 : m[2] === "beta" ? 1 : 0;
+		return [stage, -Number(m[1]), -Number(m[3] ?? 0), v];
+	};
+	return [...versions].sort((a, b) => {
+		const ra = rank(a);
+		const rb = rank(b);
+		for (let i = 0; i < 3; i++)
+			if (ra[i] !== rb[i]) return (ra[i] as number) - (rb[i] as number);
+		return ra[3].localeCompare(rb[3]);
+	});
+}
+
+/**
+ * Fields of `obj` its type's schema does not declare, for fieldValidation=Strict/Warn: custom resources by
+ * their CRD schema (what pruning would drop), built-ins by the generated OpenAPI schemas. Plug in as
+ * ApiContext.unknownFields.
+ */
+export function unknownFields(
+	descriptor: ResourceDescriptor,
+	obj: KubeObject,
+): string[] {
+	const schema = schemas.get(descriptor);
+	if (schema) return pruneUnknownFields(structuredClone(obj), schema);
+	return unknownBuiltinFields(
+		{
+			group: descriptor.group,
+			version: descriptor.version,
+			kind: descriptor.kind,
+		},
+		obj,
+	);
+}

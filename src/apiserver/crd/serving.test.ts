@@ -1,0 +1,226 @@
+// CRD serving through the real generic REST code, in process: Established status, discovery, custom
+// resources validated/pruned/defaulted, strict field validation, table columns, cleanup on CRD deletion.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore } from "../../store/index.ts";
+import type { Store } from "../../store/types.ts";
+import { type ApiServer, createApiServer } from "../app.ts";
+import { unknownFields } from "./descriptor.ts";
+import { type CrdServing, startCrdServing } from "./serving.ts";
+
+const admin = { username: "admin", groups: ["system:masters"] };
+let dir: string;
+let store: Store;
+let api: ApiServer;
+let serving: CrdServing;
+
+// biome-ignore lint/suspicious/noExplicitAny: responses are inspected loosely
+type Json = Record<string, any>;
+
+async function call(
+	method: string,
+	path: string,
+	body?: unknown,
+	headers: Record<string, string> = {},
+) {
+	const req = new Request(`http://k3lite${path}`, {
+		method,
+		body: body === undefined ? undefined : JSON.stringify(body),
+		headers: { "content-type": "application/json", ...headers },
+	});
+	const res = await api.app.fetch(req, { user: admin });
+	return {
+		status: res.status,
+		body: (await res.json()) as Json,
+	};
+}
+
+/** Polls until `check` passes (the CRD is established asynchronously, through the watch). */
+async function eventually<T>(
+	check: () => Promise<T | undefined>,
+	what: string,
+): Promise<T> {
+	const deadline = Date.now() + 20_000;
+	for (;;) {
+		const got = await check();
+		if (got !== undefined) return got;
+		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+		await Bun.sleep(20);
+	}
+}
+
+const crdPath = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
+const crPath = "/apis/stable.example.com/v1/namespaces/default/crontabs";
+const crd = {
+	apiVersion: "apiextensions.k8s.io/v1",
+	kind: "CustomResourceDefinition",
+	metadata: { name: "crontabs.stable.example.com" },
+	spec: {
+		group: "stable.example.com",
+		scope: "Namespaced",
+		names: { plural: "crontabs", kind: "CronTab", shortNames: ["ct"] },
+		versions: [
+			{
+				name: "v1",
+				served: true,
+				storage: true,
+				subresources: { status: {} },
+				additionalPrinterColumns: [
+					{ name: "Spec", type: "string", jsonPath: ".spec.cronSpec" },
+					{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
+				],
+				schema: {
+					openAPIV3Schema: {
+						type: "object",
+						properties: {
+							spec: {
+								type: "object",
+								required: ["cronSpec"],
+								properties: {
+									cronSpec: { type: "string" },
+									replicas: { type: "integer", default: 1, maximum: 10 },
+								},
+							},
+							status: {
+								type: "object",
+								properties: { ok: { type: "boolean" } },
+							},
+						},
+					},
+				},
+			},
+		],
+	},
+};
+const crontab = (name: string, spec: Record<string, unknown>) => ({
+	apiVersion: "stable.example.com/v1",
+	kind: "CronTab",
+	metadata: { name },
+	spec,
+});
+
+beforeAll(async () => {
+	dir = mkdtempSync(join(tmpdir(), "k3lite-crd-"));
+	store = await openStore({ dataDir: dir });
+	api = createApiServer({ store, serviceCidr: "10.43.0.0/16" });
+	api.context.unknownFields = unknownFields;
+	serving = await startCrdServing({
+		registry: api.registry,
+		storage: api.storage,
+	});
+	await call("POST", "/api/v1/namespaces", {
+		apiVersion: "v1",
+		kind: "Namespace",
+		metadata: { name: "default" },
+	});
+});
+
+afterAll(async () => {
+	serving?.stop();
+	await store?.close?.();
+	if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("CRD serving", () => {
+	test("a created CRD becomes Established and its resources appear in discovery", async () => {
+		expect((await call("POST", crdPath, crd)).status).toBe(201);
+		const established = await eventually(async () => {
+			const got = await call("GET", `${crdPath}/crontabs.stable.example.com`);
+			const conditions = (got.body.status?.conditions ?? []) as {
+				type: string;
+				status: string;
+			}[];
+			return conditions.some(
+				(c) => c.type === "Established" && c.status === "True",
+			)
+				? got.body
+				: undefined;
+		}, "Established");
+		expect(established.status.acceptedNames).toMatchObject({
+			plural: "crontabs",
+			kind: "CronTab",
+			listKind: "CronTabList",
+		});
+		expect(established.status.storedVersions).toEqual(["v1"]);
+		const resources = await eventually(async () => {
+			const got = await call("GET", "/apis/stable.example.com/v1");
+			return got.status === 200 ? got.body : undefined;
+		}, "discovery");
+		expect(resources.resources.map((r: { name: string }) => r.name)).toEqual([
+			"crontabs",
+			"crontabs/status",
+		]);
+	});
+
+	test("custom resources are pruned, defaulted and validated", async () => {
+		const created = await call(
+			"POST",
+			crPath,
+			crontab("a", { cronSpec: "* * * * */5", junk: 1 }),
+		);
+		expect(created.status).toBe(201);
+		expect(created.body.spec).toEqual({ cronSpec: "* * * * */5", replicas: 1 });
+		const strict = await call(
+			"POST",
+			`${crPath}?fieldValidation=Strict`,
+			crontab("b", { cronSpec: "x", junk: 1 }),
+		);
+		expect(strict.status).toBe(400);
+		expect(strict.body.message).toContain('unknown field "spec.junk"');
+		const invalid = await call(
+			"POST",
+			crPath,
+			crontab("c", { replicas: "three" }),
+		);
+		expect(invalid.status).toBe(422);
+		expect(invalid.body.details.causes).toEqual([
+			{
+				field: "spec.cronSpec",
+				reason: "FieldValueRequired",
+				message: "Required value",
+			},
+			{
+				field: "spec.replicas",
+				reason: "FieldValueTypeInvalid",
+				message:
+					'Invalid value: "string": spec.replicas in body must be of type integer: "string"',
+			},
+		]);
+	});
+
+	test("status subresource and table columns", async () => {
+		const current = (await call("GET", `${crPath}/a`)).body;
+		const updated = await call("PUT", `${crPath}/a/status`, {
+			...current,
+			status: { ok: true },
+		});
+		expect(updated.status).toBe(200);
+		expect(updated.body.status).toEqual({ ok: true });
+		const table = await call("GET", crPath, undefined, {
+			accept: "application/json;as=Table;v=v1;g=meta.k8s.io",
+		});
+		expect(
+			table.body.columnDefinitions.map((c: { name: string }) => c.name),
+		).toEqual(["Name", "Spec", "Replicas"]);
+		expect(table.body.rows.map((r: { cells: unknown[] }) => r.cells)).toEqual([
+			["a", "* * * * */5", 1],
+		]);
+	});
+
+	test("deleting the CRD stops serving its resources and removes its objects", async () => {
+		expect(
+			(await call("DELETE", `${crdPath}/crontabs.stable.example.com`)).status,
+		).toBe(200);
+		await eventually(
+			async () =>
+				(await call("GET", crPath)).status === 404 ? true : undefined,
+			"CRD removal",
+		);
+		await serving.settled();
+		const left = await store.list("/registry/stable.example.com/crontabs/", {});
+		expect(left.items).toEqual([]);
+	});
+});
