@@ -69,3 +69,10 @@ export function writeMeta(db: Database, name: string, value: number): void {
     value,
   );
 }
+
+/** The latest revision a database has handed out: its newest row, or the compacted revision if that is newer. */
+export function headRevision(db: Database): number {
+  const maxId = (db.query("SELECT MAX(id) AS id FROM kv").get() as { id: number | null }).id ?? 0;
+  // A compaction may have removed the newest row (a tombstone); revisions must still never go backwards.
+  return Math.max(maxId, readMeta(db, META.compactRevision));
+}

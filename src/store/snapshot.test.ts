@@ -6,7 +6,7 @@ import { tempDataDir } from "./contract.ts";
 import { defaultDatabasePath, snapshotsDir } from "./index.ts";
 import { listSnapshots, restoreSnapshot, saveSnapshot, snapshotFileName } from "./snapshot.ts";
 import { SqliteStore } from "./sqlite.ts";
-import { bytes, text } from "./testing.ts";
+import { bytes, storeErrorOf, text } from "./testing.ts";
 
 // fsync-bound tests slow down a lot when other tests share the disk; deadlines are generous on purpose.
 setDefaultTimeout(60_000);
@@ -39,11 +39,18 @@ describe("snapshots", () => {
     expect(kept && existsSync(kept)).toBe(true);
     const restored = new SqliteStore(dbPath, { compaction: false });
     try {
-      expect(await restored.currentRevision()).toBe(70);
+      // The replaced store had reached 71: the restored one continues above it, and older revisions are gone.
+      expect(await restored.currentRevision()).toBe(72);
+      expect(await restored.compactedRevision()).toBe(72);
+      await storeErrorOf(
+        restored.watch("/", { fromRevision: 71 }, () => {}),
+        "compacted",
+      );
+      await storeErrorOf(restored.get("/s/0", { revision: 50 }), "compacted");
       expect(text((await restored.get("/s/0"))?.value ?? bytes(""))).toBe("v0");
       expect(await restored.count("/late/")).toBe(20);
       // The restored store keeps going from the snapshot's revision.
-      expect((await restored.create("/new", bytes("n"))).modRevision).toBe(71);
+      expect((await restored.create("/new", bytes("n"))).modRevision).toBe(73);
     } finally {
       await restored.close();
     }

@@ -4,7 +4,7 @@ import { Database } from "bun:sqlite";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { lockDatastore } from "./lock.ts";
-import { openDatabase } from "./schema.ts";
+import { headRevision, META, openDatabase, writeMeta } from "./schema.ts";
 
 export interface SnapshotInfo {
   name: string;
@@ -45,8 +45,13 @@ export function listSnapshots(dir: string): SnapshotInfo[] {
 }
 
 /**
- * Replaces the database at `dbPath` with the snapshot `file`; refused while a server has the datastore open. The replaced database is
- * kept beside it as `<dbPath>.before-restore-<time>` so a wrong restore can be undone; returns that path, if any.
+ * Replaces the database at `dbPath` with the snapshot `file`; refused while a server has the datastore open. The
+ * replaced database is kept beside it as `<dbPath>.before-restore-<time>` so a wrong restore can be undone; returns
+ * that path, if any.
+ *
+ * Like `etcdutl snapshot restore --bump-revision --mark-compacted`, the restored store continues above the replaced
+ * one's latest revision and marks everything up to there compacted: clients that saw newer revisions than the
+ * snapshot holds get "too old" (410 Gone) on their next watch and list again, instead of silently missing changes.
  */
 export async function restoreSnapshot(file: string, dbPath: string): Promise<string | undefined> {
   if (!existsSync(file)) throw new Error(`snapshot restore: ${file} does not exist`);
@@ -66,16 +71,31 @@ function replaceDatabase(file: string, dbPath: string): string | undefined {
   let kept: string | undefined;
   if (existsSync(dbPath)) {
     kept = `${dbPath}.before-restore-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+    const old = openDatabase(dbPath, { mustExist: true });
+    const oldHead = headRevision(old);
     // Fold the WAL into the old file first, so the kept copy is whole on its own.
-    const old = new Database(dbPath);
     old.exec("PRAGMA wal_checkpoint(TRUNCATE)");
     old.close();
+    markCompactedAbove(staging, oldHead);
     renameSync(dbPath, kept);
   }
   // A WAL left from the old database must never be replayed over the restored one.
   for (const suffix of ["-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
   renameSync(staging, dbPath);
   return kept;
+}
+
+/** Makes the restored copy start above `revision`, with everything up to its new head compacted. */
+function markCompactedAbove(path: string, revision: number): void {
+  const db = openDatabase(path, { mustExist: true });
+  try {
+    const floor = Math.max(headRevision(db), revision) + 1;
+    // The store compacts the history below the floor when it next opens (compacted_through lags behind).
+    writeMeta(db, META.compactRevision, floor);
+    db.exec("PRAGMA wal_checkpoint(TRUNCATE)");
+  } finally {
+    db.close();
+  }
 }
 
 /** Refuses files that are not an intact k3lite datastore, before anything is replaced. */

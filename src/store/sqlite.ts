@@ -7,7 +7,7 @@ import { decodeContinue, encodeContinue, prefixRange } from "./keys.ts";
 import { type DatastoreLock, lockDatastore } from "./lock.ts";
 import { LogReader } from "./log-reader.ts";
 import { LogWriter, type WriteOp } from "./log-writer.ts";
-import { META, openDatabase, readMeta, writeMeta } from "./schema.ts";
+import { headRevision, META, openDatabase, readMeta, writeMeta } from "./schema.ts";
 import {
   type KeyValue,
   type ListOptions,
@@ -49,9 +49,7 @@ export class SqliteStore implements Store {
       throw err;
     }
     this.compactRevision = readMeta(this.db, META.compactRevision);
-    const maxId = (this.db.query("SELECT MAX(id) AS id FROM kv").get() as { id: number | null }).id ?? 0;
-    // A compaction may have removed the newest row (a tombstone); revisions must still never go backwards.
-    this.writer = new LogWriter(this.db, Math.max(maxId, this.compactRevision), (events) => this.hub.publish(events));
+    this.writer = new LogWriter(this.db, headRevision(this.db), (events) => this.hub.publish(events));
     this.reader = new LogReader(this.db);
     this.compactor = new LogCompactor(this.db);
     // Finish a compaction that a crash or close cut short, so its rows do not linger until the next one.
