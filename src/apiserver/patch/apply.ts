@@ -27,6 +27,7 @@ export function serverSideApply(input: ApplyInput): { object: KubeObject } {
 	const opts: WalkOptions = {
 		meta: input.meta ?? noPatchMeta,
 		ignore: input.ignoreFields,
+		only: input.onlyFields,
 	};
 	const current = input.current;
 	const actor: Omit<Manager, "fields"> = {

@@ -13,6 +13,8 @@ export interface WalkOptions {
 	meta: PatchMeta;
 	/** Top-level fields left out of ownership (e.g. "status" where a subresource resets it). */
 	ignore?: readonly string[];
+	/** When set, the only top-level fields ownership covers (e.g. ["status"] for the status subresource). */
+	only?: readonly string[];
 }
 
 const strippedTop = new Set(["apiVersion", "kind"]);
@@ -76,11 +78,13 @@ function collect(
 	mode: Mode,
 ): void {
 	if (isObject(value)) {
-		const entries = ownedEntries(value, names, opts);
-		if (entries.length === 0) {
+		// A map that is empty is a value of its own; one holding only unowned fields (metadata.name) is nothing.
+		if (Object.keys(value).length === 0) {
 			if (names.length > 0) node.member = true;
 			return;
 		}
+		const entries = ownedEntries(value, names, opts);
+		if (entries.length === 0) return;
 		if (
 			mode === "added" &&
 			names.length > 0 &&

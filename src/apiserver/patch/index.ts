@@ -14,39 +14,31 @@
 //       for every other write (create, update, patch): `next` with managedFields updated so `manager` owns
 //       what it changed and other managers lose it.
 //
+// For the API server's write paths, patcher.ts wraps these with the per-kind choices (patch metadata of
+// built-in kinds and CRDs, status reset fields, default field manager from the User-Agent):
+//   patchObject({ kind, current, patch, patchType, fieldManager, force, subresource?, now? }) → KubeObject
+//   trackWrite({ kind, previous, next, fieldManager?, userAgent?, subresource?, now? }) → KubeObject
+//
 // The caller still does what kube-apiserver does around these: resourceVersion preconditions, name/kind
 // checks, defaulting, validation, status/spec reset per subresource.
 
-import type { KubeObject } from "../../api/types.ts";
-import { applyJsonPatch } from "./json-patch.ts";
-import { applyMergePatch } from "./merge-patch.ts";
-import type { PatchMeta } from "./meta.ts";
-import { applyStrategicPatch } from "./strategic.ts";
-
+export type { ApplyInput } from "./apply.ts";
+export { serverSideApply } from "./apply.ts";
+export { applyPatch, type PatchType } from "./apply-patch.ts";
 export type { PatchCause } from "./errors.ts";
 export { ApplyConflictError, PatchError, statusOf } from "./errors.ts";
 export type { FieldStrategy, PatchMeta } from "./meta.ts";
 export { noPatchMeta, staticPatchMeta } from "./meta.ts";
-
-export type PatchType = "json" | "merge" | "strategic";
-
-export function applyPatch(input: {
-	current: KubeObject;
-	patch: unknown;
-	patchType: PatchType;
-	meta?: PatchMeta;
-}): KubeObject {
-	switch (input.patchType) {
-		case "json":
-			return applyJsonPatch(input.current, input.patch);
-		case "merge":
-			return applyMergePatch(input.current, input.patch);
-		case "strategic":
-			return applyStrategicPatch(input.current, input.patch, input.meta);
-	}
-}
-
-export type { ApplyInput } from "./apply.ts";
-export { serverSideApply } from "./apply.ts";
+export { patchMetaForKind } from "./openapi-meta.ts";
+export type { KindInfo } from "./patcher.ts";
+export {
+	defaultFieldManager,
+	endpointFields,
+	nowRfc3339,
+	patchMetaOf,
+	patchObject,
+	trackWrite,
+} from "./patcher.ts";
+export { patchMetaFromSchema } from "./schema-meta.ts";
 export type { UpdateInput } from "./update.ts";
 export { updateManagedFields } from "./update.ts";

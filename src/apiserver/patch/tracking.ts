@@ -16,6 +16,8 @@ import { transferOwnership } from "./ownership.ts";
 export interface TrackedFields {
 	/** Top-level fields nobody owns through this endpoint (e.g. ["status"] on a main resource). */
 	ignoreFields?: string[];
+	/** The only top-level fields this endpoint writes (e.g. ["status"] for the status subresource). */
+	onlyFields?: string[];
 }
 
 /**

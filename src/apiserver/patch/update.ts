@@ -28,6 +28,7 @@ export function updateManagedFields(input: UpdateInput): KubeObject {
 	const opts: WalkOptions = {
 		meta: input.meta ?? noPatchMeta,
 		ignore: input.ignoreFields,
+		only: input.onlyFields,
 	};
 	const actor: Omit<Manager, "fields"> = {
 		manager: input.manager,
