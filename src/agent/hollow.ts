@@ -1,0 +1,377 @@
+// Hollow nodes (like kwok): N Node objects in one process that renew their Leases and report the pods bound to
+// them Running/Ready after a delay, without containers. Used by `k3lite agent --runtime fake` / `k3lite sim` to
+// test and benchmark the scheduler and controllers at scale. Pods owned by a Job finish after `jobPodRunMs`;
+// annotations `hollow.k3lite.io/run-ms` and `hollow.k3lite.io/exit-code` script any pod's end.
+
+import { consola } from "consola";
+import type { core, Lease, Node, Pod } from "../api/types.ts";
+import { isApiError } from "../client/client.ts";
+import { createInformerFactory, type InformerFactory } from "../client/informer.ts";
+import { inNamespace, leases, namespaces, nodes, pods } from "../client/refs.ts";
+import type { KubeClient } from "../client/types.ts";
+import { createWorkQueue } from "../client/workqueue.ts";
+
+export interface HollowNodeOptions {
+  count: number;
+  namePrefix?: string;
+  cpu?: string;
+  memory?: string;
+  pods?: number;
+  /** Time from a pod's binding to Running/Ready. */
+  readyDelayMs?: number;
+  /** How long pods owned by a Job run before they succeed (-1: forever). */
+  jobPodRunMs?: number;
+  labels?: Record<string, string>;
+  taints?: core.Taint[];
+  leaseDurationSeconds?: number;
+  renewIntervalMs?: number;
+  /** Concurrent API writes for pod status and deletions. */
+  workers?: number;
+  /** Share informers with other components in the same process. */
+  informers?: InformerFactory;
+  /** Delete the Node objects on stop (a node leaving the cluster). */
+  deleteNodesOnStop?: boolean;
+}
+
+export interface HollowNodes {
+  nodeNames: string[];
+  /** Resolves once every node is registered and the pod cache is synced. */
+  ready: Promise<void>;
+  /** Stops renewing one node's Lease (the node "dies"); `resumeHeartbeat` brings it back. */
+  stopHeartbeat(nodeName: string): void;
+  resumeHeartbeat(nodeName: string): void;
+  stop(): Promise<void>;
+}
+
+export const RUN_MS_ANNOTATION = "hollow.k3lite.io/run-ms";
+export const EXIT_CODE_ANNOTATION = "hollow.k3lite.io/exit-code";
+const NODE_LEASE_NAMESPACE = "kube-node-lease";
+const log = consola.withTag("hollow");
+
+/** RFC 3339 with microseconds, as Lease renewTime (MicroTime) is written. */
+const microTime = (ms = Date.now()) => new Date(ms).toISOString().replace("Z", "000Z");
+const now = () => new Date().toISOString().replace(/\.\d+Z$/, "Z");
+
+function ipFromIndex(base: [number, number], index: number): string {
+  return `${base[0]}.${base[1] + Math.floor(index / 65536)}.${Math.floor(index / 256) % 256}.${(index % 256) + 1}`;
+}
+
+function nodeObject(name: string, index: number, o: HollowNodeOptions): Node {
+  const allocatable = {
+    cpu: o.cpu ?? "32",
+    memory: o.memory ?? "256Gi",
+    pods: String(o.pods ?? 110),
+    "ephemeral-storage": "100Gi",
+  };
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: {
+      name,
+      labels: {
+        "kubernetes.io/hostname": name,
+        "kubernetes.io/os": "linux",
+        "kubernetes.io/arch": "amd64",
+        "beta.kubernetes.io/os": "linux",
+        "beta.kubernetes.io/arch": "amd64",
+        "node.kubernetes.io/instance-type": "k3lite-hollow",
+        type: "hollow",
+        ...o.labels,
+      },
+      annotations: { "node.alpha.kubernetes.io/ttl": "0", "k3lite.io/hollow": "true" },
+    },
+    spec: { taints: o.taints },
+    status: {
+      capacity: allocatable,
+      allocatable,
+      conditions: nodeConditions(),
+      addresses: [
+        { type: "InternalIP", address: ipFromIndex([172, 30], index) },
+        { type: "Hostname", address: name },
+      ],
+      daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+      nodeInfo: {
+        machineID: name,
+        systemUUID: name,
+        bootID: name,
+        kernelVersion: "hollow",
+        osImage: "k3lite hollow node",
+        containerRuntimeVersion: "fake://0.1.0",
+        kubeletVersion: "v1.32.0-k3lite-hollow",
+        kubeProxyVersion: "",
+        operatingSystem: "linux",
+        architecture: "amd64",
+      },
+    },
+  };
+}
+
+function nodeConditions(): core.NodeCondition[] {
+  const t = now();
+  const cond = (type: string, status: string, reason: string, message: string) => ({
+    type,
+    status,
+    reason,
+    message,
+    lastHeartbeatTime: t,
+    lastTransitionTime: t,
+  });
+  return [
+    cond("MemoryPressure", "False", "KubeletHasSufficientMemory", "kubelet has sufficient memory available"),
+    cond("DiskPressure", "False", "KubeletHasNoDiskPressure", "kubelet has no disk pressure"),
+    cond("PIDPressure", "False", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
+    cond("Ready", "True", "KubeletReady", "kubelet is posting ready status"),
+  ];
+}
+
+/** The status a kubelet reports for a pod whose containers all started. */
+function runningStatus(pod: Pod, hostIP: string, podIP: string, startedAt: string): core.PodStatus {
+  const cond = (type: string) => ({
+    type,
+    status: "True",
+    lastProbeTime: null as unknown as string,
+    lastTransitionTime: startedAt,
+  });
+  const terminated = (c: core.Container) => ({
+    name: c.name,
+    image: c.image ?? "",
+    imageID: `fake://${c.image}`,
+    containerID: `fake://${pod.metadata?.uid}/${c.name}`,
+    ready: c.restartPolicy === "Always",
+    restartCount: 0,
+    started: c.restartPolicy === "Always",
+    state:
+      c.restartPolicy === "Always"
+        ? { running: { startedAt } }
+        : { terminated: { exitCode: 0, reason: "Completed", startedAt, finishedAt: startedAt } },
+  });
+  return {
+    phase: "Running",
+    conditions: ["PodReadyToStartContainers", "Initialized", "Ready", "ContainersReady", "PodScheduled"].map(cond),
+    hostIP,
+    hostIPs: [{ ip: hostIP }],
+    podIP,
+    podIPs: [{ ip: podIP }],
+    startTime: startedAt,
+    initContainerStatuses: pod.spec?.initContainers?.map(terminated),
+    containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
+      name: c.name,
+      image: c.image ?? "",
+      imageID: `fake://${c.image}`,
+      containerID: `fake://${pod.metadata?.uid}/${c.name}`,
+      ready: true,
+      restartCount: 0,
+      started: true,
+      state: { running: { startedAt } },
+    })),
+    qosClass: pod.status?.qosClass,
+  };
+}
+
+/** The status of a pod whose containers exited with `exitCode`. */
+function finishedStatus(pod: Pod, exitCode: number): core.PodStatus {
+  const finishedAt = now();
+  const phase = exitCode === 0 ? "Succeeded" : "Failed";
+  const reason = exitCode === 0 ? "Completed" : "Error";
+  const conditions = (pod.status?.conditions ?? []).map((c) =>
+    c.type === "Ready" || c.type === "ContainersReady"
+      ? { ...c, status: "False", reason: "PodCompleted", lastTransitionTime: finishedAt }
+      : c,
+  );
+  return {
+    ...pod.status,
+    phase,
+    conditions,
+    containerStatuses: (pod.status?.containerStatuses ?? []).map((s) => ({
+      ...s,
+      ready: false,
+      started: false,
+      state: {
+        terminated: {
+          exitCode,
+          reason,
+          startedAt: s.state?.running?.startedAt,
+          finishedAt,
+          containerID: s.containerID,
+        },
+      },
+    })),
+  };
+}
+
+export function startHollowNodes(client: KubeClient, opts: HollowNodeOptions): HollowNodes {
+  const prefix = opts.namePrefix ?? "hollow-";
+  const nodeNames = Array.from({ length: opts.count }, (_, i) => `${prefix}${i}`);
+  const ours = new Set(nodeNames);
+  const silenced = new Set<string>();
+  const readyDelayMs = opts.readyDelayMs ?? 500;
+  const jobPodRunMs = opts.jobPodRunMs ?? 1000;
+  const factory = opts.informers ?? createInformerFactory(client);
+  const podInformer = factory.informer<Pod>(pods);
+  const queue = createWorkQueue();
+  const boundAt = new Map<string, number>();
+  const podIPs = new Map<string, string>();
+  let ipCounter = 0;
+  let running = true;
+  const timers: ReturnType<typeof setInterval>[] = [];
+  const leaseRef = inNamespace(leases, NODE_LEASE_NAMESPACE);
+  const nodeUids = new Map<string, string>();
+
+  async function register(name: string, index: number) {
+    const node = nodeObject(name, index, opts);
+    let created: Node;
+    try {
+      created = await client.create(nodes, node);
+    } catch (err) {
+      if (!isApiError(err, 409)) throw err;
+      created = await client.get<Node>(nodes, name);
+    }
+    nodeUids.set(name, created.metadata?.uid ?? "");
+    // Status is a subresource: write it explicitly, whatever create kept.
+    await client.patch(nodes, name, { status: node.status }, "merge", undefined, "status");
+    await renewLease(name);
+  }
+
+  async function renewLease(name: string) {
+    if (silenced.has(name) || !running) return;
+    const renewTime = microTime();
+    try {
+      await client.patch(leaseRef, name, { spec: { renewTime, holderIdentity: name } }, "merge");
+    } catch (err) {
+      if (!isApiError(err, 404)) throw err;
+      const lease: Lease = {
+        apiVersion: "coordination.k8s.io/v1",
+        kind: "Lease",
+        metadata: {
+          name,
+          namespace: NODE_LEASE_NAMESPACE,
+          ownerReferences: [{ apiVersion: "v1", kind: "Node", name, uid: nodeUids.get(name) ?? "" }],
+        },
+        spec: { holderIdentity: name, leaseDurationSeconds: opts.leaseDurationSeconds ?? 40, renewTime },
+      };
+      await client.create(leaseRef, lease);
+    }
+  }
+
+  /** Re-asserts Ready (e.g. after the node lifecycle controller marked the node Unknown) with fresh heartbeats. */
+  async function postNodeStatus(name: string) {
+    if (silenced.has(name) || !running) return;
+    await client.patch(nodes, name, { status: { conditions: nodeConditions() } }, "merge", undefined, "status");
+  }
+
+  function allocateIP(key: string): string {
+    let ip = podIPs.get(key);
+    if (!ip) {
+      ip = ipFromIndex([10, 128], ipCounter++);
+      podIPs.set(key, ip);
+    }
+    return ip;
+  }
+
+  function hostIPOf(nodeName: string): string {
+    return ipFromIndex([172, 30], nodeNames.indexOf(nodeName));
+  }
+
+  /** One pod's next step: confirm its deletion, start it, or finish it. Idempotent; reads only the cache. */
+  async function syncPod(key: string) {
+    const pod = podInformer.get(key);
+    const nodeName = pod?.spec?.nodeName;
+    if (!pod || !nodeName || !ours.has(nodeName)) {
+      boundAt.delete(key);
+      podIPs.delete(key);
+      return;
+    }
+    const ref = inNamespace(pods, pod.metadata?.namespace);
+    const name = pod.metadata?.name as string;
+    if (pod.metadata?.deletionTimestamp) {
+      // Containers "stop" at once; confirm so the API server removes the object.
+      await client
+        .delete(ref, name, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } })
+        .catch((err) => {
+          if (!isApiError(err, 404, 409)) throw err;
+        });
+      return;
+    }
+    const phase = pod.status?.phase;
+    if (phase === "Succeeded" || phase === "Failed") return;
+    const since = boundAt.get(key) ?? Date.now();
+    boundAt.set(key, since);
+    if (phase !== "Running") {
+      const wait = since + readyDelayMs - Date.now();
+      if (wait > 0) return queue.addAfter(key, wait);
+      const status = runningStatus(pod, hostIPOf(nodeName), allocateIP(key), now());
+      await client.patch(ref, name, { status }, "merge", undefined, "status");
+      return;
+    }
+    const runMs = finishAfter(pod);
+    if (runMs < 0) return;
+    const started = Date.parse(pod.status?.startTime ?? "") || since;
+    const wait = started + runMs - Date.now();
+    if (wait > 0) return queue.addAfter(key, wait);
+    const exitCode = Number(pod.metadata?.annotations?.[EXIT_CODE_ANNOTATION] ?? 0);
+    await client.patch(ref, name, { status: finishedStatus(pod, exitCode) }, "merge", undefined, "status");
+  }
+
+  function finishAfter(pod: Pod): number {
+    const annotated = pod.metadata?.annotations?.[RUN_MS_ANNOTATION];
+    if (annotated !== undefined) return Number(annotated);
+    if (pod.spec?.restartPolicy === "Always") return -1;
+    return pod.metadata?.ownerReferences?.some((o) => o.kind === "Job") ? jobPodRunMs : -1;
+  }
+
+  const enqueue = (pod: Pod) => {
+    if (pod.spec?.nodeName && ours.has(pod.spec.nodeName))
+      queue.add(`${pod.metadata?.namespace}/${pod.metadata?.name}`);
+  };
+  podInformer.addEventHandler({
+    add: enqueue,
+    update: (_old, pod) => enqueue(pod),
+    delete: (pod) => {
+      const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
+      boundAt.delete(key);
+      podIPs.delete(key);
+    },
+  });
+
+  const ready = (async () => {
+    await client
+      .create(namespaces, { apiVersion: "v1", kind: "Namespace", metadata: { name: NODE_LEASE_NAMESPACE } })
+      .catch((err) => {
+        if (!isApiError(err, 409)) throw err;
+      });
+    // Register in batches so a thousand nodes do not open a thousand requests at once.
+    for (let i = 0; i < nodeNames.length; i += 50) {
+      await Promise.all(nodeNames.slice(i, i + 50).map((name, j) => register(name, i + j)));
+    }
+    factory.start();
+    await podInformer.waitForSync();
+    void queue.run(opts.workers ?? 16, syncPod, (key, err) => log.debug(`pod ${key}: ${(err as Error).message}`));
+    const each = (fn: (name: string) => Promise<void>) => () => {
+      for (const name of nodeNames) fn(name).catch((err) => log.debug(`node ${name}: ${(err as Error).message}`));
+    };
+    timers.push(setInterval(each(renewLease), opts.renewIntervalMs ?? 10_000));
+    timers.push(setInterval(each(postNodeStatus), 60_000));
+  })();
+  ready.catch((err) => log.error(`hollow nodes failed to start: ${(err as Error).message}`));
+
+  return {
+    nodeNames,
+    ready,
+    stopHeartbeat: (name) => silenced.add(name),
+    resumeHeartbeat(name) {
+      silenced.delete(name);
+      renewLease(name)
+        .then(() => postNodeStatus(name))
+        .catch((err) => log.debug(`node ${name}: ${(err as Error).message}`));
+    },
+    async stop() {
+      running = false;
+      for (const t of timers) clearInterval(t);
+      queue.shutDown();
+      if (!opts.informers) factory.stop();
+      if (opts.deleteNodesOnStop) {
+        await Promise.all(nodeNames.map((name) => client.delete(nodes, name).catch(() => {})));
+      }
+    },
+  };
+}
