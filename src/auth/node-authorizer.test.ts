@@ -64,6 +64,10 @@ describe("Node authorizer", () => {
     expect((await authorize(n1, { verb: "get", apiGroup: "", resource: "nodes", name: "n2" })).allowed).toBe(true);
     const lease = (name: string) => ({ verb: "update", apiGroup: "coordination.k8s.io", resource: "leases", namespace: "kube-node-lease", name });
     expect((await authorize(n1, lease("n1"))).allowed).toBe(true);
+    expect((await authorize(n1, { ...lease(""), verb: "create", name: undefined })).allowed).toBe(true);
+    expect((await authorize(n1, { ...lease("n2"), verb: "create" })).allowed).toBe(false);
+    expect((await authorize(n1, { verb: "create", apiGroup: "", resource: "nodes" })).allowed).toBe(true);
+    expect((await authorize(n1, { verb: "create", apiGroup: "", resource: "nodes", name: "n2" })).allowed).toBe(false);
     expect((await authorize(n1, lease("n2"))).allowed).toBe(false);
   });
 

@@ -88,7 +88,9 @@ export function createNodeAuthorizer(source: NodeGraphSource, next: Authorize): 
 
   async function decide(node: string, attrs: AuthorizationAttributes): Promise<AuthorizationDecision | undefined> {
     const group = attrs.apiGroup ?? "";
-    const own = attrs.name === node;
+    // A create's URL has no name; the API server passes the body's name when it can. Without one we cannot
+    // tell, and allow as upstream's authorizer does (its NodeRestriction admission checks the body).
+    const own = attrs.name === node || (attrs.verb === "create" && !attrs.name);
     try {
       if (group === "" && !attrs.subresource) {
         switch (attrs.resource) {
