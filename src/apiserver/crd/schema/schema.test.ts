@@ -135,6 +135,18 @@ describe("validation", () => {
 				.message,
 		).toBe(`Invalid value: "abc": spec.p in body should match '^a+$'`);
 	});
+	test("keys holding undefined count as absent", () => {
+		const errs = validateCustomResource(
+			{ ...cr({ cronSpec: "* * * * *", image: undefined }), status: undefined },
+			schema,
+		);
+		expect(errs).toEqual([]);
+		expect(
+			validateCustomResource(cr({ cronSpec: undefined }), schema).map(
+				(e) => e.message,
+			),
+		).toEqual(["Required value"]);
+	});
 	test("embedded resources need apiVersion and kind", () => {
 		const errs = validateCustomResource(
 			cr({ cronSpec: "* * * * *", template: { metadata: {} } }),

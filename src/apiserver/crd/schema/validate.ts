@@ -258,9 +258,12 @@ function objectErrors(
 	name: string,
 ): FieldError[] {
 	const errs: FieldError[] = [];
+	// A key holding undefined is absent: it never reaches JSON.
+	const present = Object.entries(v).filter(([, child]) => child !== undefined);
 	for (const field of s.required ?? [])
-		if (!(field in v)) errs.push(fieldRequired(childPath(path, field)));
-	const count = Object.keys(v).length;
+		if (v[field] === undefined)
+			errs.push(fieldRequired(childPath(path, field)));
+	const count = present.length;
 	if (s.maxProperties !== undefined && count > s.maxProperties)
 		errs.push(fieldTooMany(path, count, s.maxProperties));
 	if (s.minProperties !== undefined && count < s.minProperties)
@@ -276,7 +279,7 @@ function objectErrors(
 			if (typeof v[field] !== "string" || v[field] === "")
 				errs.push(fieldRequired(childPath(path, field), "must not be empty"));
 	}
-	for (const [key, child] of Object.entries(v)) {
+	for (const [key, child] of present) {
 		const sub =
 			s.properties?.[key] ??
 			(isObject(s.additionalProperties) ? s.additionalProperties : undefined);

@@ -1,0 +1,283 @@
+// A CustomResourceDefinition's whole life with the real kubectl against a real k3lite API server over HTTPS:
+// apply, Established, api-resources, explain, create/get/patch of custom resources, printer columns,
+// 422 validation with field causes, strict unknown fields, the status subresource, deletion.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { unknownFields } from "../src/apiserver/crd/descriptor.ts";
+import {
+	type CrdServing,
+	startCrdServing,
+} from "../src/apiserver/crd/serving.ts";
+import { type RunningServer, startServer } from "../src/server/index.ts";
+
+let dir: string;
+let server: RunningServer;
+let serving: CrdServing;
+
+beforeAll(async () => {
+	dir = mkdtempSync(join(tmpdir(), "k3lite-crd-kubectl-"));
+	server = await startServer({
+		dataDir: join(dir, "data"),
+		nodeName: "crd-test",
+		nodeLabels: [],
+		nodeTaints: [],
+		bindAddress: "127.0.0.1",
+		httpsListenPort: 0,
+		tlsSans: [],
+		clusterCidr: "10.42.0.0/16",
+		serviceCidr: "10.43.0.0/16",
+		clusterDns: "10.43.0.10",
+		clusterDomain: "cluster.local",
+		writeKubeconfig: join(dir, "kubeconfig.yaml"),
+		disable: [],
+		disableAgent: true,
+		secretsEncryption: false,
+		containerLogMaxSize: "10Mi",
+		logFormat: "text",
+		debug: false,
+	});
+	// Until startServer wires CRD serving itself; running it twice is harmless (same registry, idempotent status).
+	serving = await startCrdServing({
+		registry: server.api.registry,
+		storage: server.api.storage,
+	});
+	server.api.context.unknownFields ??= unknownFields;
+});
+
+afterAll(async () => {
+	serving?.stop();
+	await server?.stop();
+	if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** Runs kubectl without blocking the event loop: the server answers from this process. */
+async function kubectl(
+	...args: string[]
+): Promise<{ code: number; out: string; err: string }> {
+	const p = Bun.spawn(
+		[
+			"kubectl",
+			"--kubeconfig",
+			join(dir, "kubeconfig.yaml"),
+			`--cache-dir=${join(dir, "cache")}`,
+			...args,
+		],
+		{
+			stdout: "pipe",
+			stderr: "pipe",
+		},
+	);
+	const [out, err, code] = await Promise.all([
+		new Response(p.stdout).text(),
+		new Response(p.stderr).text(),
+		p.exited,
+	]);
+	return { code, out, err };
+}
+
+async function applyYaml(name: string, yaml: string, ...extra: string[]) {
+	const file = join(dir, name);
+	writeFileSync(file, yaml);
+	return kubectl("apply", "-f", file, ...extra);
+}
+
+const crdYaml = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: crontabs.stable.example.com
+spec:
+  group: stable.example.com
+  scope: Namespaced
+  names:
+    plural: crontabs
+    singular: crontab
+    kind: CronTab
+    shortNames: [ct]
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources:
+      status: {}
+    additionalPrinterColumns:
+    - name: Spec
+      type: string
+      jsonPath: .spec.cronSpec
+    - name: Replicas
+      type: integer
+      jsonPath: .spec.replicas
+    - name: Age
+      type: date
+      jsonPath: .metadata.creationTimestamp
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            description: The desired schedule of the cron tab.
+            required: [cronSpec]
+            properties:
+              cronSpec:
+                type: string
+                description: A cron expression.
+              image:
+                type: string
+              replicas:
+                type: integer
+                minimum: 1
+                maximum: 10
+                default: 1
+          status:
+            type: object
+            properties:
+              lastRun:
+                type: string
+`;
+
+const crontab = (
+	name: string,
+	spec: string,
+) => `apiVersion: stable.example.com/v1
+kind: CronTab
+metadata:
+  name: ${name}
+  namespace: default
+spec:
+${spec}
+`;
+
+describe("CRD lifecycle with kubectl", () => {
+	test("apply the CRD and wait for Established", async () => {
+		const applied = await applyYaml("crd.yaml", crdYaml);
+		expect(applied.err).toBe("");
+		expect(applied.out).toContain(
+			"customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com created",
+		);
+		const waited = await kubectl(
+			"wait",
+			"--for=condition=Established",
+			"crd/crontabs.stable.example.com",
+			"--timeout=30s",
+		);
+		expect(waited.out).toContain("condition met");
+	});
+
+	test("api-resources lists it; explain reads its schema", async () => {
+		const resources = await kubectl(
+			"api-resources",
+			"--api-group=stable.example.com",
+		);
+		expect(resources.out).toMatch(
+			/crontabs\s+ct\s+stable\.example\.com\/v1\s+true\s+CronTab/,
+		);
+		const explained = await kubectl("explain", "crontab.spec");
+		expect(explained.out).toContain("The desired schedule of the cron tab.");
+		expect(explained.out).toContain("cronSpec\t<string> -required-");
+	});
+
+	test("create, get with printer columns, patch", async () => {
+		const created = await applyYaml(
+			"tab.yaml",
+			crontab("my-tab", "  cronSpec: '* * * * */5'\n  image: my-cron-image"),
+		);
+		expect(created.err).toBe("");
+		expect(created.out).toContain("crontab.stable.example.com/my-tab created");
+		const table = await kubectl("get", "crontabs");
+		expect(table.out).toMatch(/^NAME\s+SPEC\s+REPLICAS\s+AGE\n/);
+		expect(table.out).toMatch(/my-tab\s+\* \* \* \* \*\/5\s+1\s+\d+s/);
+		const patched = await kubectl(
+			"patch",
+			"ct",
+			"my-tab",
+			"--type=merge",
+			"-p",
+			'{"spec":{"replicas":3}}',
+		);
+		expect(patched.err).toBe("");
+		expect(patched.out).toContain("crontab.stable.example.com/my-tab patched");
+		expect(
+			(await kubectl("get", "ct", "my-tab", "-o", "jsonpath={.spec.replicas}"))
+				.out,
+		).toBe("3");
+		const reapplied = await applyYaml(
+			"tab.yaml",
+			crontab(
+				"my-tab",
+				"  cronSpec: '* * * * */10'\n  image: my-cron-image\n  replicas: 3",
+			),
+		);
+		expect(reapplied.out).toContain(
+			"crontab.stable.example.com/my-tab configured",
+		);
+	});
+
+	test("invalid objects get 422 with field causes; unknown fields are refused under strict validation", async () => {
+		const bad = await applyYaml("bad.yaml", crontab("bad", "  replicas: 20"));
+		expect(bad.code).not.toBe(0);
+		expect(bad.err).toContain('The CronTab "bad" is invalid:');
+		expect(bad.err).toContain("spec.cronSpec: Required value");
+		expect(bad.err).toContain(
+			"spec.replicas: Invalid value: 20: spec.replicas in body should be less than or equal to 10",
+		);
+		const unknown = await applyYaml(
+			"unknown.yaml",
+			crontab("unknown", "  cronSpec: x\n  colour: blue"),
+		);
+		expect(unknown.code).not.toBe(0);
+		expect(unknown.err).toContain('unknown field "spec.colour"');
+		expect((await kubectl("get", "ct", "unknown")).code).not.toBe(0);
+	});
+
+	test("status subresource: status changes only through it", async () => {
+		const patched = await kubectl(
+			"patch",
+			"ct",
+			"my-tab",
+			"--subresource=status",
+			"--type=merge",
+			"-p",
+			'{"status":{"lastRun":"now"}}',
+		);
+		expect(patched.err).toBe("");
+		expect(
+			(await kubectl("get", "ct", "my-tab", "-o", "jsonpath={.status.lastRun}"))
+				.out,
+		).toBe("now");
+		await kubectl(
+			"patch",
+			"ct",
+			"my-tab",
+			"--type=merge",
+			"-p",
+			'{"status":{"lastRun":"ignored"}}',
+		);
+		expect(
+			(await kubectl("get", "ct", "my-tab", "-o", "jsonpath={.status.lastRun}"))
+				.out,
+		).toBe("now");
+	});
+
+	test("deleting the CRD removes its resources", async () => {
+		const deleted = await kubectl(
+			"delete",
+			"crd",
+			"crontabs.stable.example.com",
+		);
+		expect(deleted.out).toContain(
+			'customresourcedefinition.apiextensions.k8s.io "crontabs.stable.example.com" deleted',
+		);
+		const deadline = Date.now() + 30_000;
+		let listed = await kubectl("get", "crontabs.stable.example.com");
+		while (listed.code === 0 && Date.now() < deadline) {
+			await Bun.sleep(100);
+			listed = await kubectl("get", "crontabs.stable.example.com");
+		}
+		expect(listed.err).toContain(
+			'the server doesn\'t have a resource type "crontabs"',
+		);
+	});
+});
