@@ -24,8 +24,10 @@ export async function saveSnapshot(dbPath: string, destFile: string): Promise<Sn
   if (!existsSync(dbPath)) throw new Error(`snapshot save: no datastore at ${dbPath}`);
   if (existsSync(destFile)) throw new Error(`snapshot save: ${destFile} already exists; choose another name`);
   mkdirSync(dirname(destFile), { recursive: true });
-  const db = openDatabase(dbPath, { mustExist: true });
+  // A plain connection, no schema or pragma changes: the server may be running and owns the file.
+  const db = new Database(dbPath, { readwrite: true, create: false });
   try {
+    db.exec("PRAGMA busy_timeout = 5000");
     // VACUUM INTO reads one consistent snapshot (a read transaction) of the database, including the WAL.
     db.query("VACUUM INTO ?").run(destFile);
   } finally {
