@@ -21,4 +21,8 @@ export interface AgentConfig {
   containerLogMaxSize: string;
   /** Set on servers: adds the control-plane role label. */
   controlPlane: boolean;
+  /** Port of the agent's HTTPS endpoint for logs/exec/port-forward (the kubelet's 10250); 0 picks a free one. */
+  kubeletPort?: number;
+  /** Name of the pod network bridge (default k3lite0); tests running side by side use their own. */
+  podNetworkBridge?: string;
 }

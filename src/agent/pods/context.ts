@@ -1,0 +1,28 @@
+// Everything a pod worker needs, built once by the pod manager and shared by all workers.
+
+import type { KubeClient } from "../../client/types.ts";
+import type { AgentConfig } from "../config.ts";
+import type { CriClient } from "../cri/client.ts";
+import type { AgentPaths } from "../paths.ts";
+import type { Backoff } from "./backoff.ts";
+import type { EventRecorder } from "./events.ts";
+import type { ProbeManager } from "./probes.ts";
+import type { TokenSource } from "./tokens.ts";
+
+export interface PodContext {
+  cri: CriClient;
+  client: KubeClient;
+  config: AgentConfig;
+  paths: AgentPaths;
+  nodeIp: () => string;
+  record: EventRecorder;
+  probes: ProbeManager;
+  tokens: TokenSource;
+  restartBackoff: Backoff;
+  pullBackoff: Backoff;
+  /** KUBERNETES_SERVICE_* for pods (empty until the kubernetes Service is known). */
+  serviceEnv: () => Record<string, string>;
+  /** Containers whose liveness probe failed: the worker restarts them. */
+  livenessFailed: Map<string, string>;
+  requeue(key: string, delayMs: number): void;
+}

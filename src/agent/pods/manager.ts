@@ -1,0 +1,163 @@
+// The pod manager: watches the pods bound to this node (fieldSelector spec.nodeName), runs syncPod for each
+// through a work queue, notices container state changes in CRI (a 1 s relist, the kubelet's PLEG), resyncs
+// every pod every 10 s (status, configMap/secret updates, token refresh) and removes sandboxes no pod claims.
+
+import { consola } from "consola";
+import type { Pod, Service } from "../../api/types.ts";
+import { objectKey, splitKey } from "../../client/cache.ts";
+import { createInformer, type Informer } from "../../client/informer.ts";
+import { inNamespace, pods, services } from "../../client/refs.ts";
+import type { KubeClient } from "../../client/types.ts";
+import { createWorkQueue, exponentialRateLimiter } from "../../client/workqueue.ts";
+import type { AgentConfig } from "../config.ts";
+import type { CriClient } from "../cri/client.ts";
+import type { AgentPaths } from "../paths.ts";
+import { Backoff } from "./backoff.ts";
+import type { PodContext } from "./context.ts";
+import { kubernetesServiceEnv } from "./env.ts";
+import { eventRecorder } from "./events.ts";
+import { identityOf, MANAGED_BY } from "./labels.ts";
+import { ProbeManager } from "./probes.ts";
+import { podRuntime } from "./runtime.ts";
+import { removePod } from "./terminate.ts";
+import { tokenSource } from "./tokens.ts";
+import { syncPod } from "./worker.ts";
+
+const log = consola.withTag("pods");
+const WORKERS = 8;
+const RELIST_MS = 1000;
+const RESYNC_MS = 10_000;
+const GC_MS = 30_000;
+
+export interface PodManager {
+  informer: Informer<Pod>;
+  /** Resolves once the first list of pods arrived. */
+  synced: Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function startPodManager(opts: {
+  client: KubeClient;
+  cri: CriClient;
+  config: AgentConfig;
+  paths: AgentPaths;
+  nodeIp: () => string;
+}): PodManager {
+  const { client, cri, config } = opts;
+  const queue = createWorkQueue(exponentialRateLimiter(200, 30_000));
+  const informer = createInformer<Pod>(client, pods, {
+    fieldSelector: `spec.nodeName=${config.nodeName}`,
+    resyncPeriodMs: RESYNC_MS,
+  });
+  const uids = new Map<string, { uid: string; name: string; namespace: string }>(); // key → last seen identity
+  const livenessFailed = new Map<string, string>();
+  let serviceEnv: Record<string, string> = {};
+
+  const ctx: PodContext = {
+    cri,
+    client,
+    config,
+    paths: opts.paths,
+    nodeIp: opts.nodeIp,
+    record: eventRecorder(client, config.nodeName),
+    tokens: tokenSource(client),
+    restartBackoff: new Backoff(),
+    pullBackoff: new Backoff(),
+    serviceEnv: () => serviceEnv,
+    livenessFailed,
+    requeue: (key, delayMs) => queue.addAfter(key, delayMs),
+    probes: new ProbeManager(cri, (change) => {
+      const pod = informer.list().find((p) => p.metadata?.uid === change.podUid);
+      if (!pod) return;
+      if (!change.result) {
+        const kind = change.kind[0]?.toUpperCase() + change.kind.slice(1);
+        ctx.record(
+          pod,
+          "Warning",
+          "Unhealthy",
+          `${kind} probe failed: ${change.message}`,
+          `spec.containers{${change.container}}`,
+        );
+        if (change.kind !== "readiness") livenessFailed.set(change.containerId, `failed ${change.kind} probe`);
+      }
+      queue.add(objectKey(pod));
+    }),
+  };
+
+  const enqueue = (pod: Pod) => queue.add(objectKey(pod));
+  informer.addEventHandler({ add: enqueue, update: (_, pod) => enqueue(pod), delete: enqueue });
+
+  async function sync(key: string): Promise<void> {
+    const pod = informer.get(key);
+    const known = uids.get(key);
+    if (known && (!pod || pod.metadata?.uid !== known.uid)) {
+      // The pod we ran under this name is gone (or replaced by a new one with the same name).
+      await removePod(ctx, known.uid, await podRuntime(cri, known.uid), known);
+      uids.delete(key);
+    }
+    if (!pod) return;
+    const { namespace, name } = splitKey(key);
+    uids.set(key, { uid: pod.metadata?.uid ?? "", name, namespace });
+    await syncPod(ctx, pod, key);
+  }
+
+  // PLEG: a container that changed state gets its pod synced at once.
+  const lastStates = new Map<string, string>();
+  const relist = async () => {
+    const containers = await cri.listContainers();
+    const seen = new Set<string>();
+    for (const c of containers) {
+      seen.add(c.id);
+      if (lastStates.get(c.id) === c.state) continue;
+      lastStates.set(c.id, c.state);
+      const id = identityOf(c);
+      if (id) queue.add(`${id.namespace}/${id.name}`);
+    }
+    for (const id of lastStates.keys()) if (!seen.has(id)) lastStates.delete(id);
+  };
+
+  // Sandboxes of pods that no longer exist (deleted while the agent was down, or force-deleted).
+  const collectGarbage = async () => {
+    const live = new Set(informer.list().map((p) => p.metadata?.uid));
+    for (const sb of await cri.listPodSandbox()) {
+      const id = identityOf(sb);
+      if (!id || sb.labels[MANAGED_BY] !== "true" || live.has(id.uid)) continue;
+      log.info(`removing sandbox of pod ${id.namespace}/${id.name} (${id.uid}): no such pod`);
+      await removePod(ctx, id.uid, await podRuntime(cri, id.uid), id);
+    }
+  };
+
+  const refreshServiceEnv = async () => {
+    try {
+      const svc = await client.get<Service>(inNamespace(services, "default"), "kubernetes");
+      const port = svc.spec?.ports?.find((p) => p.name === "https")?.port ?? svc.spec?.ports?.[0]?.port ?? 443;
+      serviceEnv = kubernetesServiceEnv(svc.spec?.clusterIP, port);
+    } catch {}
+  };
+
+  const timers: ReturnType<typeof setInterval>[] = [];
+  const guard = (what: string, fn: () => Promise<void>) => () => {
+    fn().catch((err) => log.debug(`${what}: ${(err as Error).message}`));
+  };
+  void refreshServiceEnv();
+  informer.start();
+  const workersDone = queue.run(WORKERS, sync, (key, err) => log.warn(`syncing pod ${key}: ${(err as Error).message}`));
+  const synced = informer.waitForSync().then(() => {
+    guard("garbage collection", collectGarbage)();
+    timers.push(setInterval(guard("garbage collection", collectGarbage), GC_MS));
+  });
+  timers.push(setInterval(guard("relist", relist), RELIST_MS));
+  timers.push(setInterval(guard("kubernetes service", refreshServiceEnv), 30_000));
+
+  return {
+    informer,
+    synced,
+    async stop() {
+      for (const t of timers) clearInterval(t);
+      informer.stop();
+      ctx.probes.stopAll();
+      queue.shutDown();
+      await workersDone;
+    },
+  };
+}

@@ -1,0 +1,226 @@
+// syncPod: one idempotent pass that moves a pod on this node toward its spec, like the kubelet's SyncPod —
+// sandbox (a new one if it died), volumes, init containers in order, containers with restart policy and
+// CrashLoopBackOff, liveness restarts, probes — then writes the status if it changed. Everything is read back
+// from CRI each pass, so an agent restart adopts running containers instead of restarting them.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { Container, Pod } from "../../api/types.ts";
+import { inNamespace, pods } from "../../client/refs.ts";
+import type { PodContext } from "./context.ts";
+import { ConfigError } from "./env.ts";
+import { containerHash, podIdentity } from "./labels.ts";
+import { objectReader } from "./refs.ts";
+import { type ContainerRecord, currentContainer, nextAttempt, type PodRuntime, podRuntime } from "./runtime.ts";
+import { sandboxConfig } from "./sandbox.ts";
+import { startContainer } from "./start-container.ts";
+import { computePodStatus, podStatusChanged, type Waiting } from "./status.ts";
+import { confirmDeletion, killPod } from "./terminate.ts";
+import { setUpVolumes } from "./volumes.ts";
+
+const RETRY_MS = 2000;
+
+export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<void> {
+  const id = podIdentity(pod);
+  let rt = await podRuntime(ctx.cri, id.uid);
+
+  if (pod.metadata?.deletionTimestamp) {
+    const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
+    await killPod(ctx, pod, rt, grace);
+    await confirmDeletion(ctx, pod);
+    return;
+  }
+  const prevPhase = pod.status?.phase;
+  if (prevPhase === "Succeeded" || prevPhase === "Failed") {
+    if (rt.sandboxes.some((s) => s.state === "SANDBOX_READY")) await killPod(ctx, pod, rt, 0);
+    return;
+  }
+
+  const waiting = new Map<string, Waiting>();
+  const settings = {
+    podLogsDir: ctx.paths.podLogsDir,
+    nodeName: ctx.config.nodeName,
+    clusterDns: ctx.config.clusterDns,
+    clusterDomain: ctx.config.clusterDomain,
+  };
+  const attempt = rt.sandboxes[0]
+    ? (rt.sandboxes[0].metadata.attempt ?? 0) + (rt.sandbox?.state === "SANDBOX_READY" ? 0 : 1)
+    : 0;
+  const sbConfig = sandboxConfig(pod, settings, attempt);
+
+  if (rt.sandbox?.state !== "SANDBOX_READY") {
+    if (rt.sandboxes.length && allDone(pod, rt)) return writeStatus(ctx, pod, rt, waiting);
+    // A dead sandbox takes its containers with it: stop what is left, then start over in a new one.
+    if (rt.sandboxes.length) await killPod(ctx, pod, rt, 0);
+    mkdirSync(sbConfig.logDirectory as string, { recursive: true });
+    try {
+      await ctx.cri.runPodSandbox(sbConfig);
+    } catch (err) {
+      ctx.record(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${(err as Error).message}`);
+      ctx.requeue(key, RETRY_MS);
+      return writeStatus(ctx, pod, rt, waiting);
+    }
+    rt = await podRuntime(ctx.cri, id.uid);
+  }
+  const sandboxId = rt.sandbox?.id as string;
+  const podIp = pod.spec?.hostNetwork ? ctx.nodeIp() : (rt.sandbox?.network?.ip ?? "");
+  const podDir = join(ctx.paths.podsDir, id.uid);
+  const reader = objectReader(ctx.client);
+
+  let volumePaths: Map<string, string>;
+  try {
+    volumePaths = await setUpVolumes({
+      pod,
+      podDir,
+      nodeIp: ctx.nodeIp(),
+      dataDir: ctx.config.dataDir,
+      reader,
+      tokens: ctx.tokens,
+    });
+  } catch (err) {
+    const message = (err as Error).message;
+    ctx.record(pod, "Warning", "FailedMount", `MountVolume.SetUp failed: ${message}`);
+    if (!(err instanceof ConfigError)) console.error(err);
+    ctx.requeue(key, RETRY_MS);
+    return writeStatus(ctx, pod, rt, waiting);
+  }
+
+  const start = async (c: Container, fieldPath: string) => {
+    const w = await startContainer(ctx, {
+      pod,
+      c,
+      sandboxId,
+      sandboxConfig: sbConfig,
+      podIp,
+      podDir,
+      volumePaths,
+      attempt: nextAttempt(rt, c.name),
+      reader,
+      fieldPath,
+    });
+    if (w) {
+      waiting.set(c.name, w);
+      ctx.requeue(key, Math.max(ctx.pullBackoff.remaining(`${id.uid}/${c.name}`), RETRY_MS));
+    }
+  };
+
+  // Init containers, one at a time, in order.
+  let initialized = true;
+  for (const c of pod.spec?.initContainers ?? []) {
+    const cur = currentContainer(rt, c.name);
+    if (cur?.state === "CONTAINER_EXITED" && cur.exitCode === 0) continue;
+    initialized = false;
+    if (cur?.state === "CONTAINER_RUNNING" || cur?.state === "CONTAINER_CREATED") break;
+    if (cur?.state === "CONTAINER_EXITED") {
+      if (pod.spec?.restartPolicy === "Never") break;
+      if (inBackoff(ctx, pod, c, cur, waiting, key)) break;
+    }
+    await start(c, `spec.initContainers{${c.name}}`);
+    ctx.requeue(key, 200);
+    break;
+  }
+
+  if (initialized) {
+    const policy = pod.spec?.restartPolicy ?? "Always";
+    await Promise.all(
+      (pod.spec?.containers ?? []).map(async (c) => {
+        const fieldPath = `spec.containers{${c.name}}`;
+        const cur = currentContainer(rt, c.name);
+        if (cur?.state === "CONTAINER_RUNNING") {
+          const why =
+            ctx.livenessFailed.get(cur.id) ?? (cur.hash && cur.hash !== containerHash(c) ? "spec changed" : undefined);
+          if (!why) {
+            ctx.probes.ensure(id.uid, cur.id, c, () => podIp, Math.floor(cur.startedAt / 1e6));
+            return;
+          }
+          ctx.livenessFailed.delete(cur.id);
+          ctx.record(pod, "Normal", "Killing", `Container ${c.name} ${why}, will be restarted`, fieldPath);
+          await ctx.cri.stopContainer(cur.id, pod.spec?.terminationGracePeriodSeconds ?? 30).catch(() => {});
+          ctx.requeue(key, 0);
+          return;
+        }
+        if (cur?.state === "CONTAINER_EXITED") {
+          const restart = policy === "Always" || (policy === "OnFailure" && cur.exitCode !== 0);
+          if (!restart || inBackoff(ctx, pod, c, cur, waiting, key)) return;
+        }
+        if (cur?.state === "CONTAINER_CREATED") {
+          await ctx.cri.startContainer(cur.id).catch(() => {});
+          return;
+        }
+        await start(c, fieldPath);
+      }),
+    );
+  }
+
+  rt = await podRuntime(ctx.cri, id.uid);
+  const live = new Set(
+    [...rt.containers.values()]
+      .flat()
+      .filter((r) => r.state === "CONTAINER_RUNNING")
+      .map((r) => r.id),
+  );
+  ctx.probes.retainPod(id.uid, live);
+  await pruneExited(ctx, rt);
+  await writeStatus(ctx, pod, rt, waiting);
+}
+
+/** CrashLoopBackOff: whether container `c` must wait before its next restart (and requeues when it may). */
+function inBackoff(
+  ctx: PodContext,
+  pod: Pod,
+  c: Container,
+  cur: ContainerRecord,
+  waiting: Map<string, Waiting>,
+  key: string,
+) {
+  const bkey = `${pod.metadata?.uid}/${c.name}`;
+  const finishedMs = Math.floor(cur.finishedAt / 1e6);
+  ctx.restartBackoff.reset(bkey, finishedMs - Math.floor(cur.startedAt / 1e6));
+  const left = ctx.restartBackoff.remaining(bkey, finishedMs);
+  if (left > 0) {
+    const delay = Math.round(ctx.restartBackoff.delayOf(bkey) / 1000);
+    const message = `back-off ${delay}s restarting failed container=${c.name} pod=${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})`;
+    waiting.set(c.name, { reason: "CrashLoopBackOff", message });
+    ctx.requeue(key, left + 50);
+    return true;
+  }
+  ctx.restartBackoff.next(bkey);
+  return false;
+}
+
+/** All containers finished and none will restart (Never / OnFailure after success): no new sandbox. */
+function allDone(pod: Pod, rt: PodRuntime): boolean {
+  const policy = pod.spec?.restartPolicy ?? "Always";
+  if (policy === "Always") return false;
+  return (pod.spec?.containers ?? []).every((c) => {
+    const r = rt.containers.get(c.name)?.[0];
+    return r?.state === "CONTAINER_EXITED" && (policy === "Never" || r.exitCode === 0);
+  });
+}
+
+/** Keeps the newest two containers per name (the current one and the previous, for logs --previous). */
+async function pruneExited(ctx: PodContext, rt: PodRuntime): Promise<void> {
+  for (const list of rt.containers.values()) {
+    for (const old of list.slice(2))
+      if (old.state !== "CONTAINER_RUNNING") await ctx.cri.removeContainer(old.id).catch(() => {});
+  }
+}
+
+async function writeStatus(ctx: PodContext, pod: Pod, rt: PodRuntime, waiting: Map<string, Waiting>): Promise<void> {
+  const uid = pod.metadata?.uid ?? "";
+  const status = computePodStatus({
+    pod,
+    rt,
+    nodeIp: ctx.nodeIp(),
+    waiting,
+    podDir: join(ctx.paths.podsDir, uid),
+    ready: (c, r) => ctx.probes.result(r.id, c, "readiness"),
+    started: (c, r) => ctx.probes.result(r.id, c, "startup"),
+  });
+  if (!podStatusChanged(pod.status, status)) return;
+  const id = podIdentity(pod);
+  await ctx.client.patch(inNamespace(pods, id.namespace), id.name, { status }, "merge", undefined, "status");
+  // Terminal pods release their sandbox (and IP) at once.
+  if ((status.phase === "Succeeded" || status.phase === "Failed") && rt.sandbox?.state === "SANDBOX_READY")
+    await killPod(ctx, pod, rt, 0);
+}
