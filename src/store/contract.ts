@@ -18,6 +18,7 @@ import {
   text,
   textOf,
   waitFor,
+  withAckWriter,
 } from "./testing.ts";
 import type { KeyValue, Store } from "./types.ts";
 
@@ -308,34 +309,8 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     if (endpoint) {
       test("an acknowledged write survives kill -9 of the writing process", async () => {
         const target = endpoint();
-        const child = Bun.spawn(
-          [process.execPath, join(import.meta.dir, "testdata", "ack-writer.ts"), target.dataDir, target.endpoint],
-          {
-            stdout: "pipe",
-            stderr: "inherit",
-          },
-        );
-        const acked = new Map<string, number>();
-        try {
-          const reader = child.stdout.getReader();
-          let buffered = "";
-          // Kill mid-stream, while 8 writers are still committing.
-          while (acked.size < 300) {
-            const { value, done } = await reader.read();
-            if (done) throw new Error("the writer exited early");
-            buffered += new TextDecoder().decode(value);
-            const lines = buffered.split("\n");
-            buffered = lines.pop() ?? "";
-            for (const line of lines) {
-              const [word, key, revision] = line.split(" ");
-              if (word === "ack") acked.set(key, Number(revision));
-            }
-          }
-        } finally {
-          child.kill(9);
-          await child.exited;
-        }
-        expect(child.signalCode).toBe("SIGKILL");
+        // Kill mid-stream, while 8 writers are still committing.
+        const acked = await withAckWriter([target.dataDir, target.endpoint], 300, async (acks) => new Map(acks));
         const store = await openStore({ ...target, compactWindow: false });
         try {
           for (const [key, revision] of acked) expect((await store.get(key))?.modRevision).toBe(revision);

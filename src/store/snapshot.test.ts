@@ -6,7 +6,7 @@ import { tempDataDir } from "./contract.ts";
 import { defaultDatabasePath, snapshotsDir } from "./index.ts";
 import { listSnapshots, restoreSnapshot, saveSnapshot, snapshotFileName } from "./snapshot.ts";
 import { SqliteStore } from "./sqlite.ts";
-import { bytes, storeErrorOf, text } from "./testing.ts";
+import { bytes, storeErrorOf, text, withAckWriter } from "./testing.ts";
 
 // fsync-bound tests slow down a lot when other tests share the disk; deadlines are generous on purpose.
 setDefaultTimeout(60_000);
@@ -71,5 +71,23 @@ describe("snapshots", () => {
     const reopened = new SqliteStore(dbPath, { compaction: false });
     expect(await reopened.get("/keep")).toBeDefined();
     await reopened.close();
+  });
+
+  test("save from another process while the server process is writing", async () => {
+    const dataDir = tempDataDir();
+    const dbPath = defaultDatabasePath(dataDir);
+    const [acked, snapshot] = await withAckWriter([dataDir], 200, async (acks) => {
+      const copied = [...acks.keys()];
+      return [copied, (await saveSnapshot(dbPath, join(snapshotsDir(dataDir), snapshotFileName()))).path] as const;
+    });
+    // Everything acknowledged before the save is in the copy.
+    const restoredDir = tempDataDir();
+    await restoreSnapshot(snapshot, defaultDatabasePath(restoredDir));
+    const copy = new SqliteStore(defaultDatabasePath(restoredDir), { compaction: false });
+    try {
+      for (const key of acked) expect(await copy.get(key)).toBeDefined();
+    } finally {
+      await copy.close();
+    }
   });
 });

@@ -74,3 +74,38 @@ export function describeState(items: Iterable<KeyValue>): Record<string, string>
   for (const kv of items) out[kv.key] = `${text(kv.value)}@${kv.modRevision}`;
   return out;
 }
+
+/**
+ * Starts testdata/ack-writer.ts (a process that creates keys from 8 writers until killed) and reads its "ack <key>
+ * <revision>" lines until `count` writes were acknowledged; then runs `whileWriting` and kills it with SIGKILL.
+ */
+export async function withAckWriter<T>(
+  args: string[],
+  count: number,
+  whileWriting: (acked: Map<string, number>) => Promise<T>,
+): Promise<T> {
+  const child = Bun.spawn([process.execPath, `${import.meta.dir}/testdata/ack-writer.ts`, ...args], {
+    stdout: "pipe",
+    stderr: "inherit",
+  });
+  const acked = new Map<string, number>();
+  try {
+    const reader = child.stdout.getReader();
+    let buffered = "";
+    while (acked.size < count) {
+      const { value, done } = await reader.read();
+      if (done) throw new Error("the ack writer exited early");
+      buffered += decoder.decode(value, { stream: true });
+      const lines = buffered.split("\n");
+      buffered = lines.pop() ?? "";
+      for (const line of lines) {
+        const [word, key, revision] = line.split(" ");
+        if (word === "ack") acked.set(key, Number(revision));
+      }
+    }
+    return await whileWriting(acked);
+  } finally {
+    child.kill(9);
+    await child.exited;
+  }
+}
