@@ -121,8 +121,28 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   });
   app.notFound(() => statusResponse(pathNotFound()));
 
+  /** Impersonate-User/-Group headers (kubectl --as): allowed when the caller may `impersonate` them. */
+  async function impersonate(req: Request, user: UserInfo): Promise<UserInfo | StatusError> {
+    const as = req.headers.get("impersonate-user");
+    if (!as) return user;
+    const groups = req.headers.get("impersonate-group")?.split(",").map((g) => g.trim()).filter(Boolean) ?? [];
+    const checks = [
+      { resource: as.startsWith("system:serviceaccount:") ? "serviceaccounts" : "users", name: as.startsWith("system:serviceaccount:") ? as.split(":")[3] : as, namespace: as.startsWith("system:serviceaccount:") ? as.split(":")[2] : undefined },
+      ...groups.map((g) => ({ resource: "groups", name: g, namespace: undefined })),
+    ];
+    for (const chk of checks) {
+      const d = await context.authorizer.authorize(user, { verb: "impersonate", apiGroup: "", ...chk });
+      if (!d.allowed) {
+        return forbidden({ user: user.username, verb: "impersonate", resource: chk.resource, group: "", name: chk.name, namespace: chk.namespace }, d.reason ?? "");
+      }
+    }
+    const implied = as.startsWith("system:serviceaccount:") ? ["system:serviceaccounts", `system:serviceaccounts:${as.split(":")[2]}`] : [];
+    return { username: as, groups: [...new Set([...groups, ...implied, "system:authenticated"])] };
+  }
+
   app.use("*", async (c, next) => {
-    const who = await identify(c.req.raw, c.env);
+    let who = await identify(c.req.raw, c.env);
+    if (!(who instanceof StatusError) && who !== ANONYMOUS) who = await impersonate(c.req.raw, who);
     if (who instanceof StatusError) return statusResponse(who);
     if (who === ANONYMOUS && !PUBLIC_PATHS.has(c.req.path)) return statusResponse(unauthorized());
     c.set("user", who);

@@ -5,6 +5,7 @@
 import { parseDocument } from "yaml";
 import type { KubeObject } from "../api/types.ts";
 import { badRequest, tooLarge, unsupportedMediaType } from "./errors.ts";
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "./protobuf/decode.ts";
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 
@@ -17,9 +18,13 @@ export function fieldValidationOf(param: string | null): FieldValidation {
 }
 
 export async function readText(req: Request): Promise<string> {
+  return Buffer.from(await readBytes(req)).toString("utf8");
+}
+
+export async function readBytes(req: Request): Promise<Uint8Array> {
   const declared = Number(req.headers.get("content-length") ?? "0");
   if (declared > MAX_BODY_BYTES) throw tooLarge(MAX_BODY_BYTES);
-  if (!req.body) return "";
+  if (!req.body) return new Uint8Array();
   const reader = req.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -33,7 +38,7 @@ export async function readText(req: Request): Promise<string> {
     }
     chunks.push(value);
   }
-  return Buffer.concat(chunks).toString("utf8");
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
 }
 
 export function mediaType(req: Request): string {
@@ -47,6 +52,13 @@ export interface ParsedBody {
   value: unknown;
   /** Problems fieldValidation reports: duplicate (and unknown) fields. */
   fieldProblems: string[];
+}
+
+/** Reads and parses a request body (JSON, YAML or Kubernetes protobuf by Content-Type). */
+export async function readBody(req: Request, checkDuplicates: boolean, type = mediaType(req)): Promise<ParsedBody> {
+  const bytes = await readBytes(req);
+  if (type === PROTOBUF_MEDIA_TYPE) return { value: decodeProtobufObject(bytes), fieldProblems: [] };
+  return parseBody(Buffer.from(bytes).toString("utf8"), type, checkDuplicates);
 }
 
 /** Parses JSON or YAML. Duplicate keys are collected only when `checkDuplicates` (YAML parser; slower). */

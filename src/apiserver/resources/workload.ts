@@ -32,7 +32,7 @@ export function validateSelectorAndTemplate(spec: KubeObject | undefined, templa
   const selector = spec?.selector;
   const emptySelector = !selector || (!Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length);
   if (selectorRequired && emptySelector) errs.push(required("spec.selector"));
-  const template = templatePath.split(".").slice(1).reduce<KubeObject | undefined>((o, k) => o?.[k], { spec });
+  const template = templatePath.split(".").slice(1).reduce<KubeObject | undefined>((o, k) => o?.[k], spec);
   if (!template) return [...errs, required(templatePath)];
   const labels = (template.metadata?.labels ?? {}) as Record<string, string>;
   if (!emptySelector && !selectorMatches(selector, labels)) {

@@ -4,7 +4,8 @@
 // and namespaces moving to Terminating.
 
 import type { KubeObject } from "../../api/types.ts";
-import { asObject, mediaType, parseBody, readText } from "../body.ts";
+import { asObject, mediaType, parseBody, readBytes } from "../body.ts";
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "../protobuf/decode.ts";
 import { badRequest, conflict, successStatus } from "../errors.ts";
 import { respondObject } from "../output.ts";
 import { gr } from "../storage.ts";
@@ -23,9 +24,18 @@ interface DeleteOptions {
 const ORPHAN = "orphan";
 const FOREGROUND = "foregroundDeletion";
 
+async function readDeleteOptions(req: Request): Promise<DeleteOptions> {
+  const bytes = await readBytes(req);
+  if (bytes.length === 0) return {};
+  const type = mediaType(req);
+  if (type === PROTOBUF_MEDIA_TYPE) return decodeProtobufObject(bytes) as DeleteOptions;
+  const text = Buffer.from(bytes).toString("utf8");
+  return text.trim() ? (asObject(parseBody(text, type, false).value) as DeleteOptions) : {};
+}
+
 async function deleteOptions(s: Scope): Promise<DeleteOptions> {
-  const text = await readText(s.req);
-  const opts: DeleteOptions = text.trim() ? (asObject(parseBody(text, mediaType(s.req), false).value) as DeleteOptions) : {};
+  const hasBody = Number(s.req.headers.get("content-length") ?? "0") > 0 || s.req.headers.has("transfer-encoding");
+  const opts: DeleteOptions = hasBody ? await readDeleteOptions(s.req) : {};
   const grace = s.query.get("gracePeriodSeconds");
   if (grace !== null) opts.gracePeriodSeconds = Number(grace);
   const policy = s.query.get("propagationPolicy");

@@ -3,7 +3,7 @@
 // (log, exec, attach, portforward, proxy) and serviceaccounts/token are plugged in by other components.
 
 import type { KubeObject } from "../../api/types.ts";
-import { asObject, mediaType, parseBody, readText } from "../body.ts";
+import { asObject, mediaType, readBody } from "../body.ts";
 import { badRequest, conflict, notFound, successStatus, tooManyRequests } from "../errors.ts";
 import { respondObject } from "../output.ts";
 import { labelSelectorString } from "../table.ts";
@@ -44,8 +44,7 @@ export async function scale(s: Scope, name: string): Promise<Response> {
     const kv = await s.ctx.storage.get(s.desc, s.namespace, name);
     return respondObject(200, toScale(s, s.ctx.storage.decode(kv)));
   }
-  const text = await readText(s.req);
-  const body = parseBody(text, s.info.verb === "patch" ? "application/json" : mediaType(s.req), false).value;
+  const body = (await readBody(s.req, false, s.info.verb === "patch" ? "application/json" : mediaType(s.req))).value;
   const r = await guaranteedUpdate(s, name, (current) => {
     let wanted = toScale(s, current);
     if (s.info.verb === "patch") {
@@ -67,7 +66,7 @@ export async function scale(s: Scope, name: string): Promise<Response> {
 }
 
 export async function bind(s: Scope, name: string): Promise<Response> {
-  const binding = asObject(parseBody(await readText(s.req), mediaType(s.req), false).value);
+  const binding = asObject((await readBody(s.req, false)).value);
   const node = binding.target?.name;
   if (!node) throw badRequest("Binding target name is required");
   await guaranteedUpdate(
@@ -89,7 +88,7 @@ export async function bind(s: Scope, name: string): Promise<Response> {
 
 /** Eviction = delete, unless a PodDisruptionBudget selecting the pod has no disruptions left. */
 export async function evict(s: Scope, name: string): Promise<Response> {
-  const eviction = asObject(parseBody(await readText(s.req), mediaType(s.req), false).value);
+  const eviction = asObject((await readBody(s.req, false)).value);
   const kv = await s.ctx.storage.get(s.desc, s.namespace, name);
   const pod = s.ctx.storage.decode(kv);
   const labels = (pod.metadata?.labels ?? {}) as Record<string, string>;
@@ -113,7 +112,7 @@ export async function evict(s: Scope, name: string): Promise<Response> {
 
 /** namespaces/<name>/finalize: only spec.finalizers changes; the namespace goes once they are empty. */
 export async function finalizeNamespace(s: Scope, name: string): Promise<Response> {
-  const body = asObject(parseBody(await readText(s.req), mediaType(s.req), false).value);
+  const body = asObject((await readBody(s.req, false)).value);
   const r = await guaranteedUpdate(
     s,
     name,

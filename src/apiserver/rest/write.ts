@@ -3,7 +3,7 @@
 // writes keep the stored status (for types that have a status subresource), as upstream's strategies do.
 
 import type { KubeObject } from "../../api/types.ts";
-import { asObject, mediaType, parseBody, readText } from "../body.ts";
+import { asObject, mediaType, parseBody, readBody, readText } from "../body.ts";
 import { badRequest, methodNotSupported } from "../errors.ts";
 import { gr } from "../storage.ts";
 import type { Scope } from "./context.ts";
@@ -19,8 +19,7 @@ export interface ReadBody {
 
 /** Reads an object body and applies fieldValidation (Strict → 400, Warn → Warning headers). */
 export async function readObjectBody(s: Scope): Promise<ReadBody> {
-  const text = await readText(s.req);
-  const parsed = parseBody(text, mediaType(s.req), s.fieldValidation === "Strict");
+  const parsed = await readBody(s.req, s.fieldValidation === "Strict");
   const obj = asObject(parsed.value);
   const problems = [...parsed.fieldProblems];
   if (s.fieldValidation !== "Ignore" && s.ctx.unknownFields) problems.push(...s.ctx.unknownFields(s.desc, obj).map((f) => `unknown field "${f}"`));

@@ -1,0 +1,134 @@
+// Starts a real `k3lite server --disable-agent` process (temp data dir, free port on 127.0.0.1) for integration
+// tests, waits for /readyz, and runs the real kubectl against it with the admin kubeconfig it wrote.
+
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+const REPO = resolve(import.meta.dir, "..");
+export const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
+
+export interface CommandResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface K3lite {
+  url: string;
+  port: number;
+  dataDir: string;
+  kubeconfig: string;
+  kubectl(args: string[], opts?: { stdin?: string; env?: Record<string, string> }): Promise<CommandResult>;
+  /** The server's log so far (stdout and stderr), for failure messages. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolvePort, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const port = (srv.address() as { port: number }).port;
+      srv.close(() => resolvePort(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns true (or a value), or throws after `timeoutMs`. */
+export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, what = "condition"): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined && v !== false) return v as T;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${lastError}` : ""}`);
+    await Bun.sleep(50);
+  }
+}
+
+async function collect(stream: ReadableStream<Uint8Array> | null, sink: string[]): Promise<void> {
+  if (!stream) return;
+  const decoder = new TextDecoder();
+  const reader = stream.getReader();
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    sink.push(decoder.decode(value));
+  }
+}
+
+export async function startK3lite(opts: { args?: string[] } = {}): Promise<K3lite> {
+  const dataDir = await mkdtemp(join(tmpdir(), "k3lite-test-"));
+  const kubeconfig = join(dataDir, "kubeconfig.yaml");
+  const port = await freePort();
+  const output: string[] = [];
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      "src/cli/main.ts",
+      "server",
+      "--disable-agent",
+      "--data-dir",
+      dataDir,
+      "--https-listen-port",
+      String(port),
+      "--bind-address",
+      "127.0.0.1",
+      "--write-kubeconfig",
+      kubeconfig,
+      ...(opts.args ?? []),
+    ],
+    { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, K3LITE_CONFIG: join(dataDir, "none.yaml") } },
+  );
+  void collect(proc.stdout, output);
+  void collect(proc.stderr, output);
+  const url = `https://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (proc.exitCode === null) {
+      proc.kill("SIGTERM");
+      const killed = setTimeout(() => proc.kill("SIGKILL"), 5000);
+      await proc.exited;
+      clearTimeout(killed);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await waitFor(
+      async () => {
+        if (proc.exitCode !== null) throw new Error(`k3lite exited with ${proc.exitCode}:\n${output.join("")}`);
+        const res = await fetch(`${url}/readyz`, { tls: { rejectUnauthorized: false } });
+        return res.ok;
+      },
+      60_000,
+      "k3lite /readyz",
+    );
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    url,
+    port,
+    dataDir,
+    kubeconfig,
+    log: () => output.join(""),
+    async kubectl(args, o = {}) {
+      const p = Bun.spawn([KUBECTL, ...args], {
+        stdin: o.stdin === undefined ? "ignore" : new TextEncoder().encode(o.stdin),
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { ...process.env, KUBECONFIG: kubeconfig, ...o.env },
+      });
+      const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+      return { code, stdout, stderr };
+    },
+    stop,
+  };
+}
