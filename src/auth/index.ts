@@ -14,5 +14,6 @@ export * from "./node-authorizer.ts";
 export * from "./reviews.ts";
 export * from "./encryption.ts";
 export * from "./join.ts";
+export * from "./node-password.ts";
 export * from "./ratelimit.ts";
 export * from "./rbac/index.ts";

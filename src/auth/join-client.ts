@@ -22,6 +22,8 @@ export interface JoinOptions {
   /** K10<hash>::server:<secret>, K10<hash>::<id>.<secret>, or a bare secret/bootstrap token. */
   token: string;
   nodeName: string;
+  /** The agent's node password (ensureNodePassword); required by servers that protect node names. */
+  nodePassword?: string;
   /** Told once when the token carries no CA hash. */
   warn?: (message: string) => void;
 }
@@ -54,7 +56,7 @@ export async function joinCluster(opts: JoinOptions): Promise<NodeCertResponse> 
       method: "POST",
       // Basic, as k3s agents: the API server's authenticator leaves it to this endpoint.
       headers: { authorization: `Basic ${btoa(`node:${opts.token.trim()}`)}`, "content-type": "application/json" },
-      body: JSON.stringify({ nodeName: opts.nodeName }),
+      body: JSON.stringify({ nodeName: opts.nodeName, nodePassword: opts.nodePassword }),
       tls: { ca: caPem },
     },
     async (r) => (await r.json()) as NodeCertResponse,

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import type { Secret } from "../api/types.ts";
 import { parseBootstrapToken, validateBootstrapToken } from "./bootstrap-token.ts";
 import { NODES_GROUP } from "./node-authorizer.ts";
+import { type NodePasswordStore, verifyNodePassword } from "./node-password.ts";
 import { issueClientCert, type ServerPki } from "./pki.ts";
 import type { AuthRateLimiter } from "./ratelimit.ts";
 import { caHashMatches, parseToken, secretsEqual } from "./token.ts";
@@ -27,6 +28,8 @@ export interface JoinRoutesOptions {
   /** Called after a certificate is issued (for the server log). */
   onIssued?: (nodeName: string, via: string) => void;
   nodeCertValidDays?: number;
+  /** When given, joins must carry the agent's node password (k3s's node-password protection). */
+  nodePasswords?: NodePasswordStore;
 }
 
 export interface NodeCertResponse {
@@ -46,7 +49,7 @@ function defaultClientAddress(c: Context): string {
   return env?.incoming?.socket?.remoteAddress ?? "unknown";
 }
 
-function status(c: Context, code: 400 | 401 | 429, reason: string, message: string) {
+function status(c: Context, code: 400 | 401 | 403 | 429, reason: string, message: string) {
   return c.json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code }, code);
 }
 
@@ -87,7 +90,7 @@ export function createJoinRoutes(opts: JoinRoutesOptions): Hono {
     return { error: "invalid token" };
   }
 
-  async function issue(c: Context, nodeName: unknown) {
+  async function issue(c: Context, nodeName: unknown, nodePassword: unknown) {
     const address = addressOf(c);
     const limit = opts.rateLimiter?.check(address);
     if (limit && !limit.allowed) {
@@ -104,6 +107,13 @@ export function createJoinRoutes(opts: JoinRoutesOptions): Hono {
     if (typeof nodeName !== "string" || !isValidNodeName(nodeName)) {
       return status(c, 400, "BadRequest", `invalid node name ${JSON.stringify(nodeName)}: must be a lower-case DNS subdomain`);
     }
+    if (opts.nodePasswords) {
+      if (typeof nodePassword !== "string" || nodePassword === "") {
+        return status(c, 400, "BadRequest", "join refused: no node password sent");
+      }
+      const check = await verifyNodePassword(opts.nodePasswords, nodeName, nodePassword);
+      if (!check.ok) return status(c, 403, "Forbidden", check.error);
+    }
     const cert = await issueClientCert(opts.pki, {
       commonName: `system:node:${nodeName}`,
       organizations: [NODES_GROUP],
@@ -115,9 +125,9 @@ export function createJoinRoutes(opts: JoinRoutesOptions): Hono {
   }
 
   app.post(NODE_CERT_PATH, async (c) => {
-    const body = (await c.req.json().catch(() => ({}))) as { nodeName?: unknown };
-    return issue(c, body?.nodeName);
+    const body = (await c.req.json().catch(() => ({}))) as { nodeName?: unknown; nodePassword?: unknown };
+    return issue(c, body?.nodeName, body?.nodePassword);
   });
-  app.get(NODE_CERT_PATH, (c) => issue(c, c.req.query("nodeName")));
+  app.get(NODE_CERT_PATH, (c) => issue(c, c.req.query("nodeName"), c.req.header("k3lite-node-password")));
   return app;
 }

@@ -120,3 +120,33 @@ test("joinCredential reads Basic node:<token> and Bearer", async () => {
   expect(joinCredential(`Basic ${btoa("nocolon")}`)).toBeUndefined();
   expect(joinCredential(undefined)).toBeUndefined();
 });
+
+test("node passwords: first join records, a different password for the same name is refused", async () => {
+  const { ensureNodePassword } = await import("./node-password.ts");
+  const stored = new Map<string, Secret>();
+  const app = createJoinRoutes({
+    pki,
+    serverToken: () => token,
+    bootstrapTokenSecret: async () => undefined,
+    nodePasswords: {
+      get: async (node) => stored.get(node),
+      create: async (secret) => {
+        stored.set(secret.metadata?.name?.split(".")[0] as string, secret);
+      },
+    },
+  });
+  const attempt = (nodeName: string, nodePassword?: string) =>
+    app.request("/v1-k3lite/node-cert", {
+      method: "POST",
+      headers: { authorization: `Basic ${btoa(`node:${token}`)}` },
+      body: JSON.stringify({ nodeName, nodePassword }),
+    });
+  const password = await ensureNodePassword(join(dir, "agent", "node-password"));
+  expect(await ensureNodePassword(join(dir, "agent", "node-password"))).toBe(password);
+  expect((await attempt("box-1", password)).status).toBe(200);
+  expect((await attempt("box-1", password)).status).toBe(200);
+  const hijack = await attempt("box-1", "someone-elses-password");
+  expect(hijack.status).toBe(403);
+  expect(((await hijack.json()) as { message: string }).message).toMatch(/node password rejected/);
+  expect((await attempt("box-2")).status).toBe(400);
+});
