@@ -3,86 +3,23 @@
 // 422 validation with field causes, strict unknown fields, the status subresource, deletion.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { unknownFields } from "../src/apiserver/crd/descriptor.ts";
 import {
-	type CrdServing,
-	startCrdServing,
-} from "../src/apiserver/crd/serving.ts";
-import { type RunningServer, startServer } from "../src/server/index.ts";
+	type Kubectl,
+	startTestServer,
+	type TestServer,
+} from "../src/apiserver/openapi/testing/kubectl.ts";
 
-let dir: string;
-let server: RunningServer;
-let serving: CrdServing;
+let cluster: TestServer;
+let kubectl: Kubectl;
 
 beforeAll(async () => {
-	dir = mkdtempSync(join(tmpdir(), "k3lite-crd-kubectl-"));
-	server = await startServer({
-		dataDir: join(dir, "data"),
-		nodeName: "crd-test",
-		nodeLabels: [],
-		nodeTaints: [],
-		bindAddress: "127.0.0.1",
-		httpsListenPort: 0,
-		tlsSans: [],
-		clusterCidr: "10.42.0.0/16",
-		serviceCidr: "10.43.0.0/16",
-		clusterDns: "10.43.0.10",
-		clusterDomain: "cluster.local",
-		writeKubeconfig: join(dir, "kubeconfig.yaml"),
-		disable: [],
-		disableAgent: true,
-		secretsEncryption: false,
-		containerLogMaxSize: "10Mi",
-		logFormat: "text",
-		debug: false,
-	});
-	// Until startServer wires CRD serving itself; running it twice is harmless (same registry, idempotent status).
-	serving = await startCrdServing({
-		registry: server.api.registry,
-		storage: server.api.storage,
-	});
-	server.api.context.unknownFields ??= unknownFields;
+	cluster = await startTestServer();
+	kubectl = cluster.kubectl;
 });
 
 afterAll(async () => {
-	serving?.stop();
-	await server?.stop();
-	if (dir) rmSync(dir, { recursive: true, force: true });
+	await cluster?.stop();
 });
-
-/** Runs kubectl without blocking the event loop: the server answers from this process. */
-async function kubectl(
-	...args: string[]
-): Promise<{ code: number; out: string; err: string }> {
-	const p = Bun.spawn(
-		[
-			"kubectl",
-			"--kubeconfig",
-			join(dir, "kubeconfig.yaml"),
-			`--cache-dir=${join(dir, "cache")}`,
-			...args,
-		],
-		{
-			stdout: "pipe",
-			stderr: "pipe",
-		},
-	);
-	const [out, err, code] = await Promise.all([
-		new Response(p.stdout).text(),
-		new Response(p.stderr).text(),
-		p.exited,
-	]);
-	return { code, out, err };
-}
-
-async function applyYaml(name: string, yaml: string, ...extra: string[]) {
-	const file = join(dir, name);
-	writeFileSync(file, yaml);
-	return kubectl("apply", "-f", file, ...extra);
-}
 
 const crdYaml = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -152,7 +89,7 @@ ${spec}
 
 describe("CRD lifecycle with kubectl", () => {
 	test("apply the CRD and wait for Established", async () => {
-		const applied = await applyYaml("crd.yaml", crdYaml);
+		const applied = await kubectl.withFile("apply", crdYaml);
 		expect(applied.err).toBe("");
 		expect(applied.out).toContain(
 			"customresourcedefinition.apiextensions.k8s.io/crontabs.stable.example.com created",
@@ -180,8 +117,8 @@ describe("CRD lifecycle with kubectl", () => {
 	});
 
 	test("create, get with printer columns, patch", async () => {
-		const created = await applyYaml(
-			"tab.yaml",
+		const created = await kubectl.withFile(
+			"apply",
 			crontab("my-tab", "  cronSpec: '* * * * */5'\n  image: my-cron-image"),
 		);
 		expect(created.err).toBe("");
@@ -203,8 +140,8 @@ describe("CRD lifecycle with kubectl", () => {
 			(await kubectl("get", "ct", "my-tab", "-o", "jsonpath={.spec.replicas}"))
 				.out,
 		).toBe("3");
-		const reapplied = await applyYaml(
-			"tab.yaml",
+		const reapplied = await kubectl.withFile(
+			"apply",
 			crontab(
 				"my-tab",
 				"  cronSpec: '* * * * */10'\n  image: my-cron-image\n  replicas: 3",
@@ -216,15 +153,18 @@ describe("CRD lifecycle with kubectl", () => {
 	});
 
 	test("invalid objects get 422 with field causes; unknown fields are refused under strict validation", async () => {
-		const bad = await applyYaml("bad.yaml", crontab("bad", "  replicas: 20"));
+		const bad = await kubectl.withFile(
+			"apply",
+			crontab("bad", "  replicas: 20"),
+		);
 		expect(bad.code).not.toBe(0);
 		expect(bad.err).toContain('The CronTab "bad" is invalid:');
 		expect(bad.err).toContain("spec.cronSpec: Required value");
 		expect(bad.err).toContain(
 			"spec.replicas: Invalid value: 20: spec.replicas in body should be less than or equal to 10",
 		);
-		const unknown = await applyYaml(
-			"unknown.yaml",
+		const unknown = await kubectl.withFile(
+			"apply",
 			crontab("unknown", "  cronSpec: x\n  colour: blue"),
 		);
 		expect(unknown.code).not.toBe(0);

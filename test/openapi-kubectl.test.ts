@@ -6,18 +6,24 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+	type Kubectl,
+	kubectlFor,
+} from "../src/apiserver/openapi/testing/kubectl.ts";
+import {
 	type StubApiServer,
 	startStubApiServer,
 } from "../src/apiserver/openapi/testing/stub-apiserver.ts";
 
 let server: StubApiServer;
 let dir: string;
+let kubectl: Kubectl;
 
 beforeAll(async () => {
 	server = await startStubApiServer();
 	dir = mkdtempSync(join(tmpdir(), "k3lite-openapi-"));
+	const kubeconfig = join(dir, "kubeconfig");
 	writeFileSync(
-		join(dir, "kubeconfig"),
+		kubeconfig,
 		`apiVersion: v1
 kind: Config
 clusters: [{name: c, cluster: {server: "${server.url}"}}]
@@ -26,37 +32,13 @@ contexts: [{name: c, context: {cluster: c, user: u}}]
 current-context: c
 `,
 	);
+	kubectl = kubectlFor(kubeconfig, dir);
 });
 
 afterAll(() => {
 	server?.close();
 	if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-/** Runs kubectl without blocking the event loop (the stub server answers it from this process). */
-async function kubectl(
-	...args: string[]
-): Promise<{ code: number; out: string; err: string }> {
-	const p = Bun.spawn(
-		[
-			"kubectl",
-			"--kubeconfig",
-			join(dir, "kubeconfig"),
-			`--cache-dir=${join(dir, "cache")}`,
-			...args,
-		],
-		{
-			stdout: "pipe",
-			stderr: "pipe",
-		},
-	);
-	const [out, err, code] = await Promise.all([
-		new Response(p.stdout).text(),
-		new Response(p.stderr).text(),
-		p.exited,
-	]);
-	return { code, out, err };
-}
 
 const manifest = `apiVersion: apps/v1
 kind: Deployment
@@ -104,13 +86,11 @@ describe("kubectl with the OpenAPI documents", () => {
 	});
 
 	test("apply and create with default validation send fieldValidation=Strict to the server", async () => {
-		const file = join(dir, "app.yaml");
-		writeFileSync(file, manifest);
-		const applied = await kubectl("apply", "-f", file);
+		const applied = await kubectl.withFile("apply", manifest);
 		expect(applied.err).toBe("");
 		expect(applied.out).toContain("deployment.apps/web created");
 		expect(applied.out).toContain("configmap/cm created");
-		const created = await kubectl("create", "-f", file);
+		const created = await kubectl.withFile("create", manifest);
 		expect(created.err).toBe("");
 		expect(created.out).toContain("deployment.apps/web created");
 		expect(

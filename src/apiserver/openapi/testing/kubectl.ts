@@ -1,0 +1,107 @@
+// Test helpers shared by the OpenAPI and CRD tests: the real kubectl run against a server in this process
+// (asynchronously, so the server can answer), and an in-process k3lite server (temp dir, free port).
+
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningServer, startServer } from "../../../server/index.ts";
+import { unknownFields } from "../../crd/descriptor.ts";
+import { startCrdServing } from "../../crd/serving.ts";
+
+export interface KubectlResult {
+	code: number;
+	out: string;
+	err: string;
+}
+
+export interface Kubectl {
+	(...args: string[]): Promise<KubectlResult>;
+	/** Writes `yaml` to a temp file and runs `kubectl <verb> -f file …`. */
+	withFile(
+		verb: string,
+		yaml: string,
+		...extra: string[]
+	): Promise<KubectlResult>;
+}
+
+/** A kubectl bound to a kubeconfig, with its own cache dir under `dir`. */
+export function kubectlFor(kubeconfig: string, dir: string): Kubectl {
+	let files = 0;
+	const run = async (...args: string[]): Promise<KubectlResult> => {
+		const p = Bun.spawn(
+			[
+				"kubectl",
+				"--kubeconfig",
+				kubeconfig,
+				`--cache-dir=${join(dir, "kube-cache")}`,
+				...args,
+			],
+			{
+				stdout: "pipe",
+				stderr: "pipe",
+			},
+		);
+		const [out, err, code] = await Promise.all([
+			new Response(p.stdout).text(),
+			new Response(p.stderr).text(),
+			p.exited,
+		]);
+		return { code, out, err };
+	};
+	return Object.assign(run, {
+		withFile(verb: string, yaml: string, ...extra: string[]) {
+			const file = join(dir, `manifest-${++files}.yaml`);
+			writeFileSync(file, yaml);
+			return run(verb, "-f", file, ...extra);
+		},
+	});
+}
+
+export interface TestServer {
+	server: RunningServer;
+	kubectl: Kubectl;
+	stop(): Promise<void>;
+}
+
+/**
+ * k3lite's API server in this process (no agent), with CRD serving and unknown-field checks plugged in until
+ * startServer wires them itself (doing it twice is harmless: same registry, idempotent status writes).
+ */
+export async function startTestServer(): Promise<TestServer> {
+	const dir = mkdtempSync(join(tmpdir(), "k3lite-openapi-"));
+	const kubeconfig = join(dir, "kubeconfig.yaml");
+	const server = await startServer({
+		dataDir: join(dir, "data"),
+		nodeName: "test",
+		nodeLabels: [],
+		nodeTaints: [],
+		bindAddress: "127.0.0.1",
+		httpsListenPort: 0,
+		tlsSans: [],
+		clusterCidr: "10.42.0.0/16",
+		serviceCidr: "10.43.0.0/16",
+		clusterDns: "10.43.0.10",
+		clusterDomain: "cluster.local",
+		writeKubeconfig: kubeconfig,
+		disable: [],
+		disableAgent: true,
+		secretsEncryption: false,
+		containerLogMaxSize: "10Mi",
+		logFormat: "text",
+		debug: false,
+	});
+	const serving = await startCrdServing({
+		registry: server.api.registry,
+		storage: server.api.storage,
+	});
+	server.api.context.unknownFields ??= unknownFields;
+	return {
+		server,
+		kubectl: kubectlFor(kubeconfig, dir),
+		async stop() {
+			serving.stop();
+			await server.stop();
+			rmSync(dir, { recursive: true, force: true });
+		},
+	};
+}
