@@ -11,12 +11,14 @@ import { startEndpointSliceController } from "./endpointslice.ts";
 import { createEventRecorder } from "./events.ts";
 import { type Controller, type ControllerContext, sharedInformerView } from "./framework.ts";
 import { startGarbageCollector } from "./garbagecollector.ts";
+import { startJobController } from "./job.ts";
 import { startNamespaceController } from "./namespace.ts";
 import { type NodeLifecycleTimings, startNodeLifecycleController } from "./nodelifecycle.ts";
 import { startNodeIpamController } from "./nodeipam.ts";
 import { startReplicaSetController } from "./replicaset.ts";
 import { startRootCACertPublisher } from "./rootcacertpublisher.ts";
 import { startServiceAccountsController } from "./serviceaccounts.ts";
+import { startTTLAfterFinishedController } from "./ttlafterfinished.ts";
 
 export interface ControllersOptions {
   clusterCidr: string;
@@ -49,6 +51,8 @@ export const CONTROLLERS: Record<string, Starter> = {
   replicaset: (ctx) => startReplicaSetController(ctx),
   deployment: (ctx) => startDeploymentController(ctx),
   garbagecollector: (ctx) => startGarbageCollector(ctx),
+  job: (ctx) => startJobController(ctx),
+  "ttl-after-finished": (ctx) => startTTLAfterFinishedController(ctx),
   namespace: (ctx) => startNamespaceController(ctx),
   endpoints: (ctx) => startEndpointsController(ctx),
   nodeipam: (ctx, opts) => startNodeIpamController(ctx, opts.clusterCidr, opts.nodeCidrMaskSize),
