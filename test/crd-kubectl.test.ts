@@ -39,6 +39,9 @@ spec:
     storage: true
     subresources:
       status: {}
+      scale:
+        specReplicasPath: .spec.replicas
+        statusReplicasPath: .status.replicas
     additionalPrinterColumns:
     - name: Spec
       type: string
@@ -73,6 +76,8 @@ spec:
             properties:
               lastRun:
                 type: string
+              replicas:
+                type: integer
 `;
 
 const crontab = (
@@ -199,6 +204,16 @@ describe("CRD lifecycle with kubectl", () => {
 			(await kubectl("get", "ct", "my-tab", "-o", "jsonpath={.status.lastRun}"))
 				.out,
 		).toBe("now");
+	});
+
+	test("scale subresource", async () => {
+		const scaled = await kubectl("scale", "crontab", "my-tab", "--replicas=5");
+		expect(scaled.err).toBe("");
+		expect(scaled.out).toContain("crontab.stable.example.com/my-tab scaled");
+		expect(
+			(await kubectl("get", "ct", "my-tab", "-o", "jsonpath={.spec.replicas}"))
+				.out,
+		).toBe("5");
 	});
 
 	test("deleting the CRD removes its resources", async () => {

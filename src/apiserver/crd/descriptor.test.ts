@@ -88,8 +88,8 @@ describe("crdToResourceDescriptors", () => {
 			categories: ["all"],
 			status: true,
 			scale: {
-				specReplicasPath: ".spec.replicas",
-				statusReplicasPath: ".status.replicas",
+				specReplicasPath: "spec.replicas",
+				statusReplicasPath: "status.replicas",
 			},
 		});
 		expect(beta.status).toBe(false);

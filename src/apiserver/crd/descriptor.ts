@@ -19,6 +19,8 @@ import { validateCustomResource } from "./schema/validate.ts";
 /** The schema behind each custom resource descriptor, for unknownFields. */
 const schemas = new WeakMap<ResourceDescriptor, CrdSchema>();
 
+const fieldPath = (jsonPath: string) => jsonPath.replace(/^\./, "");
+
 const preserveAll: CrdSchema = {
 	type: "object",
 	"x-kubernetes-preserve-unknown-fields": true,
@@ -44,11 +46,14 @@ function versionDescriptor(
 		categories: names.categories,
 		verbs: ALL_VERBS,
 		status: !!v.subresources?.status,
+		// CRDs write JSON paths (".spec.replicas"); the scale handler walks dotted field paths ("spec.replicas")
 		scale: scale
 			? {
-					specReplicasPath: scale.specReplicasPath,
-					statusReplicasPath: scale.statusReplicasPath,
-					labelSelectorPath: scale.labelSelectorPath,
+					specReplicasPath: fieldPath(scale.specReplicasPath),
+					statusReplicasPath: fieldPath(scale.statusReplicasPath),
+					labelSelectorPath: scale.labelSelectorPath
+						? fieldPath(scale.labelSelectorPath)
+						: undefined,
 				}
 			: undefined,
 		// Custom resources bump metadata.generation on any change outside metadata (and status, with the subresource).
