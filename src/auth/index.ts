@@ -7,6 +7,7 @@ export * from "./kubeconfig.ts";
 export * from "./token.ts";
 export * from "./bootstrap-token.ts";
 export * from "./serviceaccount-token.ts";
+export * from "./token-request.ts";
 export * from "./oidc-discovery.ts";
 export * from "./authenticate.ts";
 export * from "./authorize.ts";
