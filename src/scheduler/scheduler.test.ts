@@ -7,7 +7,10 @@ import { type SchedulerHandle, startScheduler } from "./scheduler.ts";
 import { makeNode, makePod } from "./testing.ts";
 
 let scheduler: SchedulerHandle | undefined;
-afterEach(() => scheduler?.stop());
+afterEach(async () => {
+  await scheduler?.stop();
+  scheduler = undefined;
+});
 
 const podsDefault = inNamespace(pods, "default");
 const nodeOf = (fake: FakeCluster, name: string) =>

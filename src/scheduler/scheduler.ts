@@ -44,7 +44,8 @@ export interface SchedulerOptions {
 export interface SchedulerHandle {
   /** Resolves once the caches are filled and scheduling has begun. */
   ready: Promise<void>;
-  stop(): void;
+  /** Stops scheduling; resolves when bindings and events in flight are written. */
+  stop(): Promise<void>;
   /** Pods waiting in each part of the queue. */
   queueCounts(): ReturnType<SchedulingQueue["counts"]>;
 }
@@ -270,10 +271,13 @@ export function startScheduler(client: KubeClient, opts: SchedulerOptions = {}):
 
   return {
     ready,
-    stop() {
+    async stop() {
       running = false;
       queue.close();
       if (!opts.informers) factory.stop();
+      // Let bindings and events already sent finish, so nothing writes after the caller stops the server.
+      await Promise.allSettled([...binds]);
+      if (!opts.recorder) await recorder.flush();
     },
     queueCounts: () => queue.counts(),
   };
