@@ -83,13 +83,17 @@ export async function checkAgainstModel(store: Store, seed: number, steps: numbe
       const revision = pastRevision();
       const limit = 1 + Math.floor(rand() * 5);
       const seen: KeyValue[] = [];
+      const total = Object.keys(model.state(prefix, revision)).length;
       let page = await store.list(prefix, { revision, limit });
       seen.push(...page.items);
+      if (page.continue) expect(page.remaining).toBe(total - seen.length);
       while (page.continue) {
         // A write between pages must not show up in the pages that follow.
         if (rand() < 0.5) await writeOp(store, model, pick(keys), rand)();
         page = await store.list(prefix, { limit, continue: page.continue });
         seen.push(...page.items);
+        if (page.continue) expect(page.remaining).toBe(total - seen.length);
+        if (page.continue) expect(page.remaining).toBe(total - seen.length);
       }
       expect(describeState(seen)).toEqual(model.state(prefix, revision));
     } else if (roll < 0.94) {

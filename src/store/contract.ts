@@ -109,6 +109,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect(page.remaining).toBe(15);
         for (let round = 0; ; round++) {
           seen.push(...page.items);
+          if (page.continue) expect(page.remaining).toBe(25 - seen.length);
           if (!page.continue) break;
           // Writes between pages, before and after the cursor: none may show up in later pages.
           await store.create(`/page/${String(round).padStart(2, "0")}x`, bytes("new"));

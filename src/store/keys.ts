@@ -17,17 +17,21 @@ export interface ContinuePoint {
   revision: number;
   /** The last key returned; the next page starts after it. */
   key: string;
+  /** Live keys after `key` at `revision`: fixed once counted, since nothing changes at a past revision. */
+  remaining: number;
 }
 
 export function encodeContinue(point: ContinuePoint): string {
-  return Buffer.from(JSON.stringify({ v: 1, rev: point.revision, key: point.key })).toString("base64url");
+  const body = { v: 1, rev: point.revision, key: point.key, left: point.remaining };
+  return Buffer.from(JSON.stringify(body)).toString("base64url");
 }
 
 export function decodeContinue(token: string): ContinuePoint {
   try {
     const parsed = JSON.parse(Buffer.from(token, "base64url").toString("utf8"));
-    if (parsed?.v === 1 && Number.isSafeInteger(parsed.rev) && parsed.rev >= 0 && typeof parsed.key === "string") {
-      return { revision: parsed.rev, key: parsed.key };
+    const { v, rev, key, left } = parsed ?? {};
+    if (v === 1 && Number.isSafeInteger(rev) && rev >= 0 && typeof key === "string" && Number.isSafeInteger(left)) {
+      return { revision: rev, key, remaining: left };
     }
   } catch {
     // fall through to the error below

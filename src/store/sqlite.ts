@@ -74,24 +74,19 @@ export class SqliteStore implements Store {
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
     const [start, end] = prefixRange(prefix);
-    let from = start;
-    let revision: number;
-    if (opts.continue) {
-      const point = decodeContinue(opts.continue);
-      revision = this.readRevision(point.revision);
-      // The smallest string above point.key: the next page starts strictly after the last key returned.
-      from = `${point.key}\u0000`;
-    } else {
-      revision = this.readRevision(opts.revision);
-    }
+    const point = opts.continue ? decodeContinue(opts.continue) : undefined;
+    const revision = this.readRevision(point ? point.revision : opts.revision);
+    // The smallest string above the last key returned: the next page starts strictly after it.
+    const from = point ? `${point.key}\u0000` : start;
     const limit = opts.limit && opts.limit > 0 ? opts.limit : -1;
     // One extra row tells whether another page exists without a second query.
     const items = this.reader.list(from, end, revision, limit > 0 ? limit + 1 : -1);
     if (limit < 0 || items.length <= limit) return { items, revision };
     items.length = limit;
     const last = items[limit - 1].key;
-    const remaining = this.reader.count(`${last}\u0000`, end, revision);
-    return { items, revision, continue: encodeContinue({ revision, key: last }), remaining };
+    // Counted once, on the first page; later pages subtract what they return.
+    const remaining = point ? point.remaining - limit : this.reader.count(`${last}\u0000`, end, revision);
+    return { items, revision, continue: encodeContinue({ revision, key: last, remaining }), remaining };
   }
 
   async count(prefix: string): Promise<number> {
