@@ -1,0 +1,57 @@
+// A real k3lite API server started in the test process (temp data dir, free port) with the real kubectl
+// pointed at it, for controller integration tests: controllers run beside it over the in-process client.
+
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { toServerConfig } from "../../cli/commands/server.ts";
+import { resolveFlags } from "../../cli/config.ts";
+import { serverFlags } from "../../cli/flags.ts";
+import type { KubeClient } from "../../client/types.ts";
+import { type RunningServer, startServer } from "../../server/index.ts";
+
+export interface TestServer {
+  server: RunningServer;
+  client: KubeClient;
+  kubeconfig: string;
+  /** Runs kubectl; throws with stderr when it fails. */
+  kubectl(...args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const dataDir = await mkdtemp(join(tmpdir(), "k3lite-controllers-"));
+  const kubeconfig = join(dataDir, "kubeconfig.yaml");
+  const configFile = join(dataDir, "config.yaml");
+  await writeFile(configFile, "");
+  const flags = resolveFlags(
+    serverFlags,
+    ["--data-dir", dataDir, "--bind-address", "127.0.0.1", "--write-kubeconfig", kubeconfig, "--disable-agent"],
+    { K3LITE_CONFIG: configFile },
+  );
+  // Port 0: the OS picks a free port (the flag itself insists on 1-65535); the kubeconfig gets the real one.
+  const server = await startServer({ ...toServerConfig(flags), httpsListenPort: 0 });
+  return {
+    server,
+    client: server.client(),
+    kubeconfig,
+    async kubectl(...args) {
+      const p = Bun.spawn(["/usr/bin/kubectl", ...args], {
+        stdout: "pipe",
+        stderr: "pipe",
+        env: { ...process.env, KUBECONFIG: kubeconfig },
+      });
+      const [out, err, code] = await Promise.all([
+        new Response(p.stdout).text(),
+        new Response(p.stderr).text(),
+        p.exited,
+      ]);
+      if (code !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${code}: ${err}`);
+      return out;
+    },
+    async stop() {
+      await server.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
