@@ -2,7 +2,7 @@
 // images imported, and a pod network on a bridge and subnet of its own (tests run in parallel on one host).
 // `cleanup()` removes every sandbox, stops containerd and deletes the bridge and the data dir.
 
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type CriClient, createCriClient } from "../src/agent/cri/client.ts";
@@ -70,6 +70,7 @@ export async function startContainerdFixture(opts: { dataDir?: string } = {}): P
       cri.close();
       await containerd.stop();
       Bun.spawnSync(["ip", "link", "del", bridge], { stderr: "ignore" });
+      killShimsUnder(dataDir);
       unmountUnder(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
     },
@@ -80,6 +81,23 @@ export async function removeAllSandboxes(cri: CriClient): Promise<void> {
   for (const sb of await cri.listPodSandbox()) {
     await cri.stopPodSandbox(sb.id).catch(() => {});
     await cri.removePodSandbox(sb.id).catch(() => {});
+  }
+}
+
+/** Kills shims still serving a containerd under `dir` (a test that failed half-way may leave them). */
+export function killShimsUnder(dir: string): void {
+  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+    let cmd = "";
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    } catch {
+      continue;
+    }
+    if (cmd.startsWith("/usr/bin/containerd-shim") && cmd.includes(`${dir}/`)) {
+      try {
+        process.kill(Number(pid), "SIGKILL");
+      } catch {}
+    }
   }
 }
 

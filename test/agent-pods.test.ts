@@ -1,0 +1,319 @@
+// The node agent end to end on real containerd, against the in-memory API (src/client/fake.ts) until the
+// real server harness is wired in: node registration and lease, pods running with IPs, env and volumes,
+// probes, CrashLoopBackOff, init containers, graceful deletion, logs and exec over the agent's HTTPS port,
+// and adoption of running containers when the agent restarts.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Agent, startAgent } from "../src/agent/index.ts";
+import type { AgentConfig } from "../src/agent/config.ts";
+import { createCriClient } from "../src/agent/cri/client.ts";
+import { importImage } from "../src/agent/cri/images.ts";
+import { agentPaths } from "../src/agent/paths.ts";
+import type { Pod } from "../src/api/types.ts";
+import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
+import { createFakeCluster, type FakeCluster } from "../src/client/fake.ts";
+import { configmaps, inNamespace, leases, nodes, pods } from "../src/client/refs.ts";
+import { waitFor } from "../src/client/testing.ts";
+import { ensureTestImages, killShimsUnder, randomNetwork, removeAllSandboxes, unmountUnder } from "./agent-fixture.ts";
+
+const ns = "default";
+const podsRef = inNamespace(pods, ns);
+let fake: FakeCluster;
+let agent: Agent;
+let config: AgentConfig;
+let dataDir: string;
+let clientCert: { certPem: string; keyPem: string };
+
+const BUSYBOX = "busybox:1.35";
+
+beforeAll(async () => {
+  ensureTestImages();
+  dataDir = mkdtempSync(join(tmpdir(), "k3lite-agent-pods-"));
+  // The API server's client CA, which the agent's HTTPS port trusts (all-in-one layout).
+  const pki = await ensureServerPki({
+    dataDir,
+    nodeName: "n1",
+    sans: [],
+    clusterDomain: "cluster.local",
+    firstServiceIp: "10.43.0.1",
+  });
+  clientCert = await issueClientCert(pki, { commonName: "system:apiserver", organizations: ["system:masters"] });
+  const net = randomNetwork();
+  fake = createFakeCluster({ gracefulPodDeletion: true });
+  config = {
+    dataDir,
+    nodeName: "agent-test-node",
+    nodeLabels: ["example.com/tier=edge"],
+    nodeTaints: [],
+    clusterCidr: net.clusterCidr,
+    clusterDns: "10.43.0.10",
+    clusterDomain: "cluster.local",
+    runtime: "containerd",
+    containerLogMaxSize: "10Mi",
+    controlPlane: true,
+    kubeletPort: 0,
+    podNetworkBridge: net.bridge,
+  };
+  agent = await startAgent(config, fake.client);
+  await importImage(agentPaths(dataDir).containerdSocket, join(import.meta.dir, "../dist/images/busybox.tar"));
+}, 60_000);
+
+afterAll(async () => {
+  if (agent) {
+    const cri = createCriClient(agent.runtimeEndpoint);
+    await removeAllSandboxes(cri).catch(() => {});
+    cri.close();
+    await agent.stop();
+  }
+  Bun.spawnSync(["ip", "link", "del", config.podNetworkBridge as string], { stderr: "ignore" });
+  killShimsUnder(dataDir);
+  unmountUnder(dataDir);
+  rmSync(dataDir, { recursive: true, force: true });
+}, 60_000);
+
+function pod(name: string, spec: Partial<NonNullable<Pod["spec"]>>, extra: Partial<Pod> = {}): Pod {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: ns, uid: crypto.randomUUID() },
+    ...extra,
+    spec: { nodeName: config.nodeName, containers: [], ...spec },
+  } as Pod;
+}
+
+const getPod = (name: string) => fake.client.get<Pod>(podsRef, name);
+const condition = (p: Pod, type: string) => p.status?.conditions?.find((c) => c.type === type)?.status;
+const waitPod = (name: string, what: string, check: (p: Pod) => unknown, timeoutMs = 30_000) =>
+  waitFor(
+    async () => {
+      const p = await getPod(name);
+      return check(p) ? p : undefined;
+    },
+    `${name}: ${what}`,
+    timeoutMs,
+    50,
+  );
+
+async function agentFetch(path: string): Promise<Response> {
+  return fetch(`https://127.0.0.1:${agent.kubeletPort}${path}`, {
+    tls: { cert: clientCert.certPem, key: clientCert.keyPem, rejectUnauthorized: false },
+  } as RequestInit);
+}
+
+test("registers the node with labels, capacity, nodeInfo and conditions, and holds a lease", async () => {
+  const node = await fake.client.get(nodes, config.nodeName);
+  expect(node.metadata?.labels?.["node-role.kubernetes.io/control-plane"]).toBe("true");
+  expect(node.metadata?.labels?.["kubernetes.io/hostname"]).toBe(config.nodeName);
+  expect(node.metadata?.labels?.["example.com/tier"]).toBe("edge");
+  expect(node.status?.nodeInfo?.containerRuntimeVersion).toStartWith("containerd://");
+  expect(node.status?.allocatable?.pods).toBe("110");
+  expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).toBe(10250);
+  expect(node.status?.conditions?.find((c: { type: string }) => c.type === "Ready")?.status).toBe("True");
+  const lease = await waitFor(() => fake.client.get(inNamespace(leases, "kube-node-lease"), config.nodeName), "lease");
+  expect(lease.spec?.holderIdentity).toBe(config.nodeName);
+});
+
+test("runs a pod: IP serves from the host, env and volumes, readiness, logs and exec through the agent", async () => {
+  await fake.client.create(inNamespace(configmaps, ns), {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "web-config", namespace: ns },
+    data: { greeting: "hello", "index.html": "v1" },
+  });
+  await fake.client.create(
+    podsRef,
+    pod("web", {
+      containers: [
+        {
+          name: "httpd",
+          image: BUSYBOX,
+          command: ["sh", "-c", "echo started $GREETING $MY_POD; exec httpd -f -p 8080 -h /www"],
+          env: [
+            { name: "GREETING", valueFrom: { configMapKeyRef: { name: "web-config", key: "greeting" } } },
+            { name: "MY_POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+          ],
+          volumeMounts: [
+            { name: "www", mountPath: "/www" },
+            { name: "scratch", mountPath: "/scratch" },
+          ],
+          readinessProbe: { httpGet: { path: "/index.html", port: 8080 }, periodSeconds: 1 },
+        },
+      ],
+      volumes: [
+        { name: "www", configMap: { name: "web-config" } },
+        { name: "scratch", emptyDir: {} },
+      ],
+    }),
+  );
+  const p = await waitPod("web", "Ready", (x) => condition(x, "Ready") === "True");
+  expect(p.status?.phase).toBe("Running");
+  expect(p.status?.containerStatuses?.[0]?.containerID).toStartWith("containerd://");
+  const ip = p.status?.podIP as string;
+  expect(await (await fetch(`http://${ip}:8080/index.html`)).text()).toBe("v1");
+
+  const logs = await waitFor(async () => {
+    const res = await agentFetch(`/containerLogs/${ns}/web/httpd`);
+    const text = await res.text();
+    return res.ok && text.includes("started") && text;
+  }, "logs");
+  expect(logs).toBe("started hello web\n");
+  const stamped = await (await agentFetch(`/containerLogs/${ns}/web/httpd?timestamps=true&tailLines=1`)).text();
+  expect(stamped).toMatch(/^\d{4}-\d\d-\d\dT\S+Z started hello web\n$/);
+  expect(
+    (
+      await fetch(`https://127.0.0.1:${agent.kubeletPort}/containerLogs/${ns}/web/httpd`, {
+        tls: { rejectUnauthorized: false },
+      } as RequestInit)
+    ).status,
+  ).toBe(401);
+
+  // exec over WebSocket (v5.channel.k8s.io): stdout on channel 1, the exit status on channel 3.
+  const out = await execWs(`/exec/${ns}/web/httpd?command=cat&command=/etc/hostname&output=1&error=1`);
+  expect(out.stdout).toBe("web\n");
+  expect(JSON.parse(out.status).status).toBe("Success");
+  const failing = await execWs(`/exec/${ns}/web/httpd?command=sh&command=-c&command=exit%203&output=1&error=1`);
+  expect(JSON.parse(failing.status).details.causes[0].message).toBe("3");
+
+  // A configMap change shows up in the running pod (atomic ..data swap), on the next resync.
+  await fake.client.patch(
+    inNamespace(configmaps, ns),
+    "web-config",
+    { data: { greeting: "hello", "index.html": "v2" } },
+    "merge",
+  );
+  await waitFor(
+    async () => (await (await fetch(`http://${ip}:8080/index.html`)).text()) === "v2",
+    "configMap update",
+    40_000,
+    200,
+  );
+}, 90_000);
+
+async function execWs(path: string): Promise<{ stdout: string; status: string }> {
+  const ws = new WebSocket(`wss://127.0.0.1:${agent.kubeletPort}${path}`, {
+    protocols: ["v5.channel.k8s.io"],
+    tls: { cert: clientCert.certPem, key: clientCert.keyPem, rejectUnauthorized: false },
+  } as unknown as string[]);
+  ws.binaryType = "arraybuffer";
+  let stdout = "";
+  let status = "";
+  await new Promise<void>((resolve, reject) => {
+    ws.onmessage = (ev) => {
+      const bytes = new Uint8Array(ev.data as ArrayBuffer);
+      const text = new TextDecoder().decode(bytes.subarray(1));
+      if (bytes[0] === 1) stdout += text;
+      if (bytes[0] === 3) status += text;
+    };
+    ws.onclose = () => resolve();
+    ws.onerror = () => reject(new Error("websocket error"));
+  });
+  return { stdout, status };
+}
+
+test("a crashing container goes to CrashLoopBackOff with restartCount and lastState", async () => {
+  await fake.client.create(
+    podsRef,
+    pod("crasher", { containers: [{ name: "c", image: BUSYBOX, command: ["sh", "-c", "echo boom; exit 2"] }] }),
+  );
+  const p = await waitPod(
+    "crasher",
+    "CrashLoopBackOff",
+    (x) => x.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CrashLoopBackOff",
+  );
+  const cs = p.status?.containerStatuses?.[0];
+  expect(cs?.restartCount).toBeGreaterThanOrEqual(1);
+  expect(cs?.lastState?.terminated?.exitCode).toBe(2);
+  expect(cs?.state?.waiting?.message).toContain("back-off 10s");
+  expect(p.status?.phase).toBe("Running");
+  const previous = await (await agentFetch(`/containerLogs/${ns}/crasher/c?previous=true`)).text();
+  expect(previous).toBe("boom\n");
+}, 60_000);
+
+test("a failing liveness probe restarts the container", async () => {
+  await fake.client.create(
+    podsRef,
+    pod("unhealthy", {
+      containers: [
+        {
+          name: "c",
+          image: BUSYBOX,
+          command: ["sleep", "3600"],
+          livenessProbe: { exec: { command: ["false"] }, periodSeconds: 1, failureThreshold: 1 },
+        },
+      ],
+      terminationGracePeriodSeconds: 0,
+    }),
+  );
+  const p = await waitPod("unhealthy", "restarted", (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1);
+  expect(p.status?.containerStatuses?.[0]?.lastState?.terminated).toBeDefined();
+}, 60_000);
+
+test("init containers run first; restartPolicy Never ends in Succeeded", async () => {
+  await fake.client.create(
+    podsRef,
+    pod("job", {
+      restartPolicy: "Never",
+      initContainers: [
+        {
+          name: "init",
+          image: BUSYBOX,
+          command: ["sh", "-c", "echo from-init > /work/msg"],
+          volumeMounts: [{ name: "w", mountPath: "/work" }],
+        },
+      ],
+      containers: [
+        {
+          name: "main",
+          image: BUSYBOX,
+          command: ["sh", "-c", "cat /work/msg"],
+          volumeMounts: [{ name: "w", mountPath: "/work" }],
+        },
+      ],
+      volumes: [{ name: "w", emptyDir: {} }],
+    }),
+  );
+  const p = await waitPod("job", "Succeeded", (x) => x.status?.phase === "Succeeded");
+  expect(p.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
+  expect(p.status?.containerStatuses?.[0]?.state?.terminated?.reason).toBe("Completed");
+  expect(await (await agentFetch(`/containerLogs/${ns}/job/main`)).text()).toBe("from-init\n");
+}, 60_000);
+
+test("graceful deletion stops the containers and confirms the deletion", async () => {
+  await fake.client.create(
+    podsRef,
+    pod("doomed", {
+      containers: [{ name: "c", image: BUSYBOX, command: ["sleep", "3600"] }],
+      terminationGracePeriodSeconds: 1,
+    }),
+  );
+  await waitPod("doomed", "Running", (x) => x.status?.phase === "Running");
+  await fake.client.delete(podsRef, "doomed", { gracePeriodSeconds: 2 });
+  await waitFor(
+    async () => {
+      try {
+        await getPod("doomed");
+        return false;
+      } catch {
+        return true;
+      }
+    },
+    "pod object gone",
+    30_000,
+    100,
+  );
+}, 60_000);
+
+test("restarting the agent adopts running containers (same IDs, no restarts)", async () => {
+  const before = await getPod("web");
+  const id = before.status?.containerStatuses?.[0]?.containerID;
+  await agent.stop();
+  agent = await startAgent(config, fake.client);
+  // The restarted agent re-reads CRI; the pod stays Ready on the same container.
+  await Bun.sleep(1500);
+  const after = await waitPod("web", "Ready", (x) => condition(x, "Ready") === "True");
+  expect(after.status?.containerStatuses?.[0]?.containerID).toBe(id);
+  expect(after.status?.containerStatuses?.[0]?.restartCount).toBe(0);
+}, 60_000);
