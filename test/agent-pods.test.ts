@@ -86,7 +86,7 @@ function pod(name: string, spec: Partial<NonNullable<Pod["spec"]>>, extra: Parti
 
 const getPod = (name: string) => fake.client.get<Pod>(podsRef, name);
 const condition = (p: Pod, type: string) => p.status?.conditions?.find((c) => c.type === type)?.status;
-const waitPod = (name: string, what: string, check: (p: Pod) => unknown, timeoutMs = 30_000) =>
+const waitPod = (name: string, what: string, check: (p: Pod) => unknown, timeoutMs = 30_000): Promise<Pod> =>
   waitFor(
     async () => {
       const p = await getPod(name);
@@ -95,7 +95,7 @@ const waitPod = (name: string, what: string, check: (p: Pod) => unknown, timeout
     `${name}: ${what}`,
     timeoutMs,
     50,
-  );
+  ) as Promise<Pod>;
 
 async function agentFetch(path: string): Promise<Response> {
   return fetch(`https://127.0.0.1:${agent.kubeletPort}${path}`, {
