@@ -167,6 +167,13 @@ async function reads(): Promise<void> {
       for (let i = 0; i < lists; i++) await store.list("/reg/pods/", { limit: 500 });
     });
     report(`store list/s, first page of 500 of ${fmt(keys)} keys`, fmt(perSecond(lists, pageMs)));
+    const pagedMs = await timed(async () => {
+      for (let i = 0; i < lists; i++) {
+        let page = await store.list("/reg/pods/", { limit: 500 });
+        while (page.continue) page = await store.list("/reg/pods/", { limit: 500, continue: page.continue });
+      }
+    });
+    report(`store list/s of all ${fmt(keys)} keys in pages of 500`, fmt(perSecond(lists, pagedMs)));
     await store.close();
   }
 }
