@@ -253,6 +253,27 @@ describe("server-side apply", () => {
 		expect(entry(again, "kubectl")?.time).toBe(t0);
 	});
 
+	test("kubectl's server-side apply keeps an existing client-side apply annotation in step", () => {
+		const live = createdByClientSideApply();
+		live.metadata = {
+			...live.metadata,
+			annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{}" },
+		};
+		const obj = apply(live, config({ replicas: 4 }), "kubectl", true);
+		const last = JSON.parse(
+			obj.metadata?.annotations?.[
+				"kubectl.kubernetes.io/last-applied-configuration"
+			] ?? "",
+		);
+		expect(last.spec.replicas).toBe(4);
+		const other = apply(live, config({ replicas: 4 }), "helm", true);
+		expect(
+			other.metadata?.annotations?.[
+				"kubectl.kubernetes.io/last-applied-configuration"
+			],
+		).toBe("{}");
+	});
+
 	test("invalid configurations are 400", () => {
 		for (const bad of [
 			{ kind: "Deployment", metadata: { name: "x" } },

@@ -64,7 +64,44 @@ export function serverSideApply(input: ApplyInput): { object: KubeObject } {
 		force: input.force,
 		now: input.now,
 	});
-	return { object };
+	return { object: syncLastApplied(object, input.applied, input.manager) };
+}
+
+const lastAppliedAnnotation =
+	"kubectl.kubernetes.io/last-applied-configuration";
+
+/**
+ * After `kubectl apply --server-side`, a client-side apply annotation left from earlier client-side applies
+ * is rewritten to this configuration, so switching back to client-side apply does not undo it (upstream's
+ * lastAppliedUpdater; other managers opt out by name).
+ */
+function syncLastApplied(
+	object: KubeObject,
+	applied: KubeObject,
+	manager: string,
+): KubeObject {
+	const annotations = object.metadata?.annotations;
+	if (manager !== "kubectl" || !annotations?.[lastAppliedAnnotation])
+		return object;
+	const { [lastAppliedAnnotation]: _, ...appliedAnnotations } =
+		applied.metadata?.annotations ?? {};
+	const { annotations: __, ...appliedMeta } = applied.metadata ?? {};
+	const config = {
+		...applied,
+		metadata: Object.keys(appliedAnnotations).length
+			? { ...appliedMeta, annotations: appliedAnnotations }
+			: appliedMeta,
+	};
+	return {
+		...object,
+		metadata: {
+			...object.metadata,
+			annotations: {
+				...annotations,
+				[lastAppliedAnnotation]: JSON.stringify(config),
+			},
+		},
+	};
 }
 
 /** The applied object without nulls (an applier cannot own "nothing"), checked as upstream checks it. */
