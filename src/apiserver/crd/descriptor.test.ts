@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1";
 import { BUILT_IN_RESOURCES } from "../resources/index.ts";
 import {
+	crdSchemaOf,
 	crdToResourceDescriptors,
 	preferredVersion,
 	sortVersionsByKubeAwareness,
@@ -93,6 +94,9 @@ describe("crdToResourceDescriptors", () => {
 			},
 		});
 		expect(beta.status).toBe(false);
+		expect(
+			crdSchemaOf(v1)?.properties?.spec?.properties?.replicas?.maximum,
+		).toBe(5);
 	});
 	test("defaults prune and default; validate uses the schema", () => {
 		const obj: { spec: Record<string, unknown>; [k: string]: unknown } = {

@@ -1,6 +1,7 @@
 // Turns an Established CustomResourceDefinition into resource descriptors (one per served version) that the
 // generic REST code serves like any built-in: schema pruning and defaulting, schema validation, status/scale
-// subresources and printer columns. Exports: `crdToResourceDescriptors(crd)`, `unknownFields(desc, obj)`.
+// subresources and printer columns. Exports: `crdToResourceDescriptors(crd)`, `unknownFields(desc, obj)`,
+// `crdSchemaOf(desc)`, `preferredVersion(crd)`.
 
 import type {
 	CustomResourceDefinition,
@@ -104,6 +105,13 @@ export function sortVersionsByKubeAwareness(versions: string[]): string[] {
 			if (ra[i] !== rb[i]) return (ra[i] as number) - (rb[i] as number);
 		return ra[3].localeCompare(rb[3]);
 	});
+}
+
+/** The openAPIV3Schema behind a custom resource descriptor (e.g. for server-side apply's list types); undefined for built-ins. */
+export function crdSchemaOf(
+	descriptor: ResourceDescriptor,
+): CrdSchema | undefined {
+	return schemas.get(descriptor);
 }
 
 /**

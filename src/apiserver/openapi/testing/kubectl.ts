@@ -4,6 +4,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { toServerConfig } from "../../../cli/commands/server.ts";
+import { resolveFlags } from "../../../cli/config.ts";
+import { serverFlags } from "../../../cli/flags.ts";
 import { type RunningServer, startServer } from "../../../server/index.ts";
 import { unknownFields } from "../../crd/descriptor.ts";
 import { startCrdServing } from "../../crd/serving.ts";
@@ -70,26 +73,26 @@ export interface TestServer {
 export async function startTestServer(): Promise<TestServer> {
 	const dir = mkdtempSync(join(tmpdir(), "k3lite-openapi-"));
 	const kubeconfig = join(dir, "kubeconfig.yaml");
-	const server = await startServer({
-		dataDir: join(dir, "data"),
-		nodeName: "test",
-		nodeLabels: [],
-		nodeTaints: [],
-		bindAddress: "127.0.0.1",
+	const flags = resolveFlags(
+		serverFlags,
+		[
+			"--disable-agent",
+			"--data-dir",
+			join(dir, "data"),
+			"--bind-address",
+			"127.0.0.1",
+			"--write-kubeconfig",
+			kubeconfig,
+		],
+		{},
+	);
+	// A free port (the flag insists on 1-65535); no scheduler or controllers: these tests are about the API server.
+	const config = Object.assign(toServerConfig(flags), {
 		httpsListenPort: 0,
-		tlsSans: [],
-		clusterCidr: "10.42.0.0/16",
-		serviceCidr: "10.43.0.0/16",
-		clusterDns: "10.43.0.10",
-		clusterDomain: "cluster.local",
-		writeKubeconfig: kubeconfig,
-		disable: [],
-		disableAgent: true,
-		secretsEncryption: false,
-		containerLogMaxSize: "10Mi",
-		logFormat: "text",
-		debug: false,
+		disableScheduler: true,
+		disableControllerManager: true,
 	});
+	const server = await startServer(config);
 	const serving = await startCrdServing({
 		registry: server.api.registry,
 		storage: server.api.storage,
