@@ -5,6 +5,7 @@ import { consola } from "consola";
 import { createInformerFactory } from "../client/informer.ts";
 import type { KubeClient } from "../client/types.ts";
 import { type Clock, realClock } from "./clock.ts";
+import { startCronJobController } from "./cronjob.ts";
 import { startDeploymentController } from "./deployment.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
@@ -52,6 +53,7 @@ export const CONTROLLERS: Record<string, Starter> = {
   deployment: (ctx) => startDeploymentController(ctx),
   garbagecollector: (ctx) => startGarbageCollector(ctx),
   job: (ctx) => startJobController(ctx),
+  cronjob: (ctx) => startCronJobController(ctx),
   "ttl-after-finished": (ctx) => startTTLAfterFinishedController(ctx),
   namespace: (ctx) => startNamespaceController(ctx),
   endpoints: (ctx) => startEndpointsController(ctx),
