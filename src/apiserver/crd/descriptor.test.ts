@@ -112,6 +112,8 @@ describe("crdToResourceDescriptors", () => {
 			v1.validate?.({ ...obj, spec: { replicas: 9 } })?.map((e) => e.field),
 		).toEqual(["spec.replicas"]);
 		expect(unknownFields(beta, { spec: { anything: 1 } })).toEqual([]);
+		const typo = JSON.parse('{"metadata":{"name":"x","labelz":{}},"spec":{}}');
+		expect(unknownFields(beta, typo)).toEqual(["metadata.labelz"]);
 	});
 	test("printer columns", () => {
 		expect(v1.columns?.map((c) => c.name)).toEqual(["Name", "Replicas"]);

@@ -8,7 +8,10 @@ import type {
 	CustomResourceDefinitionVersion,
 } from "kubernetes-types/apiextensions/v1";
 import type { KubeObject } from "../../api/types.ts";
-import { unknownBuiltinFields } from "../openapi/unknown-fields.ts";
+import {
+	unknownBuiltinFields,
+	unknownFieldsOfDefinition,
+} from "../openapi/unknown-fields.ts";
 import { ALL_VERBS, type ResourceDescriptor } from "../resources/types.ts";
 import { defaultedNames } from "./conditions.ts";
 import { printerColumns } from "./printer-columns.ts";
@@ -19,6 +22,8 @@ import { validateCustomResource } from "./schema/validate.ts";
 
 /** The schema behind each custom resource descriptor, for unknownFields. */
 const schemas = new WeakMap<ResourceDescriptor, CrdSchema>();
+
+const OBJECT_META = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta";
 
 const fieldPath = (jsonPath: string) => jsonPath.replace(/^\./, "");
 
@@ -124,7 +129,15 @@ export function unknownFields(
 	obj: KubeObject,
 ): string[] {
 	const schema = schemas.get(descriptor);
-	if (schema) return pruneUnknownFields(structuredClone(obj), schema);
+	if (schema) {
+		// metadata is ObjectMeta whatever the CRD's schema says
+		const meta = unknownFieldsOfDefinition(
+			OBJECT_META,
+			obj.metadata,
+			"metadata",
+		);
+		return [...meta, ...pruneUnknownFields(structuredClone(obj), schema)];
+	}
 	return unknownBuiltinFields(
 		{
 			group: descriptor.group,

@@ -22,6 +22,17 @@ export function unknownBuiltinFields(
 	return out;
 }
 
+/** Paths of the fields in `value` (found at `path`) that the named built-in definition does not declare. */
+export function unknownFieldsOfDefinition(
+	definition: string,
+	value: unknown,
+	path: string,
+): string[] {
+	const out: string[] = [];
+	walk(value, builtinDefinitions[definition], path, out);
+	return out;
+}
+
 function walk(
 	value: unknown,
 	schema: Schema | undefined,
