@@ -210,6 +210,22 @@ describe("CRD serving", () => {
 		]);
 	});
 
+	test("a restarted API server serves the stored CRDs at once", async () => {
+		const again = createApiServer({ store, serviceCidr: "10.43.0.0/16" });
+		const servingAgain = await startCrdServing({
+			registry: again.registry,
+			storage: again.storage,
+		});
+		await servingAgain.settled();
+		try {
+			expect(
+				again.registry.get("stable.example.com", "v1", "crontabs")?.kind,
+			).toBe("CronTab");
+		} finally {
+			servingAgain.stop();
+		}
+	});
+
 	test("deleting the CRD stops serving its resources and removes its objects", async () => {
 		expect(
 			(await call("DELETE", `${crdPath}/crontabs.stable.example.com`)).status,
