@@ -46,9 +46,34 @@ describe("kubectl and the OpenAPI documents of a real server", () => {
 		const r = await kubectl("explain", "deployment.spec.strategy");
 		expect(r.err).toBe("");
 		expect(r.out).toContain("FIELD: strategy <DeploymentStrategy>");
+		expect(r.out).toContain("rollingUpdate\t<RollingUpdateDeployment>");
+		expect(r.out).toContain(
+			"The deployment strategy to use to replace existing pods with new ones.",
+		);
 		expect((await kubectl("explain", "pods.spec.containers")).out).toContain(
 			"FIELD: containers <[]Container>",
 		);
+		// the two union types show their names, as upstream's v3 documents make kubectl do
+		expect(
+			(await kubectl("explain", "deployment.spec.strategy.rollingUpdate")).out,
+		).toContain("maxSurge\t<IntOrString>");
+		expect(
+			(await kubectl("explain", "pod.spec.containers.resources")).out,
+		).toContain("limits\t<map[string]Quantity>");
+	});
+
+	test("default validation reads the v3 documents and leaves field validation to the server", async () => {
+		const cm =
+			"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: default}\ndata: {a: b}\n";
+		const r = await kubectl.withFile("create", cm, "-v=6");
+		expect(r.out).toContain("configmap/cm created");
+		expect(r.err).toMatch(
+			/GET https:\/\/\S+\/openapi\/v3\/api\/v1\?hash=[0-9A-F]{128}\S* 200 OK/,
+		);
+		expect(r.err).toMatch(
+			/POST https:\/\/\S+\/api\/v1\/namespaces\/default\/configmaps\?fieldManager=kubectl-create&fieldValidation=Strict/,
+		);
+		expect(r.err).not.toContain("/openapi/v2");
 	});
 
 	test("client-side apply creates, then patches with strategic merge", async () => {

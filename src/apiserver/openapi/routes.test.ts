@@ -1,7 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1";
+import { BUILT_IN_RESOURCES } from "../resources/index.ts";
+import { servedResourcesOf } from "./from-descriptors.ts";
 import { createOpenApiRoutes } from "./routes.ts";
-import { stubResources } from "./testing/stub-apiserver.ts";
+
+const builtins = servedResourcesOf(BUILT_IN_RESOURCES);
 
 function crontabCrd(resourceVersion = "1"): CustomResourceDefinition {
 	return {
@@ -62,7 +65,7 @@ function crontabCrd(resourceVersion = "1"): CustomResourceDefinition {
 
 function setup(crds: CustomResourceDefinition[] = []) {
 	const app = createOpenApiRoutes({
-		resources: () => stubResources,
+		resources: () => builtins,
 		customResourceDefinitions: () => crds,
 	});
 	const get = (path: string, headers: Record<string, string> = {}) =>
