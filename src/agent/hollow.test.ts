@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Lease, Node, Pod } from "../api/types.ts";
 import { createFakeCluster, type FakeCluster } from "../client/fake.ts";
-import { inNamespace, pods } from "../client/refs.ts";
+import { inNamespace, nodes, pods } from "../client/refs.ts";
 import { waitFor } from "../client/testing.ts";
 import { EXIT_CODE_ANNOTATION, type HollowNodes, RUN_MS_ANNOTATION, startHollowNodes } from "./hollow.ts";
 
@@ -88,6 +88,21 @@ describe("hollow nodes", () => {
     await waitFor(() => getPod(fake, "crash")?.status?.phase === "Failed", "scripted pod Failed");
     expect(getPod(fake, "crash")?.status?.containerStatuses?.[0]?.state?.terminated?.exitCode).toBe(3);
     expect(getPod(fake, "elsewhere")?.status).toBeUndefined();
+  });
+
+  test("pod IPs come from the node's podCIDR once IPAM assigned one", async () => {
+    const fake = createFakeCluster();
+    // Registered earlier (a restart): the node keeps the podCIDR IPAM gave it.
+    await fake.client.create(nodes, { metadata: { name: "hollow-0" }, spec: { podCIDR: "10.42.7.0/24" } });
+    hollow = startHollowNodes(fake.client, { count: 1, readyDelayMs: 0 });
+    await hollow.ready;
+    await fake.client.create(podsDefault, pod("a", "hollow-0"));
+    await fake.client.create(podsDefault, pod("b", "hollow-0"));
+    await waitFor(() => getPod(fake, "a")?.status?.podIP && getPod(fake, "b")?.status?.podIP, "IPs");
+    expect([getPod(fake, "a")?.status?.podIP, getPod(fake, "b")?.status?.podIP].sort()).toEqual([
+      "10.42.7.2",
+      "10.42.7.3",
+    ]);
   });
 
   test("confirms graceful deletion of its pods", async () => {

@@ -208,9 +208,11 @@ export function startHollowNodes(client: KubeClient, opts: HollowNodeOptions): H
   const jobPodRunMs = opts.jobPodRunMs ?? 1000;
   const factory = opts.informers ?? createInformerFactory(client);
   const podInformer = factory.informer<Pod>(pods);
+  const nodeInformer = factory.informer<Node>(nodes);
   const queue = createWorkQueue();
   const boundAt = new Map<string, number>();
-  const podIPs = new Map<string, string>();
+  const podIPs = new Map<string, { ip: string; node?: string; offset?: number }>();
+  const usedOffsets = new Map<string, Set<number>>();
   let ipCounter = 0;
   let running = true;
   const timers: ReturnType<typeof setInterval>[] = [];
@@ -259,13 +261,36 @@ export function startHollowNodes(client: KubeClient, opts: HollowNodeOptions): H
     await client.patch(nodes, name, { status: { conditions: nodeConditions() } }, "merge", undefined, "status");
   }
 
-  function allocateIP(key: string): string {
-    let ip = podIPs.get(key);
-    if (!ip) {
-      ip = ipFromIndex([10, 128], ipCounter++);
-      podIPs.set(key, ip);
+  /** A pod IP from the node's podCIDR (from .2, as .1 is the bridge) once IPAM assigned one, else a fake range. */
+  function allocateIP(key: string, nodeName: string): string {
+    const known = podIPs.get(key);
+    if (known) return known.ip;
+    const cidr = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(
+      nodeInformer.getByName(undefined, nodeName)?.spec?.podCIDR ?? "",
+    );
+    if (cidr) {
+      const base = cidr.slice(1, 5).reduce((acc, octet) => acc * 256 + Number(octet), 0);
+      const size = 2 ** (32 - Number(cidr[5]));
+      const used = usedOffsets.get(nodeName) ?? new Set<number>();
+      usedOffsets.set(nodeName, used);
+      for (let offset = 2; offset < size - 1; offset++) {
+        if (used.has(offset)) continue;
+        used.add(offset);
+        const n = base + offset;
+        const ip = [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join(".");
+        podIPs.set(key, { ip, node: nodeName, offset });
+        return ip;
+      }
     }
+    const ip = ipFromIndex([10, 128], ipCounter++);
+    podIPs.set(key, { ip });
     return ip;
+  }
+
+  function releaseIP(key: string) {
+    const entry = podIPs.get(key);
+    if (entry?.node !== undefined && entry.offset !== undefined) usedOffsets.get(entry.node)?.delete(entry.offset);
+    podIPs.delete(key);
   }
 
   function hostIPOf(nodeName: string): string {
@@ -278,7 +303,7 @@ export function startHollowNodes(client: KubeClient, opts: HollowNodeOptions): H
     const nodeName = pod?.spec?.nodeName;
     if (!pod || !nodeName || !ours.has(nodeName)) {
       boundAt.delete(key);
-      podIPs.delete(key);
+      releaseIP(key);
       return;
     }
     const ref = inNamespace(pods, pod.metadata?.namespace);
@@ -299,7 +324,7 @@ export function startHollowNodes(client: KubeClient, opts: HollowNodeOptions): H
     if (phase !== "Running") {
       const wait = since + readyDelayMs - Date.now();
       if (wait > 0) return queue.addAfter(key, wait);
-      const status = runningStatus(pod, hostIPOf(nodeName), allocateIP(key), now());
+      const status = runningStatus(pod, hostIPOf(nodeName), allocateIP(key, nodeName), now());
       await client.patch(ref, name, { status }, "merge", undefined, "status");
       return;
     }
@@ -329,7 +354,7 @@ export function startHollowNodes(client: KubeClient, opts: HollowNodeOptions): H
     delete: (pod) => {
       const key = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
       boundAt.delete(key);
-      podIPs.delete(key);
+      releaseIP(key);
     },
   });
 
@@ -344,7 +369,7 @@ export function startHollowNodes(client: KubeClient, opts: HollowNodeOptions): H
       await Promise.all(nodeNames.slice(i, i + 50).map((name, j) => register(name, i + j)));
     }
     factory.start();
-    await podInformer.waitForSync();
+    await Promise.all([podInformer.waitForSync(), nodeInformer.waitForSync()]);
     void queue.run(opts.workers ?? 16, syncPod, (key, err) => log.debug(`pod ${key}: ${(err as Error).message}`));
     const each = (fn: (name: string) => Promise<void>) => () => {
       for (const name of nodeNames) fn(name).catch((err) => log.debug(`node ${name}: ${(err as Error).message}`));
