@@ -42,7 +42,7 @@ describe("resolveFlags", () => {
   test("repeatable flags collect every value; env lists split on commas", () => {
     const v = resolveFlags(serverFlags, ["--config", emptyFile, "--tls-san", "a.example", "--tls-san", "10.0.0.5"], {
       K3LITE_DISABLE: "traefik,servicelb",
-    }).valueOf();
+    });
     expect(v["tls-san"]).toEqual(["a.example", "10.0.0.5"]);
     expect(v.disable).toEqual(["traefik", "servicelb"]);
   });

@@ -104,6 +104,8 @@ const serverOnly: FlagSpec[] = [
   { name: "datastore-endpoint", type: "string", description: "Datastore: empty for SQLite in the data dir, or sqlite:///path" },
   { name: "disable", type: "list", description: "Do not deploy this packaged component" },
   { name: "disable-agent", type: "boolean", description: "Run the control plane only, without a local node agent", default: () => false },
+  { name: "disable-scheduler", type: "boolean", description: "Do not run the scheduler", default: () => false },
+  { name: "disable-controller-manager", type: "boolean", description: "Do not run the controllers", default: () => false },
   { name: "secrets-encryption", type: "boolean", description: "Encrypt Secret data at rest", default: () => true },
 ];
 

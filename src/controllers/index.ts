@@ -35,6 +35,11 @@ export interface ControllersOptions {
   disable?: string[];
   /** Heartbeat grace, monitor period and default tolerationSeconds (tests shorten them). */
   nodeLifecycle?: NodeLifecycleTimings;
+  /**
+   * The client a controller writes with, given its ServiceAccount name (see CONTROLLER_SERVICE_ACCOUNTS);
+   * default: `client` for all. Informers and events always use `client`.
+   */
+  clientFor?: (serviceAccount: string) => KubeClient;
   /** Workers per controller (default 2). */
   workers?: number;
 }
@@ -46,6 +51,26 @@ export interface RunningControllers {
 }
 
 type Starter = (ctx: ControllerContext, opts: ControllersOptions) => Controller | undefined;
+
+/**
+ * The identity (kube-system ServiceAccount, bound to system:controller:<name>) each controller writes as, like
+ * kube-controller-manager --use-service-account-credentials: least privilege per controller.
+ */
+export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
+  replicaset: "replicaset-controller",
+  deployment: "deployment-controller",
+  garbagecollector: "generic-garbage-collector",
+  job: "job-controller",
+  cronjob: "cronjob-controller",
+  "ttl-after-finished": "ttl-after-finished-controller",
+  namespace: "namespace-controller",
+  endpoints: "endpoint-controller",
+  nodeipam: "node-controller",
+  nodelifecycle: "node-controller",
+  endpointslice: "endpointslice-controller",
+  serviceaccount: "service-account-controller",
+  "root-ca-cert-publisher": "root-ca-cert-publisher",
+};
 
 /** Every controller by name, in the order they start. */
 export const CONTROLLERS: Record<string, Starter> = {
@@ -77,7 +102,10 @@ export function startControllers(client: KubeClient, opts: ControllersOptions): 
   const disabled = new Set(opts.disable ?? []);
   const controllers = Object.entries(CONTROLLERS)
     .filter(([name]) => !disabled.has(name))
-    .map(([, start]) => start(ctx, opts))
+    .map(([name, start]) => {
+      const account = CONTROLLER_SERVICE_ACCOUNTS[name];
+      return start(opts.clientFor && account ? { ...ctx, client: opts.clientFor(account) } : ctx, opts);
+    })
     .filter((c): c is Controller => !!c);
   const abort = new AbortController();
   factory.start();

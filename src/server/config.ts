@@ -22,6 +22,8 @@ export interface ServerConfig {
   datastoreEndpoint?: string;
   disable: string[];
   disableAgent: boolean;
+  disableScheduler: boolean;
+  disableControllerManager: boolean;
   secretsEncryption: boolean;
   /** Settings for the node agent started in the same process (see AgentConfig). */
   containerRuntimeEndpoint?: string;

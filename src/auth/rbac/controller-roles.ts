@@ -10,13 +10,13 @@ const crud = ["create", "delete", "get", "list", "patch", "update", "watch"];
 /** Per controller name (its ServiceAccount in kube-system), the rules it needs. Events are added to all. */
 const controllerRules: Record<string, PolicyRule[]> = {
   "replicaset-controller": [
-    rule(["get", "list", "watch", "update"], ["apps"], ["replicasets"]),
-    rule(["update"], ["apps"], ["replicasets/status", "replicasets/finalizers"]),
+    rule(["get", "list", "watch", "update", "patch"], ["apps"], ["replicasets"]),
+    rule(["update", "patch"], ["apps"], ["replicasets/status", "replicasets/finalizers"]),
     rule(["list", "watch", "patch", "create", "delete"], [""], ["pods"]),
   ],
   "deployment-controller": [
-    rule(["get", "list", "watch", "update"], ["apps"], ["deployments"]),
-    rule(["update"], ["apps"], ["deployments/status", "deployments/finalizers"]),
+    rule(["get", "list", "watch", "update", "patch"], ["apps"], ["deployments"]),
+    rule(["update", "patch"], ["apps"], ["deployments/status", "deployments/finalizers"]),
     rule(crud, ["apps"], ["replicasets"]),
     rule(["get", "list", "watch", "update"], [""], ["pods"]),
   ],
@@ -42,9 +42,9 @@ const controllerRules: Record<string, PolicyRule[]> = {
     rule(["list", "watch", "create", "delete", "patch"], [""], ["pods"]),
   ],
   "cronjob-controller": [
-    rule(["get", "list", "watch", "update"], ["batch"], ["cronjobs"]),
+    rule(["get", "list", "watch", "update", "patch"], ["batch"], ["cronjobs"]),
     rule(["get", "list", "watch", "create", "update", "delete", "patch"], ["batch"], ["jobs"]),
-    rule(["update"], ["batch"], ["cronjobs/status", "cronjobs/finalizers"]),
+    rule(["update", "patch"], ["batch"], ["cronjobs/status", "cronjobs/finalizers"]),
     rule(["list", "delete"], [""], ["pods"]),
   ],
   "generic-garbage-collector": [rule(["get", "list", "watch", "patch", "update", "delete"], ["*"], ["*"])],

@@ -1,7 +1,12 @@
-// `k3lite server`: the control plane, and (unless --disable-agent) a node agent in the same process.
+// `k3lite server`: the control plane, and (unless --disable-agent) a node agent in the same process. Like k3s's
+// cmd/, this only wires components together: each talks to the API server through its own in-process client
+// and identity, exactly as it would over HTTPS.
 
 import { defineCommand } from "citty";
 import { consola } from "consola";
+import type { AgentConfig } from "../../agent/config.ts";
+import { CONTROLLER_MANAGER_USER, nodeUser, SCHEDULER_USER } from "../../auth/rbac/bootstrap-policy.ts";
+import { controllerUser } from "../../auth/rbac/controller-roles.ts";
 import type { ServerConfig } from "../../server/config.ts";
 import { bool, list, resolveFlags, str, type FlagValues } from "../config.ts";
 import { serverFlags } from "../flags.ts";
@@ -29,6 +34,8 @@ export function toServerConfig(v: FlagValues): ServerConfig {
     datastoreEndpoint: str(v, "datastore-endpoint"),
     disable: list(v, "disable"),
     disableAgent: bool(v, "disable-agent"),
+    disableScheduler: bool(v, "disable-scheduler"),
+    disableControllerManager: bool(v, "disable-controller-manager"),
     secretsEncryption: bool(v, "secrets-encryption"),
     containerRuntimeEndpoint: str(v, "container-runtime-endpoint"),
     kubeReserved: str(v, "kube-reserved"),
@@ -39,14 +46,71 @@ export function toServerConfig(v: FlagValues): ServerConfig {
   };
 }
 
+/** The agent that runs beside the control plane in all-in-one mode. */
+export function localAgentConfig(config: ServerConfig): AgentConfig {
+  return {
+    dataDir: config.dataDir,
+    nodeName: config.nodeName,
+    nodeIp: config.nodeIp,
+    nodeLabels: config.nodeLabels,
+    nodeTaints: config.nodeTaints,
+    clusterCidr: config.clusterCidr,
+    clusterDns: config.clusterDns,
+    clusterDomain: config.clusterDomain,
+    containerRuntimeEndpoint: config.containerRuntimeEndpoint,
+    runtime: "containerd",
+    kubeReserved: config.kubeReserved,
+    systemReserved: config.systemReserved,
+    containerLogMaxSize: config.containerLogMaxSize,
+    controlPlane: true,
+  };
+}
+
+/** Starts the control plane and, in order, the components this server runs; stops them in reverse. */
+export async function startAllInOne(config: ServerConfig): Promise<{ stop(): Promise<void> }> {
+  const { startServer } = await import("../../server/index.ts");
+  const server = await startServer(config);
+  const stops: Array<() => Promise<void>> = [() => server.stop()];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((err) => consola.error(err));
+  };
+  try {
+    if (!config.disableControllerManager) {
+      const { startControllers } = await import("../../controllers/index.ts");
+      const controllers = startControllers(server.client(CONTROLLER_MANAGER_USER, "k3lite-controller-manager"), {
+        clusterCidr: config.clusterCidr,
+        serviceCidr: config.serviceCidr,
+        dataDir: config.dataDir,
+        rootCA: server.pki.serverCaCertPem,
+        disable: config.disable,
+        clientFor: (account) => server.client(controllerUser(account), `k3lite-controller-manager/${account}`),
+      });
+      stops.push(() => controllers.stop());
+    }
+    if (!config.disableScheduler) {
+      const { startScheduler } = await import("../../scheduler/scheduler.ts");
+      const scheduler = startScheduler(server.client(SCHEDULER_USER, "k3lite-scheduler"));
+      stops.push(() => scheduler.stop());
+    }
+    if (!config.disableAgent) {
+      const { startAgent } = await import("../../agent/index.ts");
+      const agent = await startAgent(localAgentConfig(config), server.client(nodeUser(config.nodeName), "k3lite-agent"));
+      stops.push(() => agent.stop());
+    }
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return { stop };
+}
+
 export default defineCommand({
   meta: { name: "server", description: "Run the control plane (and a node agent, unless --disable-agent)" },
   args: cittyArgs(serverFlags),
   async run({ rawArgs }) {
     const config = toServerConfig(resolveFlags(serverFlags, rawArgs));
     configureLogging(config.logFormat, config.debug);
-    const { startServer } = await import("../../server/index.ts");
     consola.info(`Starting k3lite server (data dir ${config.dataDir})`);
-    await runUntilSignal(() => startServer(config));
+    await runUntilSignal(() => startAllInOne(config));
   },
 });
