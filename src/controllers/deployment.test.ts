@@ -7,6 +7,7 @@ import { REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from "./deployment_u
 import { startReplicaSetController } from "./replicaset.ts";
 import { waitFor as until } from "../client/testing.ts";
 import { FakeCluster } from "./testing/fake.ts";
+import { fakeKubelet } from "./testing/kubelet.ts";
 
 function deployment(image: string, replicas = 3, strategy?: apps.DeploymentStrategy): Deployment {
   return {
@@ -20,24 +21,6 @@ function deployment(image: string, replicas = 3, strategy?: apps.DeploymentStrat
       template: { metadata: { labels: { app: "web" } }, spec: { containers: [{ name: "c", image }] } },
     },
   };
-}
-
-/** Marks new pods Running and Ready shortly after creation, as a kubelet would. */
-function fakeKubelet(cluster: FakeCluster) {
-  cluster.informer<Pod>(pods).addEventHandler({
-    onAdd: (pod) =>
-      setTimeout(() => {
-        const cur = cluster.objects<Pod>(pods).find((p) => p.metadata?.uid === pod.metadata?.uid);
-        if (!cur || cur.status?.phase === "Running") return;
-        cluster.put(pods, {
-          ...cur,
-          status: {
-            phase: "Running",
-            conditions: [{ type: "Ready", status: "True", lastTransitionTime: rfc3339(cluster.clock.now()) }],
-          },
-        });
-      }, 2),
-  });
 }
 
 function setup() {

@@ -19,6 +19,7 @@ import { startNodeIpamController } from "./nodeipam.ts";
 import { startReplicaSetController } from "./replicaset.ts";
 import { startRootCACertPublisher } from "./rootcacertpublisher.ts";
 import { startServiceAccountsController } from "./serviceaccounts.ts";
+import { startStatefulSetController } from "./statefulset.ts";
 import { startTTLAfterFinishedController } from "./ttlafterfinished.ts";
 
 export interface ControllersOptions {
@@ -77,6 +78,7 @@ export const CONTROLLERS: Record<string, Starter> = {
   replicaset: (ctx) => startReplicaSetController(ctx),
   deployment: (ctx) => startDeploymentController(ctx),
   garbagecollector: (ctx) => startGarbageCollector(ctx),
+  statefulset: (ctx) => startStatefulSetController(ctx),
   job: (ctx) => startJobController(ctx),
   cronjob: (ctx) => startCronJobController(ctx),
   "ttl-after-finished": (ctx) => startTTLAfterFinishedController(ctx),
