@@ -1,0 +1,177 @@
+// Pod start-up benchmark on real containerd: `bun bench/podstartup.ts` (full) or `--smoke` (short CI run).
+// Starts k3lite's API server in this process and the node agent with its own containerd (temp data dir, its
+// own bridge and subnet), then prints a markdown table:
+//  - time from starting the server to the node Ready;
+//  - create → Running+Ready latency (p50/p99) for 1 pod, and for 30 pods created at once (image present);
+//  - idle RSS of this process (API server + agent) and of containerd, with 0 and with 30 pods.
+// Pods are created with spec.nodeName set, so the figures are the agent's alone (no scheduler in the path).
+
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AgentConfig } from "../src/agent/config.ts";
+import { createCriClient } from "../src/agent/cri/client.ts";
+import { importImage } from "../src/agent/cri/images.ts";
+import { type Agent, startAgent } from "../src/agent/index.ts";
+import { agentPaths } from "../src/agent/paths.ts";
+import type { Node, Pod } from "../src/api/types.ts";
+import { inNamespace, nodes, pods } from "../src/client/refs.ts";
+import type { KubeClient, WatchEvent } from "../src/client/types.ts";
+import { startServer } from "../src/server/index.ts";
+import {
+  ensureTestImages,
+  killShimsUnder,
+  randomNetwork,
+  removeAllSandboxes,
+  unmountUnder,
+} from "../test/agent-fixture.ts";
+
+const smoke = process.argv.includes("--smoke");
+const BATCH = smoke ? 5 : 30;
+const rows: [string, string, string][] = [];
+const report = (what: string, value: string, goal = "") => {
+  rows.push([what, value, goal]);
+  console.error(`  ${what}: ${value}`);
+};
+const ms = (x: number) => `${Math.round(x)} ms`;
+const pct = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? 0;
+};
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+const rssOf = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
+const containerdPid = (dataDir: string) => Number(readFileSync(agentPaths(dataDir).containerdPidFile, "utf8"));
+
+const ready = (p: Pod) =>
+  p.status?.phase === "Running" && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True");
+
+/** Resolves with name → ms from `t0` when each named pod first turns Running+Ready. */
+function watchReady(client: KubeClient, names: Set<string>, t0: () => number): Promise<Map<string, number>> {
+  const done = new Map<string, number>();
+  return new Promise((resolve) => {
+    const handle = client.watch<Pod>(inNamespace(pods, "default"), {}, (ev: WatchEvent<Pod>) => {
+      const name = ev.object.metadata?.name ?? "";
+      if (!names.has(name) || done.has(name) || !ready(ev.object)) return;
+      done.set(name, Date.now() - t0());
+      if (done.size === names.size) {
+        handle.stop();
+        resolve(done);
+      }
+    });
+  });
+}
+
+function podManifest(name: string, node: string): Pod {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "default", labels: { bench: "podstartup" } },
+    spec: {
+      nodeName: node,
+      terminationGracePeriodSeconds: 0,
+      containers: [{ name: "c", image: "busybox:1.35", command: ["sleep", "3600"] }],
+    },
+  };
+}
+
+async function createBatch(client: KubeClient, prefix: string, n: number, node: string): Promise<number[]> {
+  const names = new Set(Array.from({ length: n }, (_, i) => `${prefix}-${i}`));
+  let t0 = 0;
+  const watching = watchReady(client, names, () => t0);
+  await Bun.sleep(50); // let the watch open
+  t0 = Date.now();
+  await Promise.all([...names].map((name) => client.create(inNamespace(pods, "default"), podManifest(name, node))));
+  return [...(await watching).values()];
+}
+
+ensureTestImages();
+const dataDir = mkdtempSync(join(tmpdir(), "k3lite-bench-pods-"));
+const net = randomNetwork();
+const start = Date.now();
+const server = await startServer({
+  dataDir,
+  nodeName: "bench",
+  nodeLabels: [],
+  nodeTaints: [],
+  bindAddress: "127.0.0.1",
+  httpsListenPort: 0,
+  tlsSans: [],
+  clusterCidr: net.clusterCidr,
+  serviceCidr: "10.43.0.0/16",
+  clusterDns: "10.43.0.10",
+  clusterDomain: "cluster.local",
+  writeKubeconfig: join(dataDir, "kubeconfig.yaml"),
+  disable: [],
+  disableAgent: true,
+  secretsEncryption: false,
+  containerLogMaxSize: "10Mi",
+  logFormat: "text",
+  debug: false,
+});
+const client = server.client();
+const config: AgentConfig = {
+  dataDir,
+  nodeName: "bench",
+  nodeLabels: [],
+  nodeTaints: [],
+  clusterCidr: net.clusterCidr,
+  clusterDns: "10.43.0.10",
+  clusterDomain: "cluster.local",
+  runtime: "containerd",
+  containerLogMaxSize: "10Mi",
+  controlPlane: true,
+  kubeletPort: 0,
+  podNetworkBridge: net.bridge,
+};
+let agent: Agent | undefined;
+try {
+  agent = await startAgent(config, client);
+  for (;;) {
+    const node = await client.get<Node>(nodes, "bench");
+    if (node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) break;
+    await Bun.sleep(10);
+  }
+  report("start (server + agent + containerd) → node Ready", ms(Date.now() - start), "≤ 3,000 ms");
+  await importImage(agentPaths(dataDir).containerdSocket, join(import.meta.dir, "../dist/images/busybox.tar"));
+
+  await Bun.sleep(1000);
+  Bun.gc(true);
+  report(
+    "idle RSS, 0 pods: k3lite process / containerd",
+    `${mib(process.memoryUsage().rss)} / ${mib(rssOf(containerdPid(dataDir)))}`,
+  );
+
+  const single = await createBatch(client, "single", 1, "bench");
+  report("create → Running+Ready, 1 pod", ms(single[0] ?? 0));
+
+  const batch = await createBatch(client, "batch", BATCH, "bench");
+  report(
+    `create → Running+Ready, ${BATCH} pods at once: p50 / p99`,
+    `${ms(pct(batch, 50))} / ${ms(pct(batch, 99))}`,
+    "p50 ≤ 300 ms, p99 ≤ 1,000 ms (30 pods)",
+  );
+
+  await Bun.sleep(2000);
+  Bun.gc(true);
+  report(
+    `idle RSS, ${BATCH + 1} pods: k3lite process / containerd`,
+    `${mib(process.memoryUsage().rss)} / ${mib(rssOf(containerdPid(dataDir)))}`,
+  );
+} finally {
+  if (agent) {
+    const cri = createCriClient(agent.runtimeEndpoint);
+    await removeAllSandboxes(cri).catch(() => {});
+    cri.close();
+    await agent.stop();
+  }
+  await server.stop();
+  Bun.spawnSync(["ip", "link", "del", net.bridge], { stderr: "ignore" });
+  killShimsUnder(dataDir);
+  unmountUnder(dataDir);
+  rmSync(dataDir, { recursive: true, force: true });
+}
+
+console.log(`| measurement | result | goal |\n|---|---|---|`);
+for (const [what, value, goal] of rows) console.log(`| ${what} | ${value} | ${goal} |`);
+process.exit(0);
