@@ -1,0 +1,148 @@
+// Security end to end against a real `k3lite server` process and the real kubectl: TLS-verified admin access,
+// 401 without credentials, RBAC with upstream's 403 wording, bound tokens dying with their pod, the Node
+// authorizer, bootstrap token expiry, joins with a tampered CA hash, and garbage credentials.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { bootstrapTokenSecret } from "../src/auth/bootstrap-token.ts";
+import { JoinError, joinCluster } from "../src/auth/join.ts";
+import { renderKubeconfig } from "../src/auth/kubeconfig.ts";
+import { issueClientCert } from "../src/auth/pki.ts";
+import { signServiceAccountToken } from "../src/auth/serviceaccount-token.ts";
+import { type K3lite, startK3lite, waitFor } from "./harness.ts";
+
+let k: K3lite;
+let serverCaPem: string;
+const tls = () => ({ tls: { ca: serverCaPem } });
+
+beforeAll(async () => {
+  // An explicit empty config file: the flag wins over whatever K3LITE_CONFIG the harness sets.
+  k = await startK3lite({ args: ["--config", "/dev/null"] });
+  serverCaPem = await readFile(join(k.dataDir, "server", "tls", "server-ca.crt"), "utf8");
+}, 90_000);
+afterAll(async () => {
+  await k?.stop();
+});
+
+async function kubectlOk(args: string[], stdin?: string): Promise<string> {
+  const r = await k.kubectl(args, { stdin });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${r.stderr}\n${k.log().slice(-2000)}`);
+  return r.stdout;
+}
+
+/** A kubeconfig file for other credentials than the admin's; returns its path. */
+async function kubeconfigFor(name: string, creds: { token?: string; certPem?: string; keyPem?: string }): Promise<string> {
+  const path = join(k.dataDir, `${name}.yaml`);
+  await writeFile(path, renderKubeconfig({ server: k.url, caPem: serverCaPem, ...creds }), { mode: 0o600 });
+  return path;
+}
+
+const as = (kubeconfig: string, args: string[]) => k.kubectl(args, { env: { KUBECONFIG: kubeconfig } });
+
+async function serviceAccountToken(name: string, boundPod?: { name: string; uid: string }): Promise<string> {
+  const uid = (await kubectlOk(["get", "sa", name, "-o", "jsonpath={.metadata.uid}"])).trim();
+  const signingKeyPem = await readFile(join(k.dataDir, "server", "tls", "service.key"), "utf8");
+  const { token } = await signServiceAccountToken(
+    { signingKeyPem },
+    {
+      kind: "bound",
+      serviceAccount: { namespace: "default", name, uid },
+      audiences: ["https://kubernetes.default.svc.cluster.local"],
+      boundObject: boundPod && { kind: "Pod", ...boundPod },
+    },
+  );
+  return token;
+}
+
+describe("authentication", () => {
+  test("kubectl with the admin kubeconfig works with TLS verification", async () => {
+    const config = await readFile(k.kubeconfig, "utf8");
+    expect(config).not.toContain("insecure-skip-tls-verify");
+    expect(await kubectlOk(["get", "ns", "kube-system", "-o", "name"])).toBe("namespace/kube-system\n");
+    expect(await kubectlOk(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).toBe("system:admin");
+  });
+
+  test("no or invalid credentials: 401; anonymous health endpoints stay readable", async () => {
+    expect((await fetch(`${k.url}/api/v1/namespaces`, tls())).status).toBe(401);
+    expect((await fetch(`${k.url}/healthz`, tls())).status).toBe(200);
+    for (const authorization of ["Bearer garbage", "Bearer a.b.c", `Bearer ${"x".repeat(8000)}`, "Bearer eyJhbGciOiJub25lIn0.e30."]) {
+      const res = await fetch(`${k.url}/api/v1/namespaces`, { ...tls(), headers: { authorization } });
+      expect(res.status).toBe(401);
+    }
+    const huge = await fetch(`${k.url}/api/v1/namespaces`, { ...tls(), headers: { authorization: `Bearer ${"x".repeat(200_000)}` } }).catch(
+      () => undefined,
+    );
+    expect(huge === undefined || huge.status >= 400).toBe(true);
+    expect((await fetch(`${k.url}/readyz`, tls())).status).toBe(200); // still up
+  });
+});
+
+describe("authorization", () => {
+  test("a ServiceAccount bound to view lists pods but not secrets (upstream's 403); can-i --list matches", async () => {
+    await kubectlOk(["create", "sa", "viewer"]);
+    await kubectlOk(["create", "rolebinding", "viewer", "--clusterrole=view", "--serviceaccount=default:viewer"]);
+    await kubectlOk(["create", "secret", "generic", "db", "--from-literal=password=hunter2"]);
+    const viewer = await kubeconfigFor("viewer", { token: await serviceAccountToken("viewer") });
+    expect((await as(viewer, ["get", "pods"])).code).toBe(0);
+    const denied = await as(viewer, ["get", "secrets"]);
+    expect(denied.code).not.toBe(0);
+    expect(denied.stderr).toContain(
+      'Error from server (Forbidden): secrets is forbidden: User "system:serviceaccount:default:viewer" cannot list resource "secrets" in API group "" in the namespace "default"',
+    );
+    const list = (await as(viewer, ["auth", "can-i", "--list"])).stdout;
+    expect(list).toMatch(/^pods\s+\[\]\s+\[\]\s+\[get list watch\]$/m);
+    expect(list).not.toMatch(/^secrets\s/m);
+    expect((await as(viewer, ["auth", "can-i", "delete", "pods"])).stdout.trim()).toBe("no");
+  });
+
+  test("a pod-bound token stops working when its pod is deleted", async () => {
+    await kubectlOk(["create", "sa", "runner"]);
+    await kubectlOk(["run", "holder", "--image=busybox", "--restart=Never", "--overrides", '{"spec":{"serviceAccountName":"runner"}}']);
+    const uid = (await kubectlOk(["get", "pod", "holder", "-o", "jsonpath={.metadata.uid}"])).trim();
+    const runner = await kubeconfigFor("runner", { token: await serviceAccountToken("runner", { name: "holder", uid }) });
+    expect((await as(runner, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).stdout).toBe(
+      "system:serviceaccount:default:runner",
+    );
+    await kubectlOk(["delete", "pod", "holder", "--grace-period=0", "--force", "--wait=false"]);
+    await waitFor(async () => (await k.kubectl(["get", "pod", "holder"])).code !== 0, 30_000, "pod holder gone");
+    const after = await as(runner, ["auth", "whoami"]);
+    expect(after.code).not.toBe(0);
+    expect(after.stderr).toMatch(/Unauthorized|must be logged in/);
+  });
+
+  test("a node identity cannot read a secret its pods do not reference, nor modify another node", async () => {
+    const clientCaCertPem = await readFile(join(k.dataDir, "server", "tls", "client-ca.crt"), "utf8");
+    const clientCaKeyPem = await readFile(join(k.dataDir, "server", "tls", "client-ca.key"), "utf8");
+    const cert = await issueClientCert({ clientCaCertPem, clientCaKeyPem }, { commonName: "system:node:n1", organizations: ["system:nodes"] });
+    const node = await kubeconfigFor("node-n1", cert);
+    await kubectlOk(["create", "-f", "-"], "apiVersion: v1\nkind: Node\nmetadata: {name: n2}\n");
+    const secret = await as(node, ["get", "secret", "db"]);
+    expect(secret.stderr).toContain(`User "system:node:n1" cannot get resource "secrets" in API group "" in the namespace "default"`);
+    const label = await as(node, ["label", "node", "n2", "hijacked=true"]);
+    expect(label.code).not.toBe(0);
+    expect(label.stderr).toContain("Forbidden");
+  });
+});
+
+describe("tokens and joining", () => {
+  test("bootstrap tokens authenticate until they expire", async () => {
+    const fresh = bootstrapTokenSecret({ token: { id: "e2eok1", secret: "0123456789abcdef" }, ttlSeconds: 3600 });
+    const stale = bootstrapTokenSecret({ token: { id: "e2eold", secret: "0123456789abcdef" }, ttlSeconds: 60, now: new Date(Date.now() - 3600_000) });
+    for (const secret of [fresh, stale]) await kubectlOk(["create", "-f", "-"], JSON.stringify(secret));
+    const ok = await kubeconfigFor("bootstrap-ok", { token: "e2eok1.0123456789abcdef" });
+    expect((await as(ok, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).stdout).toBe("system:bootstrap:e2eok1");
+    const expired = await kubeconfigFor("bootstrap-old", { token: "e2eold.0123456789abcdef" });
+    expect((await as(expired, ["auth", "whoami"])).code).not.toBe(0);
+  });
+
+  test("a join with a tampered CA hash is refused before any secret is sent", async () => {
+    const token = (await readFile(join(k.dataDir, "server", "token"), "utf8")).trim();
+    expect(token).toMatch(/^K10[0-9a-f]{64}::server:/);
+    const tampered = `K10${"0".repeat(64)}${token.slice(67)}`;
+    const err = await joinCluster({ server: k.url, token: tampered, nodeName: "evil" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JoinError);
+    expect((err as JoinError).message).toContain("refusing to send the token secret");
+    expect((err as JoinError).retryable).toBe(false);
+  });
+});
