@@ -2,6 +2,8 @@
 // k3lite's entry point: parses the command line and hands over to a command. Commands are lazy so that
 // `k3lite --version` does not load the API server.
 
+// @peculiar/x509 (certificates) needs this polyfill loaded before it, also in the bundled binary.
+import "reflect-metadata";
 import { defineCommand, runCommand, runMain } from "citty";
 import { consola } from "consola";
 import { versionLine } from "../version.ts";
