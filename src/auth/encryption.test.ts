@@ -98,3 +98,16 @@ test("rotateKeys re-encrypts everything under a new key and drops the old one", 
   const status = encryptionStatus(await loadOrCreateEncryptionConfig(dataDir));
   expect(status.keys).toEqual([result.newKey]);
 });
+
+test("the synchronous path (the storage layer's ValueTransformer) reads what WebCrypto AES-GCM wrote", async () => {
+  const key = generateEncryptionKey();
+  const t = await createSecretsTransformer({ keys: [key] });
+  const stored = t.toStorage(secretJson);
+  expect(dec.decode(t.fromStorage(stored))).toBe(dec.decode(secretJson));
+  // Independent WebCrypto encryption of the same envelope decrypts through fromStorage.
+  const cryptoKey = await crypto.subtle.importKey("raw", Buffer.from(key.secret, "base64"), "AES-GCM", false, ["encrypt"]);
+  const nonce = crypto.getRandomValues(new Uint8Array(12));
+  const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce }, cryptoKey, secretJson));
+  const envelope = Buffer.concat([enc.encode(`k8s:enc:aesgcm:v1:${key.name}:`), nonce, sealed]);
+  expect(dec.decode(t.fromStorage(envelope))).toBe(dec.decode(secretJson));
+});

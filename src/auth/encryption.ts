@@ -1,7 +1,8 @@
-// Secrets at rest: AES-GCM (WebCrypto) over the bytes the API server stores, in upstream's envelope
+// Secrets at rest: AES-GCM over the bytes the API server stores, in upstream's envelope
 // `k8s:enc:aesgcm:v1:<key name>:<12-byte nonce><ciphertext+tag>`. Keys live in an EncryptionConfiguration at
 // <dataDir>/server/cred/encryption-config (0600, JSON as k3s writes it); the first key encrypts, all keys decrypt,
 // and unprefixed data is plaintext, so plaintext, old and new keys coexist while rotate-keys rewrites secrets.
+import { type CipherGCMTypes, createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { readIfExists, writeSecretFile } from "./files.ts";
@@ -9,6 +10,7 @@ import { readIfExists, writeSecretFile } from "./files.ts";
 const PREFIX = "k8s:enc:aesgcm:v1:";
 const ENC_MARKER = "k8s:enc:";
 const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
 
 export interface EncryptionKey {
   name: string;
@@ -27,6 +29,9 @@ export interface SecretsTransformer {
   encrypt(data: Uint8Array, context?: string): Promise<Uint8Array>;
   /** Plaintext of stored bytes, whichever key (or none) wrote them. Throws on tampering or an unknown key. */
   decrypt(stored: Uint8Array, context?: string): Promise<Uint8Array>;
+  /** The same, synchronously: the API server's ValueTransformer (toStorage/fromStorage) is synchronous. */
+  toStorage(data: Uint8Array, context?: string): Uint8Array;
+  fromStorage(stored: Uint8Array, context?: string): Uint8Array;
   /** True when stored bytes are not under the current write key (what rotate-keys rewrites). */
   isStale(stored: Uint8Array): boolean;
   /** The key new writes use; undefined when writing plaintext. */
@@ -86,46 +91,50 @@ function parseEncryptionConfiguration(text: string, path: string): EncryptionKey
   return keys;
 }
 
-/** `enabled: false` writes plaintext but still reads data encrypted earlier. */
+/**
+ * `enabled: false` writes plaintext but still reads data encrypted earlier. AES-GCM runs through node:crypto
+ * (BoringSSL in Bun) rather than WebCrypto because the storage layer transforms values synchronously; the bytes
+ * are the same as WebCrypto's (nonce, ciphertext, 16-byte tag).
+ */
 export async function createSecretsTransformer(config: Pick<EncryptionConfig, "keys">, opts: { enabled?: boolean } = {}): Promise<SecretsTransformer> {
   const enabled = opts.enabled ?? true;
-  const cryptoKeys = new Map<string, CryptoKey>();
-  for (const key of config.keys) {
-    const raw = Buffer.from(key.secret, "base64");
-    cryptoKeys.set(key.name, await crypto.subtle.importKey("raw", raw, "AES-GCM", false, ["encrypt", "decrypt"]));
-  }
+  const keys = new Map(config.keys.map((k) => [k.name, Buffer.from(k.secret, "base64")]));
   const writeKeyName = enabled ? config.keys[0]?.name : undefined;
-  const encoder = new TextEncoder();
-  const params = (iv: Uint8Array, context?: string): AesGcmParams => {
-    const p: AesGcmParams = { name: "AES-GCM", iv: iv as BufferSource };
-    if (context) p.additionalData = encoder.encode(context);
-    return p;
-  };
+  const algorithm = (key: Buffer) => `aes-${key.length * 8}-gcm` as CipherGCMTypes;
+
+  function toStorage(data: Uint8Array, context?: string): Uint8Array {
+    if (!writeKeyName) return data;
+    const key = keys.get(writeKeyName) as Buffer;
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv(algorithm(key), key, nonce);
+    if (context) cipher.setAAD(Buffer.from(context));
+    const sealed = Buffer.concat([cipher.update(data), cipher.final(), cipher.getAuthTag()]);
+    return Buffer.concat([Buffer.from(`${PREFIX}${writeKeyName}:`), nonce, sealed]);
+  }
+
+  function fromStorage(stored: Uint8Array, context?: string): Uint8Array {
+    const header = envelopeHeader(stored);
+    if (!header) return stored;
+    const key = keys.get(header.keyName);
+    if (!key) throw new Error(`data was encrypted with key "${header.keyName}", which is not in the encryption config`);
+    const body = stored.subarray(header.length);
+    if (body.length < NONCE_BYTES + TAG_BYTES) throw new Error("encrypted data is truncated");
+    try {
+      const decipher = createDecipheriv(algorithm(key), key, body.subarray(0, NONCE_BYTES));
+      if (context) decipher.setAAD(Buffer.from(context));
+      decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
+      return new Uint8Array(Buffer.concat([decipher.update(body.subarray(NONCE_BYTES, body.length - TAG_BYTES)), decipher.final()]));
+    } catch {
+      throw new Error(`cannot decrypt data with key "${header.keyName}": tampered or wrong context`);
+    }
+  }
 
   return {
     writeKeyName,
-    async encrypt(data, context) {
-      if (!writeKeyName) return data;
-      const key = cryptoKeys.get(writeKeyName) as CryptoKey;
-      const nonce = crypto.getRandomValues(new Uint8Array(NONCE_BYTES));
-      const sealed = new Uint8Array(await crypto.subtle.encrypt(params(nonce, context), key, data as BufferSource));
-      return Buffer.concat([encoder.encode(`${PREFIX}${writeKeyName}:`), nonce, sealed]);
-    },
-    async decrypt(stored, context) {
-      const header = envelopeHeader(stored);
-      if (!header) return stored;
-      const key = cryptoKeys.get(header.keyName);
-      if (!key) throw new Error(`data was encrypted with key "${header.keyName}", which is not in the encryption config`);
-      const body = stored.subarray(header.length);
-      if (body.length < NONCE_BYTES + 16) throw new Error("encrypted data is truncated");
-      try {
-        const sealed = body.subarray(NONCE_BYTES) as BufferSource;
-        const plain = await crypto.subtle.decrypt(params(body.subarray(0, NONCE_BYTES), context), key, sealed);
-        return new Uint8Array(plain);
-      } catch {
-        throw new Error(`cannot decrypt data with key "${header.keyName}": tampered or wrong context`);
-      }
-    },
+    toStorage,
+    fromStorage,
+    encrypt: async (data, context) => toStorage(data, context),
+    decrypt: async (stored, context) => fromStorage(stored, context),
     isStale(stored) {
       return envelopeHeader(stored)?.keyName !== writeKeyName;
     },
