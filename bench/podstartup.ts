@@ -17,6 +17,7 @@ import { agentPaths } from "../src/agent/paths.ts";
 import type { Node, Pod } from "../src/api/types.ts";
 import { inNamespace, nodes, pods } from "../src/client/refs.ts";
 import type { KubeClient, WatchEvent } from "../src/client/types.ts";
+import type { ServerConfig } from "../src/server/config.ts";
 import { startServer } from "../src/server/index.ts";
 import {
   ensureTestImages,
@@ -108,7 +109,10 @@ const server = await startServer({
   containerLogMaxSize: "10Mi",
   logFormat: "text",
   debug: false,
-});
+  // Only the API server: pods carry spec.nodeName, so the scheduler and controllers are not in the path.
+  disableScheduler: true,
+  disableControllerManager: true,
+} as ServerConfig);
 const client = server.client();
 const config: AgentConfig = {
   dataDir,
