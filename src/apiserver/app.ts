@@ -36,6 +36,8 @@ export interface ApiServerOptions {
 /** Paths reachable without credentials (upstream's system:public-info-viewer, and k3s's /cacerts). */
 const PUBLIC_PATHS = new Set(["/healthz", "/livez", "/readyz", "/version", "/cacerts", "/ping"]);
 const MASTERS = "system:masters";
+/** Routes that check credentials of their own (the join endpoint takes the cluster token, not an API credential). */
+const SELF_AUTHENTICATED_PATHS = new Set(["/v1-k3lite/node-cert"]);
 const ANONYMOUS: UserInfo = { username: "system:anonymous", groups: ["system:unauthenticated"] };
 /** A connection's certificate never changes; re-verify now and then for expiry. */
 const SOCKET_USER_TTL_MS = 60_000;
@@ -141,6 +143,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   }
 
   app.use("*", async (c, next) => {
+    if (SELF_AUTHENTICATED_PATHS.has(c.req.path)) {
+      c.set("user", ANONYMOUS);
+      return next();
+    }
     let who = await identify(c.req.raw, c.env);
     if (!(who instanceof StatusError) && who !== ANONYMOUS) who = await impersonate(c.req.raw, who);
     if (who instanceof StatusError) return statusResponse(who);

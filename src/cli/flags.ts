@@ -111,7 +111,6 @@ const serverOnly: FlagSpec[] = [
 
 const agentOnly: FlagSpec[] = [
   { name: "server", type: "string", description: "Server to connect to (https://HOST:6443)", validate: validateUrl },
-  { name: "runtime", type: "string", description: "containerd, or fake for hollow nodes", default: () => "containerd", validate: validateOneOf("containerd", "fake") },
   { name: "cluster-cidr", type: "string", description: "IPv4 network CIDR for pod IPs", default: () => "10.42.0.0/16", validate: validateCidr },
   { name: "cluster-dns", type: "string", description: "IPv4 cluster IP for the DNS service", default: () => "10.43.0.10", validate: validateIp },
   { name: "cluster-domain", type: "string", description: "Cluster domain", default: () => "cluster.local" },

@@ -12,6 +12,8 @@ const main = defineCommand({
   meta: { name: "k3lite", description: "Lightweight Kubernetes in one executable" },
   subCommands: {
     server: () => import("./commands/server.ts").then((m) => m.default),
+    agent: () => import("./commands/agent.ts").then((m) => m.default),
+    "check-config": () => import("./commands/check-config.ts").then((m) => m.default),
     kubectl: () => import("./commands/kubectl.ts").then((m) => m.default),
     snapshot: () => import("./commands/snapshot.ts").then((m) => m.default),
     version: () => import("./commands/version.ts").then((m) => m.default),
