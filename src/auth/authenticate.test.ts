@@ -150,3 +150,21 @@ test("bearerToken", () => {
   expect(bearerToken("Basic abc")).toBeUndefined();
   expect(bearerToken(undefined)).toBeUndefined();
 });
+
+test("failed token attempts are rate limited per address; certificates still work from a blocked address", async () => {
+  const { createAuthRateLimiter } = await import("./ratelimit.ts");
+  const limited = createAuthenticator({
+    clientCaPem: pki.clientCaCertPem,
+    saVerifyKeyPem: pki.saVerifyKeyPem,
+    lookup: { secret: async () => undefined, pod: async () => undefined, serviceAccount: async () => undefined },
+    rateLimiter: createAuthRateLimiter({ maxFailures: 3 }),
+  });
+  const attempt = (clientAddress: string) =>
+    limited.authenticate({ peerAuthorized: false, authorization: "Bearer abcdef.0123456789abcdef", clientAddress });
+  for (let i = 0; i < 3; i++) expect(await attempt("203.0.113.9")).not.toHaveProperty("retryAfterSeconds");
+  expect(await attempt("203.0.113.9")).toHaveProperty("retryAfterSeconds");
+  expect(await attempt("203.0.113.10")).not.toHaveProperty("retryAfterSeconds");
+  const { certPem } = await issueClientCert(pki, { commonName: "carol", organizations: [] });
+  const viaCert = await limited.authenticate({ peerCertificate: { raw: der(certPem) }, peerAuthorized: true, clientAddress: "203.0.113.9" });
+  expect(viaCert).toHaveProperty("user.username", "carol");
+});

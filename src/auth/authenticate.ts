@@ -3,6 +3,7 @@
 // of any shape becomes an error, never a throw.
 import type { UserInfo } from "../api/types.ts";
 import { bootstrapTokenSecretName, BOOTSTRAP_TOKEN_NAMESPACE, parseBootstrapToken, validateBootstrapToken } from "./bootstrap-token.ts";
+import type { AuthRateLimiter } from "./ratelimit.ts";
 import { type ServiceAccountTokenLookup, verifyServiceAccountToken } from "./serviceaccount-token.ts";
 import { createX509Authenticator } from "./x509-authenticator.ts";
 
@@ -20,9 +21,12 @@ export interface AuthenticationInput {
   peerAuthorized: boolean;
   /** The Authorization header. */
   authorization?: string;
+  /** The peer's address, for rate limiting failed token attempts. */
+  clientAddress?: string;
 }
 
-export type AuthenticationResult = { user: UserInfo } | { error: string } | null;
+/** `retryAfterSeconds` is set when the address is rate limited (answer 429 with Retry-After rather than 401). */
+export type AuthenticationResult = { user: UserInfo } | { error: string; retryAfterSeconds?: number } | null;
 
 export interface AuthenticatorOptions {
   clientCaPem: string;
@@ -33,6 +37,11 @@ export interface AuthenticatorOptions {
   apiAudiences?: string[];
   /** Reads Secrets, Pods, ServiceAccounts so revoked credentials stop working. */
   lookup: ServiceAccountTokenLookup;
+  /**
+   * Limits failed bearer-token attempts per clientAddress (guessing tokens is the only online attack here;
+   * client certificates still authenticate from a blocked address).
+   */
+  rateLimiter?: AuthRateLimiter;
 }
 
 export interface Authenticator {
@@ -83,7 +92,16 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
     }
     const token = bearerToken(input.authorization);
     if (token !== undefined) {
+      const address = input.clientAddress;
+      const limit = address !== undefined ? opts.rateLimiter?.check(address) : undefined;
+      if (limit && !limit.allowed) {
+        return { error: "too many failed authentication attempts", retryAfterSeconds: limit.retryAfterSeconds };
+      }
       const result = await authenticateToken(token);
+      if (address !== undefined) {
+        if ("user" in result) opts.rateLimiter?.recordSuccess(address);
+        else opts.rateLimiter?.recordFailure(address);
+      }
       if ("user" in result) return { user: result.user };
       errors.push(result.error);
     }
