@@ -77,6 +77,8 @@ export interface Plugin {
   preScore?(state: CycleState, pod: Pod, nodes: NodeInfo[]): Status | undefined;
   score?(state: CycleState, pod: Pod, node: NodeInfo): number;
   normalizeScore?(state: CycleState, pod: Pod, scores: NodeScore[]): void;
+  /** Work before binding, off the scheduling loop (e.g. provisioning volumes for the chosen node). */
+  preBind?(state: CycleState, pod: Pod, nodeName: string): Promise<Status | undefined>;
   bind?(pod: Pod, nodeName: string): Promise<Status | undefined>;
 }
 

@@ -1,8 +1,17 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import type { Event, Pod } from "../api/types.ts";
 import { createFakeCluster, type FakeCluster } from "../client/fake.ts";
-import { events, inNamespace, nodes, pods, priorityclasses } from "../client/refs.ts";
+import {
+  events,
+  inNamespace,
+  nodes,
+  persistentvolumeclaims,
+  pods,
+  priorityclasses,
+  storageclasses,
+} from "../client/refs.ts";
 import { waitFor } from "../client/testing.ts";
+import { SELECTED_NODE_ANNOTATION } from "./plugins/volumebinding.ts";
 import { type SchedulerHandle, startScheduler } from "./scheduler.ts";
 import { makeNode, makePod } from "./testing.ts";
 
@@ -126,5 +135,74 @@ describe("scheduler", () => {
       "0/1 nodes are available: 1 Insufficient cpu. preemption: not eligible due to preemptionPolicy=Never.",
     );
     expect(fake.get("/pods", "default", "low")).toBeDefined();
+  });
+});
+
+describe("scheduler volume binding", () => {
+  const claim = (name: string, storageClassName: string) => ({
+    apiVersion: "v1",
+    kind: "PersistentVolumeClaim",
+    metadata: { name, namespace: "default" },
+    spec: { storageClassName, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+  });
+  const withClaim = (name: string, claimName: string) =>
+    makePod(name, { spec: { volumes: [{ name: "data", persistentVolumeClaim: { claimName } }] } });
+
+  test("a WaitForFirstConsumer claim is provisioned for the chosen node before the pod binds", async () => {
+    const fake = createFakeCluster();
+    await fake.client.create(nodes, makeNode("n1"));
+    await fake.client.create(storageclasses, {
+      apiVersion: "storage.k8s.io/v1",
+      kind: "StorageClass",
+      metadata: { name: "local-path" },
+      provisioner: "rancher.io/local-path",
+      volumeBindingMode: "WaitForFirstConsumer",
+    });
+    await fake.client.create(inNamespace(persistentvolumeclaims, "default"), claim("data-web-0", "local-path"));
+    await start(fake);
+    await fake.client.create(podsDefault, withClaim("web-0", "data-web-0"));
+    const selected = await waitFor(
+      () =>
+        fake.get("/persistentvolumeclaims", "default", "data-web-0")?.metadata?.annotations?.[SELECTED_NODE_ANNOTATION],
+      "selected-node annotation",
+    );
+    expect(selected).toBe("n1");
+    expect(nodeOf(fake, "web-0")).toBeUndefined(); // waits for the claim to be bound
+    // The provisioner's part: a volume for that node, bound to the claim.
+    await fake.client.patch(
+      inNamespace(persistentvolumeclaims, "default"),
+      "data-web-0",
+      { spec: { volumeName: "pv-1" } },
+      "merge",
+    );
+    await fake.client.patch(
+      inNamespace(persistentvolumeclaims, "default"),
+      "data-web-0",
+      { status: { phase: "Bound" } },
+      "merge",
+      undefined,
+      "status",
+    );
+    await waitFor(() => nodeOf(fake, "web-0") === "n1", "web-0 bound");
+  });
+
+  test("missing and unbound immediate claims keep the pod pending with upstream's reasons", async () => {
+    const fake = createFakeCluster();
+    await fake.client.create(nodes, makeNode("n1"));
+    await fake.client.create(inNamespace(persistentvolumeclaims, "default"), claim("imm", "standard"));
+    await start(fake);
+    await fake.client.create(podsDefault, withClaim("a", "missing"));
+    await fake.client.create(podsDefault, withClaim("b", "imm"));
+    const message = (name: string) =>
+      (fake.get("/pods", "default", name) as Pod | undefined)?.status?.conditions?.find(
+        (c) => c.type === "PodScheduled",
+      )?.message;
+    await waitFor(() => message("a") && message("b"), "both reported");
+    expect(message("a")).toBe(
+      '0/1 nodes are available: persistentvolumeclaim "missing" not found. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.',
+    );
+    expect(message("b")).toBe(
+      "0/1 nodes are available: 1 pod has unbound immediate PersistentVolumeClaims. preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling.",
+    );
   });
 });

@@ -13,7 +13,7 @@ import { realClock } from "../controllers/clock.ts";
 import { createEventRecorder, type EventRecorder } from "../controllers/events.ts";
 import { isTerminal, SchedulerCache } from "./cache.ts";
 import { SchedulingCycle } from "./cycle.ts";
-import { type Diagnosis, fitErrorMessage, type Plugin } from "./framework.ts";
+import { type CycleState, type Diagnosis, fitErrorMessage, type Plugin } from "./framework.ts";
 import { newPodInfo, type PodInfo } from "./nodeinfo.ts";
 import { Nominator } from "./nominator.ts";
 import { defaultBinder } from "./plugins/defaultbinder.ts";
@@ -21,6 +21,7 @@ import { defaultPreemption } from "./plugins/defaultpreemption.ts";
 import { DEFAULT_PLUGINS } from "./plugins/registry.ts";
 import { type PriorityClassLister, podPriority } from "./priority.ts";
 import { type QueuedPod, SchedulingQueue } from "./queue.ts";
+import { volumeBindingFromInformers } from "./volumes.ts";
 
 export const DEFAULT_SCHEDULER_NAME = "default-scheduler";
 const log = consola.withTag("scheduler");
@@ -66,7 +67,11 @@ export function startScheduler(client: KubeClient, opts: SchedulerOptions = {}):
     maxBackoffMs: opts.maxBackoffMs,
   });
   const nominator = new Nominator();
-  const filterPlugins = opts.plugins ?? DEFAULT_PLUGINS;
+  const hasClaims = (p: Pod) => (p.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim || v.ephemeral);
+  const filterPlugins = opts.plugins ?? [
+    ...DEFAULT_PLUGINS,
+    volumeBindingFromInformers(client, factory, () => queue.moveAllToActiveOrBackoff(hasClaims)),
+  ];
   const cycle = new SchedulingCycle(filterPlugins, {
     percentageOfNodesToScore: opts.percentageOfNodesToScore,
     nominatedPods: (node) => nominator.podsOn(node),
@@ -186,9 +191,10 @@ export function startScheduler(client: KubeClient, opts: SchedulerOptions = {}):
     });
   }
 
-  async function bind(qp: QueuedPod, podInfo: PodInfo, nodeName: string) {
+  async function bind(qp: QueuedPod, podInfo: PodInfo, nodeName: string, state: CycleState) {
     const pod = podInfo.pod;
     try {
+      for (const p of filterPlugins) await p.preBind?.(state, pod, nodeName);
       await binder.bind?.(pod, nodeName);
       podEvent(pod, "Normal", "Scheduled", `Successfully assigned ${qp.key} to ${nodeName}`);
     } catch (err) {
@@ -214,7 +220,7 @@ export function startScheduler(client: KubeClient, opts: SchedulerOptions = {}):
       cache.assume(podInfo, result.nodeName);
       nominator.delete(qp.key);
       queue.done(qp.key);
-      const p = bind(qp, podInfo, result.nodeName).finally(() => binds.delete(p));
+      const p = bind(qp, podInfo, result.nodeName, result.state).finally(() => binds.delete(p));
       binds.add(p);
       if (binds.size >= maxBinds) await Promise.race(binds);
       return;
