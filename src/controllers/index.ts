@@ -6,6 +6,7 @@ import { createInformerFactory } from "../client/informer.ts";
 import type { KubeClient } from "../client/types.ts";
 import { type Clock, realClock } from "./clock.ts";
 import { startCronJobController } from "./cronjob.ts";
+import { startDaemonSetController } from "./daemonset.ts";
 import { startDeploymentController } from "./deployment.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
@@ -79,6 +80,7 @@ export const CONTROLLERS: Record<string, Starter> = {
   deployment: (ctx) => startDeploymentController(ctx),
   garbagecollector: (ctx) => startGarbageCollector(ctx),
   statefulset: (ctx) => startStatefulSetController(ctx),
+  daemonset: (ctx) => startDaemonSetController(ctx),
   job: (ctx) => startJobController(ctx),
   cronjob: (ctx) => startCronJobController(ctx),
   "ttl-after-finished": (ctx) => startTTLAfterFinishedController(ctx),
