@@ -206,3 +206,23 @@ describe("scheduler volume binding", () => {
     );
   });
 });
+
+describe("scheduling gates", () => {
+  test("a gated pod waits with SchedulingGated and is scheduled once its gates are removed", async () => {
+    const fake = createFakeCluster();
+    await fake.client.create(nodes, makeNode("n1"));
+    await start(fake);
+    await fake.client.create(
+      podsDefault,
+      makePod("gated", { spec: { schedulingGates: [{ name: "example.com/wait" }] } }),
+    );
+    const condition = await waitFor(
+      () => (fake.get("/pods", "default", "gated") as Pod).status?.conditions?.find((c) => c.type === "PodScheduled"),
+      "SchedulingGated condition",
+    );
+    expect(condition?.reason).toBe("SchedulingGated");
+    expect(nodeOf(fake, "gated")).toBeUndefined();
+    await fake.client.patch(podsDefault, "gated", { spec: { schedulingGates: null } }, "merge");
+    await waitFor(() => nodeOf(fake, "gated") === "n1", "gated pod bound");
+  });
+});

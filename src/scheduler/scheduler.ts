@@ -109,6 +109,31 @@ export function startScheduler(client: KubeClient, opts: SchedulerOptions = {}):
     else nominator.delete(objectKey(pod));
   }
 
+  /** Queues a pending pod (or refreshes it in the queue); gated pods wait outside it until their gates go. */
+  function enqueue(pod: Pod) {
+    if (pod.spec?.schedulingGates?.length) {
+      queue.delete(pod);
+      void reportGated(pod);
+      return;
+    }
+    trackNomination(pod);
+    queue.update(pod);
+  }
+
+  async function reportGated(pod: Pod) {
+    const existing = pod.status?.conditions?.find((c) => c.type === "PodScheduled");
+    if (existing?.reason === "SchedulingGated") return;
+    const condition = {
+      type: "PodScheduled",
+      status: "False",
+      reason: "SchedulingGated",
+      message: "Scheduling is blocked due to non-empty scheduling gates",
+      lastTransitionTime: new Date().toISOString(),
+    };
+    const conditions = [...(pod.status?.conditions ?? []).filter((c) => c.type !== "PodScheduled"), condition];
+    await patchStatus(pod, { conditions }).catch(() => {});
+  }
+
   podInformer.addEventHandler({
     add(pod) {
       if (assigned(pod)) {
@@ -117,10 +142,7 @@ export function startScheduler(client: KubeClient, opts: SchedulerOptions = {}):
         queue.moveAllToActiveOrBackoff(
           (p) => !!p.spec?.affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
         );
-      } else if (responsible(pod) && !isTerminal(pod) && !pod.metadata?.deletionTimestamp) {
-        trackNomination(pod);
-        queue.add(pod);
-      }
+      } else if (responsible(pod) && !isTerminal(pod) && !pod.metadata?.deletionTimestamp) enqueue(pod);
     },
     update(oldPod, pod) {
       if (assigned(pod)) {
@@ -132,10 +154,7 @@ export function startScheduler(client: KubeClient, opts: SchedulerOptions = {}):
         if (isTerminal(pod) && !isTerminal(oldPod)) queue.moveAllToActiveOrBackoff();
       } else if (responsible(pod)) {
         if (pod.metadata?.deletionTimestamp || isTerminal(pod)) queue.delete(pod);
-        else {
-          trackNomination(pod);
-          queue.update(pod);
-        }
+        else enqueue(pod);
       }
     },
     delete(pod) {
