@@ -62,6 +62,17 @@ describe("kubectl and the OpenAPI documents of a real server", () => {
 		).toContain("limits\t<map[string]Quantity>");
 	});
 
+	test("/openapi/v2 in protobuf, as kubectl's v2 readers (and kubectl 1.27/1.28 apply) want it", async () => {
+		const r = await kubectl(
+			"explain",
+			"--output=plaintext-openapiv2",
+			"deployment.spec.strategy",
+		);
+		expect(r.err).toBe("");
+		expect(r.out).toContain("RESOURCE: strategy <Object>");
+		expect(r.out).toContain("rollingUpdate\t<Object>");
+	});
+
 	test("default validation reads the v3 documents and leaves field validation to the server", async () => {
 		const cm =
 			"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cm, namespace: default}\ndata: {a: b}\n";

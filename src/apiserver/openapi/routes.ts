@@ -9,6 +9,7 @@ import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1
 import { isEstablished } from "../crd/conditions.ts";
 import { groupVersionPath, OpenApiModel } from "./documents.ts";
 import type { ServedResource } from "./paths.ts";
+import { encodeSwaggerProto } from "./swagger-proto.ts";
 
 export type { ServedResource };
 
@@ -23,15 +24,27 @@ export interface OpenApiSource {
 }
 
 interface Rendered {
-	body: string;
+	body: string | Uint8Array;
 	hash: string;
+	contentType: string;
 }
 
-function render(doc: unknown): Rendered {
-	const body = JSON.stringify(doc);
+/** What kubectl ≤ 1.28 (and other gnostic-based clients) ask /openapi/v2 for… */
+const SWAGGER_PROTO =
+	"application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+/** …and the type upstream answers with ("@" is not valid in a media type, so clients' MIME parsers reject it). */
+const SWAGGER_PROTO_RESPONSE =
+	"application/com.github.proto-openapi.spec.v2.v1.0+protobuf";
+
+function render(doc: unknown, as: "json" | "protobuf" = "json"): Rendered {
+	const body =
+		as === "json"
+			? JSON.stringify(doc)
+			: encodeSwaggerProto(doc as Record<string, unknown>);
 	return {
 		body,
 		hash: createHash("sha512").update(body).digest("hex").toUpperCase(),
+		contentType: as === "json" ? "application/json" : SWAGGER_PROTO_RESPONSE,
 	};
 }
 
@@ -63,6 +76,7 @@ export function createOpenApiRoutes(source: OpenApiSource): Hono {
 		key: string,
 		crds: CustomResourceDefinition[],
 		build: (m: OpenApiModel) => unknown,
+		as: "json" | "protobuf" = "json",
 	): Rendered | null {
 		const full = `${key}#${fingerprint(crds)}`;
 		let hit = cache.get(full);
@@ -74,7 +88,7 @@ export function createOpenApiRoutes(source: OpenApiSource): Hono {
 				? new OpenApiModel(source.resources(), crds)
 				: builtinModel;
 			const doc = build(model);
-			hit = doc === undefined ? null : render(doc);
+			hit = doc === undefined ? null : render(doc, as);
 			cache.set(full, hit);
 		}
 		return hit;
@@ -90,7 +104,15 @@ export function createOpenApiRoutes(source: OpenApiSource): Hono {
 	const app = new Hono();
 
 	app.get("/openapi/v2", async (c) => {
-		const doc = cached("v2", await established(), (m) => m.swagger2());
+		const accept = c.req.header("accept") ?? "";
+		const proto =
+			accept.includes(SWAGGER_PROTO) || accept.includes(SWAGGER_PROTO_RESPONSE);
+		const doc = cached(
+			proto ? "v2pb" : "v2",
+			await established(),
+			(m) => m.swagger2(),
+			proto ? "protobuf" : "json",
+		);
 		return send(c, doc as Rendered);
 	});
 
@@ -141,7 +163,7 @@ export function createOpenApiRoutes(source: OpenApiSource): Hono {
 function send(c: Context, doc: Rendered, immutable = false): Response {
 	const etag = `"${doc.hash}"`;
 	const headers: Record<string, string> = {
-		"content-type": "application/json",
+		"content-type": doc.contentType,
 		etag,
 		"cache-control": immutable ? "public, immutable" : "no-cache, private",
 	};
@@ -151,5 +173,5 @@ function send(c: Context, doc: Rendered, immutable = false): Response {
 		).toUTCString();
 	if (c.req.header("if-none-match") === etag)
 		return new Response(null, { status: 304, headers });
-	return new Response(doc.body, { status: 200, headers });
+	return new Response(doc.body as BodyInit, { status: 200, headers });
 }

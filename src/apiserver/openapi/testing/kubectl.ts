@@ -62,6 +62,8 @@ export function kubectlFor(kubeconfig: string, dir: string): Kubectl {
 
 export interface TestServer {
 	server: RunningServer;
+	/** The admin kubeconfig startServer wrote (for other kubectl versions, client libraries). */
+	kubeconfig: string;
 	kubectl: Kubectl;
 	stop(): Promise<void>;
 }
@@ -100,6 +102,7 @@ export async function startTestServer(): Promise<TestServer> {
 	server.api.context.unknownFields ??= unknownFields;
 	return {
 		server,
+		kubeconfig,
 		kubectl: kubectlFor(kubeconfig, dir),
 		async stop() {
 			serving.stop();
