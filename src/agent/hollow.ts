@@ -324,7 +324,9 @@ export function startHollowNodes(client: KubeClient, opts: HollowNodeOptions): H
     if (phase !== "Running") {
       const wait = since + readyDelayMs - Date.now();
       if (wait > 0) return queue.addAfter(key, wait);
-      const status = runningStatus(pod, hostIPOf(nodeName), allocateIP(key, nodeName), now());
+      const hostIP = hostIPOf(nodeName);
+      const podIP = pod.spec?.hostNetwork ? hostIP : allocateIP(key, nodeName);
+      const status = runningStatus(pod, hostIP, podIP, now());
       await client.patch(ref, name, { status }, "merge", undefined, "status");
       return;
     }
