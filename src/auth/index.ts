@@ -16,5 +16,6 @@ export * from "./reviews.ts";
 export * from "./encryption.ts";
 export * from "./join.ts";
 export * from "./node-password.ts";
+export * from "./agent-credentials.ts";
 export * from "./ratelimit.ts";
 export * from "./rbac/index.ts";

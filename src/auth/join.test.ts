@@ -150,3 +150,19 @@ test("node passwords: first join records, a different password for the same name
   expect(((await hijack.json()) as { message: string }).message).toMatch(/node password rejected/);
   expect((await attempt("box-2")).status).toBe(400);
 });
+
+test("ensureAgentCredentials joins once, then reuses the stored certificate", async () => {
+  const { ensureAgentCredentials, agentCredentialPaths } = await import("./agent-credentials.ts");
+  const agentDir = join(dir, "agent-creds");
+  const first = await ensureAgentCredentials({ dataDir: agentDir, server: url, token, nodeName: "worker-1" });
+  expect(first.joined).toBe(true);
+  requests.length = 0;
+  const again = await ensureAgentCredentials({ dataDir: agentDir, server: url, token, nodeName: "worker-1" });
+  expect(again).toMatchObject({ joined: false, certPem: first.certPem });
+  expect(requests).toHaveLength(0);
+  const renamed = await ensureAgentCredentials({ dataDir: agentDir, server: url, token, nodeName: "worker-2" });
+  expect(renamed.joined).toBe(true);
+  const { stat } = await import("node:fs/promises");
+  expect((await stat(agentCredentialPaths(agentDir).key)).mode & 0o777).toBe(0o600);
+  expect((await stat(agentCredentialPaths(agentDir).nodePassword)).mode & 0o777).toBe(0o600);
+});
