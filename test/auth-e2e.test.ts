@@ -136,6 +136,21 @@ describe("tokens and joining", () => {
     expect((await as(expired, ["auth", "whoami"])).code).not.toBe(0);
   });
 
+  test("an agent joins with the server token and acts as its node; an expired bootstrap token cannot join", async () => {
+    const token = (await readFile(join(k.dataDir, "server", "token"), "utf8")).trim();
+    const creds = await joinCluster({ server: k.url, token, nodeName: "joined-1" });
+    const node = await kubeconfigFor("joined-1", creds);
+    const who = await as(node, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"]);
+    expect(who.stdout).toBe('system:node:joined-1 ["system:nodes","system:authenticated"]');
+    const expired = bootstrapTokenSecret({ token: { id: "e2eexp", secret: "abcdef0123456789" }, ttlSeconds: 60, now: new Date(Date.now() - 3600_000) });
+    await kubectlOk(["create", "-f", "-"], JSON.stringify(expired));
+    const hash = token.slice(0, token.indexOf("::"));
+    const err = await joinCluster({ server: k.url, token: `${hash}::e2eexp.abcdef0123456789`, nodeName: "late" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JoinError);
+    expect((err as JoinError).message).toContain("expired");
+    expect((err as JoinError).retryable).toBe(false);
+  });
+
   test("a join with a tampered CA hash is refused before any secret is sent", async () => {
     const token = (await readFile(join(k.dataDir, "server", "token"), "utf8")).trim();
     expect(token).toMatch(/^K10[0-9a-f]{64}::server:/);
