@@ -119,4 +119,19 @@ describe("informer", () => {
     factory.start();
     await waitFor(() => resyncs >= 2, "two resyncs");
   });
+
+  test("stop then start runs one list+watch loop, not two", async () => {
+    const fake = createFakeCluster();
+    factory = createInformerFactory(fake.client);
+    const informer = factory.informer(nodes);
+    factory.start();
+    await informer.waitForSync();
+    await waitFor(() => fake.openWatches() === 1, "watch open");
+    factory.stop();
+    factory.start();
+    await fake.client.create(nodes, { metadata: { name: "n1" } });
+    await waitFor(() => informer.size() === 1, "n1 cached");
+    await Bun.sleep(50);
+    expect(fake.openWatches()).toBe(1);
+  });
 });

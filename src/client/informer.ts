@@ -98,6 +98,8 @@ export function createInformer<T extends KubeObject = KubeObject>(
   const syncWaiters: (() => void)[] = [];
   let synced = false;
   let running = false;
+  // Each start() begins a new generation; a loop from before a stop() notices and exits.
+  let generation = 0;
   let resourceVersion = "";
   let backoffMs = 0;
   let stopSleep: (() => void) | undefined;
@@ -126,7 +128,7 @@ export function createInformer<T extends KubeObject = KubeObject>(
   }
 
   /** Lists everything (paginated) and reconciles the cache with it, as client-go's Replace. */
-  async function relist(): Promise<void> {
+  async function relist(alive: () => boolean): Promise<void> {
     const items: T[] = [];
     let continueToken: string | undefined;
     let listRv = "";
@@ -140,8 +142,8 @@ export function createInformer<T extends KubeObject = KubeObject>(
       items.push(...page.items);
       continueToken = page.metadata?.continue || undefined;
       if (!listRv) listRv = page.metadata?.resourceVersion ?? "";
-    } while (continueToken && running);
-    if (!running) return;
+    } while (continueToken && alive());
+    if (!alive()) return;
     const seen = new Set<string>();
     const initial = !synced;
     for (const obj of items) {
@@ -161,7 +163,7 @@ export function createInformer<T extends KubeObject = KubeObject>(
   }
 
   /** Watches from `resourceVersion` until the stream ends; "gone" when the server says the version is too old. */
-  async function watchOnce(): Promise<"ended" | "gone" | "failed"> {
+  async function watchOnce(alive: () => boolean): Promise<"ended" | "gone" | "failed"> {
     let outcome: "ended" | "gone" | "failed" = "ended";
     const handle = client.watch<T>(
       ref,
@@ -174,7 +176,7 @@ export function createInformer<T extends KubeObject = KubeObject>(
         timeoutSeconds: 300 + Math.floor(Math.random() * 300),
       },
       (ev: WatchEvent<T>) => {
-        if (!running) return;
+        if (!alive()) return;
         const rv = ev.object?.metadata?.resourceVersion;
         switch (ev.type) {
           case "ADDED":
@@ -220,22 +222,23 @@ export function createInformer<T extends KubeObject = KubeObject>(
     return backoffMs * (0.5 + Math.random() / 2);
   }
 
-  async function run() {
+  async function run(gen: number) {
+    const alive = () => running && gen === generation;
     let needList = true;
-    while (running) {
+    while (alive()) {
       try {
         if (needList) {
-          await relist();
+          await relist(alive);
           needList = false;
         }
         const started = Date.now();
-        const outcome = await watchOnce();
-        if (!running) break;
+        const outcome = await watchOnce(alive);
+        if (!alive()) break;
         if (outcome !== "ended") needList = true;
         // A stream that fails or closes at once must not turn into a busy loop.
         if (outcome === "failed" || Date.now() - started < 1000) await sleep(nextBackoff());
       } catch (err) {
-        if (!running) break;
+        if (!alive()) break;
         if (!isApiError(err, 410)) console.error(`informer ${ref.resource}: list failed: ${(err as Error).message}`);
         needList = true;
         await sleep(nextBackoff());
@@ -272,7 +275,7 @@ export function createInformer<T extends KubeObject = KubeObject>(
     start() {
       if (running) return;
       running = true;
-      void run();
+      void run(++generation);
       if (opts.resyncPeriodMs) {
         resyncTimer = setInterval(() => {
           if (synced) for (const obj of cache.list()) notify((h) => h.update?.(obj, obj));
