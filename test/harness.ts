@@ -1,7 +1,7 @@
 // Starts a real `k3lite server --disable-agent` process (temp data dir, free port on 127.0.0.1) for integration
 // tests, waits for /readyz, and runs the real kubectl against it with the admin kubeconfig it wrote.
 
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -69,6 +69,8 @@ export async function startK3lite(opts: { args?: string[] } = {}): Promise<K3lit
   const kubeconfig = join(dataDir, "kubeconfig.yaml");
   const port = await freePort();
   const output: string[] = [];
+  // An empty config file, so a /etc/k3lite/config.yaml on the machine cannot leak into tests.
+  await writeFile(join(dataDir, "none.yaml"), "");
   const proc = Bun.spawn(
     [
       process.execPath,

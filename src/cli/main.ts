@@ -16,6 +16,7 @@ const main = defineCommand({
     "check-config": () => import("./commands/check-config.ts").then((m) => m.default),
     kubectl: () => import("./commands/kubectl.ts").then((m) => m.default),
     snapshot: () => import("./commands/snapshot.ts").then((m) => m.default),
+    token: () => import("./commands/token.ts").then((m) => m.default),
     version: () => import("./commands/version.ts").then((m) => m.default),
   },
 });
