@@ -11,6 +11,7 @@ import { startDeploymentController } from "./deployment.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
 import { createEventRecorder } from "./events.ts";
+import { runWithLeaderElection } from "./leaderelection.ts";
 import { type Controller, type ControllerContext, sharedInformerView } from "./framework.ts";
 import { startGarbageCollector } from "./garbagecollector.ts";
 import { startJobController } from "./job.ts";
@@ -42,6 +43,8 @@ export interface ControllersOptions {
    * default: `client` for all. Informers and events always use `client`.
    */
   clientFor?: (serviceAccount: string) => KubeClient;
+  /** Run only while holding this Lease in kube-system (several servers on one datastore). */
+  leaderElection?: { identity: string; lockName?: string };
   /** Workers per controller (default 2). */
   workers?: number;
 }
@@ -94,6 +97,32 @@ export const CONTROLLERS: Record<string, Starter> = {
 };
 
 export function startControllers(client: KubeClient, opts: ControllersOptions): RunningControllers {
+  if (!opts.leaderElection) return startAll(client, opts);
+  let becameReady: () => void = () => {};
+  const ready = new Promise<void>((resolve) => {
+    becameReady = resolve;
+  });
+  const elector = runWithLeaderElection<RunningControllers>(
+    client,
+    {
+      lockName: opts.leaderElection.lockName ?? "k3lite-controller-manager",
+      identity: opts.leaderElection.identity,
+      clock: opts.clock,
+    },
+    {
+      onStartedLeading: () => {
+        const running = startAll(client, opts);
+        running.ready.then(becameReady);
+        return running;
+      },
+      onStoppedLeading: (running) => running.stop(),
+    },
+  );
+  return { ready, stop: () => elector.stop() };
+}
+
+/** Starts every enabled controller over a fresh informer factory (a new leader term starts from lists). */
+function startAll(client: KubeClient, opts: ControllersOptions): RunningControllers {
   const clock = opts.clock ?? realClock;
   const factory = createInformerFactory(client);
   const recorder = createEventRecorder(client, "k3lite-controller-manager", clock);
