@@ -10,6 +10,7 @@ import {
 	fieldNotSupported,
 	fieldRequired,
 } from "./field-errors.ts";
+import { compilePattern } from "./schema/pattern.ts";
 import type { CrdSchema } from "./schema/types.ts";
 import { validateValue } from "./schema/validate.ts";
 
@@ -112,19 +113,14 @@ function walk(
 		errs.push(
 			fieldForbidden(`${path}.additionalProperties`, "must not be false"),
 		);
-	if (s.pattern !== undefined) {
-		try {
-			new RegExp(s.pattern, "u");
-		} catch {
-			errs.push(
-				fieldInvalid(
-					`${path}.pattern`,
-					s.pattern,
-					"must be a valid regular expression",
-				),
-			);
-		}
-	}
+	if (s.pattern !== undefined && !compilePattern(s.pattern))
+		errs.push(
+			fieldInvalid(
+				`${path}.pattern`,
+				s.pattern,
+				"must be a valid regular expression",
+			),
+		);
 	if (s.default !== undefined && position !== "root") {
 		const { default: value, ...rest } = s;
 		for (const e of validateValue(value, rest, "default"))

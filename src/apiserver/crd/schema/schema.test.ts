@@ -135,6 +135,13 @@ describe("validation", () => {
 				.message,
 		).toBe(`Invalid value: "abc": spec.p in body should match '^a+$'`);
 	});
+	test("RE2 patterns JavaScript's Unicode mode refuses still work", () => {
+		const s: CrdSchema = { type: "string", pattern: "^[a-z\\_]+\\:[0-9]+$" };
+		expect(validateValue("ab_c:12", s, "x")).toEqual([]);
+		expect(validateValue("abc", s, "x").map((e) => e.reason)).toEqual([
+			"FieldValueInvalid",
+		]);
+	});
 	test("keys holding undefined count as absent", () => {
 		const errs = validateCustomResource(
 			{ ...cr({ cronSpec: "* * * * *", image: undefined }), status: undefined },

@@ -13,6 +13,7 @@ import {
 	fieldTooMany,
 	fieldTypeInvalid,
 } from "../field-errors.ts";
+import { compilePattern } from "./pattern.ts";
 import { type CrdSchema, isObject } from "./types.ts";
 
 /** The JSON type name go-openapi reports for a value. */
@@ -187,7 +188,8 @@ function stringErrors(
 				`${name} in body should be at least ${s.minLength} chars long`,
 			),
 		);
-	if (s.pattern !== undefined && !new RegExp(s.pattern, "u").test(v))
+	// patterns JavaScript cannot read at all are refused when the CRD is validated
+	if (s.pattern !== undefined && compilePattern(s.pattern)?.test(v) === false)
 		errs.push(
 			fieldInvalid(path, v, `${name} in body should match '${s.pattern}'`),
 		);
