@@ -15,6 +15,7 @@ import type { AgentPaths } from "../paths.ts";
 import { podRuntime } from "../pods/runtime.ts";
 import { handleExecUpgrade } from "./exec.ts";
 import { logStream } from "./logs.ts";
+import { handlePortForwardUpgrade } from "./portforward.ts";
 import { ensureServingCert } from "./tls.ts";
 
 const log = consola.withTag("streams");
@@ -153,6 +154,17 @@ export async function startStreamingServer(opts: StreamingOptions): Promise<Stre
   http.on("upgrade", (req: IncomingMessage, socket: TLSSocket, head: Buffer) => {
     if (!peerAllowed(socket)) {
       socket.end("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n");
+      return;
+    }
+    const parts = new URL(req.url ?? "/", "https://agent").pathname.split("/").filter(Boolean).map(decodeURIComponent);
+    if (parts[0] === "portForward" && parts.length === 3) {
+      const pod = findPod(parts[1] as string, parts[2] as string);
+      const podIp = pod?.status?.podIP;
+      if (!pod || !podIp) {
+        socket.end("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
+        return;
+      }
+      handlePortForwardUpgrade(req, socket, head, podIp);
       return;
     }
     handleExecUpgrade(req, socket, head, {

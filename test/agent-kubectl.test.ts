@@ -1,0 +1,282 @@
+// Real kubectl against the agent's streaming endpoints: a small stand-in API server (discovery, pod GET from the
+// in-memory API, and pods/log|exec|attach|portforward relayed with src/agent/streams/kubelet-proxy.ts, as the
+// real API server must) in front of the agent on real containerd. Covers kubectl logs (--tail, --timestamps,
+// -f), exec (with stdin), cp both ways and port-forward.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { AgentConfig } from "../src/agent/config.ts";
+import { createCriClient } from "../src/agent/cri/client.ts";
+import { importImage } from "../src/agent/cri/images.ts";
+import { type Agent, startAgent } from "../src/agent/index.ts";
+import { agentPaths } from "../src/agent/paths.ts";
+import {
+  fetchFromKubelet,
+  type KubeletTarget,
+  kubeletPath,
+  proxyUpgradeToKubelet,
+} from "../src/agent/streams/kubelet-proxy.ts";
+import type { Pod } from "../src/api/types.ts";
+import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
+import { createFakeCluster, type FakeCluster } from "../src/client/fake.ts";
+import { inNamespace, pods } from "../src/client/refs.ts";
+import { waitFor } from "../src/client/testing.ts";
+import { ensureTestImages, killShimsUnder, randomNetwork, removeAllSandboxes, unmountUnder } from "./agent-fixture.ts";
+
+const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
+let fake: FakeCluster;
+let agent: Agent;
+let config: AgentConfig;
+let api: Server;
+let kubeconfig: string;
+let target: KubeletTarget;
+
+const RESOURCES = {
+  kind: "APIResourceList",
+  apiVersion: "v1",
+  groupVersion: "v1",
+  resources: [
+    { name: "pods", singularName: "pod", namespaced: true, kind: "Pod", verbs: ["get", "list"], shortNames: ["po"] },
+    { name: "pods/attach", singularName: "", namespaced: true, kind: "PodAttachOptions", verbs: ["create", "get"] },
+    { name: "pods/exec", singularName: "", namespaced: true, kind: "PodExecOptions", verbs: ["create", "get"] },
+    { name: "pods/log", singularName: "", namespaced: true, kind: "Pod", verbs: ["get"] },
+    {
+      name: "pods/portforward",
+      singularName: "",
+      namespaced: true,
+      kind: "PodPortForwardOptions",
+      verbs: ["create", "get"],
+    },
+  ],
+};
+
+const SUB = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)(?:\/(log|exec|attach|portforward))?$/;
+
+function defaultContainer(ns: string, name: string): string {
+  const pod = fake.get("/pods", ns, name) ?? fake.get("pods", ns, name);
+  return (pod as Pod | undefined)?.spec?.containers?.[0]?.name ?? "";
+}
+
+async function onRequest(req: IncomingMessage, res: ServerResponse) {
+  const url = new URL(req.url ?? "/", "http://api");
+  const json = (code: number, body: unknown) => {
+    res.writeHead(code, { "content-type": "application/json" });
+    res.end(JSON.stringify(body));
+  };
+  if (url.pathname === "/api") return json(200, { kind: "APIVersions", versions: ["v1"] });
+  if (url.pathname === "/apis") return json(200, { kind: "APIGroupList", apiVersion: "v1", groups: [] });
+  if (url.pathname === "/api/v1") return json(200, RESOURCES);
+  const m = SUB.exec(url.pathname);
+  if (m?.[3] === "log") {
+    const [ns, name] = [m[1] as string, m[2] as string];
+    const container = url.searchParams.get("container") ?? defaultContainer(ns, name);
+    const upstream = await fetchFromKubelet(target, kubeletPath("log", ns, name, container, url.searchParams));
+    res.writeHead(upstream.status, { "content-type": "text/plain" });
+    const reader = (upstream.body as ReadableStream<Uint8Array>).getReader();
+    req.on("close", () => reader.cancel().catch(() => {}));
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      res.write(value);
+    }
+    return res.end();
+  }
+  if (m && !m[3]) {
+    const upstream = await fake.transport(new Request(`http://kubernetes.invalid${url.pathname}`));
+    res.writeHead(upstream.status, { "content-type": "application/json" });
+    return res.end(await upstream.text());
+  }
+  json(404, {
+    kind: "Status",
+    apiVersion: "v1",
+    status: "Failure",
+    code: 404,
+    reason: "NotFound",
+    message: url.pathname,
+  });
+}
+
+beforeAll(async () => {
+  ensureTestImages();
+  const net = randomNetwork();
+  const dataDir = mkdtempSync(join(tmpdir(), "k3lite-agent-kubectl-"));
+  const pki = await ensureServerPki({
+    dataDir,
+    nodeName: "n",
+    sans: [],
+    clusterDomain: "cluster.local",
+    firstServiceIp: "10.43.0.1",
+  });
+  const cert = await issueClientCert(pki, { commonName: "system:apiserver", organizations: ["system:masters"] });
+  fake = createFakeCluster({ gracefulPodDeletion: true });
+  config = {
+    dataDir,
+    nodeName: "kubectl-node",
+    nodeLabels: [],
+    nodeTaints: [],
+    clusterCidr: net.clusterCidr,
+    clusterDns: "10.43.0.10",
+    clusterDomain: "cluster.local",
+    runtime: "containerd",
+    containerLogMaxSize: "10Mi",
+    controlPlane: false,
+    kubeletPort: 0,
+    podNetworkBridge: net.bridge,
+  };
+  agent = await startAgent(config, fake.client);
+  await importImage(agentPaths(dataDir).containerdSocket, join(import.meta.dir, "../dist/images/busybox.tar"));
+  target = { host: "127.0.0.1", port: agent.kubeletPort, certPem: cert.certPem, keyPem: cert.keyPem };
+
+  api = createServer((req, res) => {
+    onRequest(req, res).catch((err) => {
+      if (!res.headersSent) res.writeHead(500);
+      res.end(String(err));
+    });
+  });
+  api.on("upgrade", (req: IncomingMessage, socket, head: Buffer) => {
+    const url = new URL(req.url ?? "/", "http://api");
+    const m = SUB.exec(url.pathname);
+    const sub = m?.[3] as "exec" | "attach" | "portforward" | undefined;
+    if (!m || !sub || sub === ("log" as string)) return socket.destroy();
+    const container = url.searchParams.get("container") ?? defaultContainer(m[1] as string, m[2] as string);
+    proxyUpgradeToKubelet(
+      req.headers,
+      socket,
+      head,
+      target,
+      kubeletPath(sub, m[1] as string, m[2] as string, container, url.searchParams),
+    );
+  });
+  await new Promise<void>((r) => api.listen(0, "127.0.0.1", () => r()));
+  const port = (api.address() as AddressInfo).port;
+  kubeconfig = join(dataDir, "kubeconfig.yaml");
+  writeFileSync(
+    kubeconfig,
+    `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:${port}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n    namespace: default\ncurrent-context: c\nusers:\n- name: u\n  user: {}\n`,
+  );
+
+  await fake.client.create(inNamespace(pods, "default"), {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "web", namespace: "default" },
+    spec: {
+      nodeName: config.nodeName,
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: "httpd",
+          image: "busybox:1.35",
+          command: [
+            "sh",
+            "-c",
+            "echo line-1; echo line-2; mkdir -p /www; echo page > /www/index.html; exec httpd -f -p 8080 -h /www",
+          ],
+        },
+      ],
+    },
+  } as Pod);
+  await waitFor(
+    async () => (await fake.client.get<Pod>(inNamespace(pods, "default"), "web")).status?.phase === "Running",
+    "web Running",
+    30_000,
+    50,
+  );
+}, 90_000);
+
+afterAll(async () => {
+  api?.close();
+  if (agent) {
+    const cri = createCriClient(agent.runtimeEndpoint);
+    await removeAllSandboxes(cri).catch(() => {});
+    cri.close();
+    await agent.stop();
+  }
+  if (config) {
+    Bun.spawnSync(["ip", "link", "del", config.podNetworkBridge as string], { stderr: "ignore" });
+    killShimsUnder(config.dataDir);
+    unmountUnder(config.dataDir);
+    rmSync(config.dataDir, { recursive: true, force: true });
+  }
+}, 60_000);
+
+async function kubectl(args: string[], stdin?: string) {
+  const p = Bun.spawn([KUBECTL, "--kubeconfig", kubeconfig, ...args], {
+    stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  return { stdout, stderr, code };
+}
+
+test("kubectl logs, with --tail and --timestamps", async () => {
+  const all = await waitFor(
+    async () => {
+      const r = await kubectl(["logs", "web"]);
+      return r.stdout.includes("line-2") && r;
+    },
+    "logs",
+    20_000,
+    100,
+  );
+  expect(all.stdout).toBe("line-1\nline-2\n");
+  expect((await kubectl(["logs", "web", "--tail=1"])).stdout).toBe("line-2\n");
+  expect((await kubectl(["logs", "web", "--timestamps", "--tail=1"])).stdout).toMatch(/^\S+Z line-2\n$/);
+}, 60_000);
+
+test("kubectl exec, one-shot and with stdin; exit codes pass through", async () => {
+  const host = await kubectl(["exec", "web", "--", "cat", "/etc/hostname"]);
+  expect(host.stderr).toBe("");
+  expect(host.stdout).toBe("web\n");
+  const echo = await kubectl(["exec", "-i", "web", "--", "sh", "-c", "cat > /tmp/in; cat /tmp/in"], "from-stdin\n");
+  expect(echo.stdout).toBe("from-stdin\n");
+  const fail = await kubectl(["exec", "web", "--", "sh", "-c", "exit 7"]);
+  expect(fail.code).toBe(7);
+}, 60_000);
+
+test("kubectl cp both ways", async () => {
+  const local = join(config.dataDir, "upload.txt");
+  writeFileSync(local, "uploaded\n");
+  const up = await kubectl(["cp", local, "web:/tmp/upload.txt"]);
+  expect(up.stderr).toBe("");
+  expect((await kubectl(["exec", "web", "--", "cat", "/tmp/upload.txt"])).stdout).toBe("uploaded\n");
+  const back = join(config.dataDir, "download.txt");
+  const down = await kubectl(["cp", "web:/www/index.html", back]);
+  expect(down.code).toBe(0);
+  expect(readFileSync(back, "utf8")).toBe("page\n");
+}, 60_000);
+
+test("kubectl port-forward serves the pod's port locally", async () => {
+  const p = Bun.spawn([KUBECTL, "--kubeconfig", kubeconfig, "port-forward", "pod/web", ":8080"], {
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    const reader = (p.stdout as ReadableStream<Uint8Array>).getReader();
+    let out = "";
+    const port = await waitFor(
+      async () => {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`port-forward exited: ${await new Response(p.stderr).text()}`);
+        out += new TextDecoder().decode(value);
+        return /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1];
+      },
+      "port-forward ready",
+      20_000,
+      10,
+    );
+    for (let i = 0; i < 3; i++)
+      expect(await (await fetch(`http://127.0.0.1:${port}/index.html`)).text()).toBe("page\n");
+  } finally {
+    p.kill();
+    await p.exited;
+  }
+}, 60_000);
