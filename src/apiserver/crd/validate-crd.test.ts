@@ -70,6 +70,78 @@ describe("validateCustomResourceDefinition", () => {
 	test("a good CRD passes", () => {
 		expect(fields(crd())).toEqual([]);
 	});
+	test("a controller-gen style CRD passes (metadata type only, int-or-string anyOf, map types, CEL rules, list maps)", () => {
+		const generated = crd((c) => {
+			c.spec.versions[0].schema = {
+				openAPIV3Schema: {
+					type: "object",
+					properties: {
+						apiVersion: { type: "string" },
+						kind: { type: "string" },
+						metadata: { type: "object" },
+						spec: {
+							type: "object",
+							"x-kubernetes-validations": [
+								{ rule: "self.replicas >= 0", message: "no" },
+							],
+							properties: {
+								port: {
+									anyOf: [{ type: "integer" }, { type: "string" }],
+									"x-kubernetes-int-or-string": true,
+								},
+								secret: {
+									type: "object",
+									"x-kubernetes-map-type": "atomic",
+									required: ["key"],
+									properties: {
+										key: { type: "string" },
+										name: { type: "string", default: "" },
+									},
+								},
+								headers: {
+									type: "object",
+									additionalProperties: {
+										type: "array",
+										items: { type: "string" },
+									},
+								},
+								interval: {
+									type: "string",
+									pattern:
+										"^(0|(([0-9]+)y)?(([0-9]+)w)?(([0-9]+)d)?(([0-9]+)h)?(([0-9]+)m)?(([0-9]+)s)?(([0-9]+)ms)?)$",
+								},
+								action: {
+									type: "string",
+									default: "replace",
+									enum: ["replace", "keep"],
+								},
+								ports: {
+									type: "array",
+									"x-kubernetes-list-type": "map",
+									"x-kubernetes-list-map-keys": ["name"],
+									items: {
+										type: "object",
+										required: ["name"],
+										properties: { name: { type: "string" } },
+									},
+								},
+								raw: {
+									type: "object",
+									"x-kubernetes-preserve-unknown-fields": true,
+								},
+								template: {
+									type: "object",
+									"x-kubernetes-embedded-resource": true,
+									"x-kubernetes-preserve-unknown-fields": true,
+								},
+							},
+						},
+					},
+				} as object,
+			};
+		});
+		expect(fields(generated)).toEqual([]);
+	});
 	test("name, group, scope and names", () => {
 		expect(
 			fields(
