@@ -39,7 +39,11 @@ export function serverSideApply(input: ApplyInput): { object: KubeObject } {
 	const managers = managersOf(current, undefined, opts, true);
 	const previous = managers.find((m) => sameManager(m, actor));
 	const others = managers.filter((m) => m !== previous);
-	const applied = fieldSetOf(config, opts);
+	const collected = fieldSetOf(config, opts);
+	// Re-applying the same fields keeps the decoded set, whose FieldsV1 is then reused as it is.
+	const applied = previous?.fields.equals(collected)
+		? previous.fields
+		: collected;
 
 	const merged = mergeApplied(
 		current ? cloneJson(current) : {},
@@ -56,7 +60,7 @@ export function serverSideApply(input: ApplyInput): { object: KubeObject } {
 		);
 
 	const object = commitManagers({
-		current,
+		previous,
 		next: merged,
 		change: compareObjects(current, merged, opts),
 		managers: [...others, { ...actor, fields: applied }],
@@ -136,6 +140,7 @@ function pruneDropped(
 	applied: FieldSet,
 	meta: PatchMeta,
 ): void {
+	if (dropped.isEmpty()) return;
 	const owned = others.reduce((acc, m) => acc.union(m.fields), applied);
 	for (const path of dropped.paths()) {
 		const node = owned.at(path);

@@ -63,7 +63,7 @@ type Mode = "apply" | "added";
 export function fieldSetOf(obj: KubeObject, opts: WalkOptions): FieldSet {
 	const set = new FieldSet();
 	collect(obj, [], set, opts, "apply");
-	return set;
+	return set.normalize();
 }
 
 /**
@@ -129,46 +129,49 @@ export function compareObjects(
 		modified: new FieldSet(),
 		removed: new FieldSet(),
 	};
-	new Comparer(opts).compare(
-		before ?? {},
-		after,
-		[],
-		c.added,
-		c.modified,
-		c.removed,
-	);
+	new Comparer(c, opts).compare(before ?? {}, after, [], []);
+	c.added.normalize();
+	c.modified.normalize();
+	c.removed.normalize();
 	return c;
 }
 
+/** Walks two versions side by side; nodes of the result sets are created only where something differs. */
 class Comparer {
-	constructor(private readonly opts: WalkOptions) {}
+	constructor(
+		private readonly c: Comparison,
+		private readonly opts: WalkOptions,
+	) {}
 
-	/** Compares two values at one path; the three nodes are that path in added/modified/removed. */
-	compare(
-		a: unknown,
-		b: unknown,
-		names: string[],
-		add: FieldSet,
-		mod: FieldSet,
-		rem: FieldSet,
-	): void {
-		if (a === undefined && b === undefined) return;
+	/** Compares two values at `path` (FieldsV1 elements; `names` the field names along it). */
+	compare(a: unknown, b: unknown, names: string[], path: string[]): void {
+		if (a === b) return;
 		if (a === undefined) {
-			collect(b, names, add, this.opts, "added");
+			collect(b, names, nodeAt(this.c.added, path), this.opts, "added");
 			return;
 		}
 		if (b === undefined) {
-			this.removeAll(a, names, rem);
+			this.removeAll(a, names, nodeAt(this.c.removed, path), true);
 			return;
 		}
+		// Most of an object is unchanged by a write: one equality scan skips a subtree without building anything.
+		// (Not at the top or on metadata, which hold the large managedFields the walk leaves out anyway.)
+		if (names.length > 1 || (names.length === 1 && names[0] !== "metadata"))
+			if (typeof a === "object" && typeof b === "object" && jsonEqual(a, b))
+				return;
 		if (isObject(a) && isObject(b)) {
 			const ea = ownedEntries(a, names, this.opts);
 			const eb = ownedEntries(b, names, this.opts);
 			if (ea.length === 0 && eb.length === 0) return;
-			const keys = new Set([...ea.map(([k]) => k), ...eb.map(([k]) => k)]);
+			const keys = new Set<string>();
+			for (const [k] of ea) keys.add(k);
+			for (const [k] of eb) keys.add(k);
 			for (const k of keys) {
-				const e = `f:${k}`;
-				this.compareChild(a[k], b[k], [...names, k], add, mod, rem, e);
+				names.push(k);
+				path.push(`f:${k}`);
+				this.compare(a[k], b[k], names, path);
+				path.pop();
+				names.pop();
 			}
 			return;
 		}
@@ -185,43 +188,35 @@ class Comparer {
 				const inB = new Set(eb);
 				eb.forEach((e, i) => {
 					const before = byElement.get(e);
-					if (before === undefined)
-						collect(b[i], names, this.itemNode(add, e), this.opts, "added");
-					else if (lt.type === "map")
-						this.compareChild(before, b[i], names, add, mod, rem, e);
+					path.push(e);
+					if (before === undefined) {
+						const node = nodeAt(this.c.added, path);
+						node.member = true;
+						if (lt.type === "map")
+							collect(b[i], names, node, this.opts, "added");
+					} else if (lt.type === "map") this.compare(before, b[i], names, path);
+					path.pop();
 				});
-				for (const e of ea)
-					if (!inB.has(e))
-						this.removeAll(byElement.get(e), names, rem.child(e), true);
+				for (const e of ea) {
+					if (inB.has(e)) continue;
+					path.push(e);
+					this.removeAll(
+						byElement.get(e),
+						names,
+						nodeAt(this.c.removed, path),
+						true,
+					);
+					path.pop();
+				}
 				return;
 			}
 		}
 		if (!jsonEqual(a, b)) {
-			mod.member = true;
+			nodeAt(this.c.modified, path).member = true;
 			// A map or list that became a different kind of value loses its old insides.
 			if (typeof a === "object" && a !== null)
-				this.removeAll(a, names, rem, false);
+				this.removeAll(a, names, nodeAt(this.c.removed, path), false);
 		}
-	}
-
-	private compareChild(
-		a: unknown,
-		b: unknown,
-		names: string[],
-		add: FieldSet,
-		mod: FieldSet,
-		rem: FieldSet,
-		e: string,
-	): void {
-		if (a !== undefined && b !== undefined && a === b) return;
-		// Nodes are created on demand; empty ones are dropped when the sets are combined or encoded.
-		this.compare(a, b, names, add.child(e), mod.child(e), rem.child(e));
-	}
-
-	private itemNode(node: FieldSet, e: string): FieldSet {
-		const child = node.child(e);
-		child.member = true;
-		return child;
 	}
 
 	/** Marks `value` and everything in it removed, so every manager loses all of it. */
@@ -229,18 +224,24 @@ class Comparer {
 		value: unknown,
 		names: string[],
 		node: FieldSet,
-		self = true,
+		self: boolean,
 	): void {
 		if (self) node.member = true;
 		if (isObject(value)) {
 			for (const [k, v] of ownedEntries(value, names, this.opts))
-				this.removeAll(v, [...names, k], node.child(`f:${k}`));
+				this.removeAll(v, [...names, k], node.child(`f:${k}`), true);
 		} else if (Array.isArray(value)) {
 			const lt = listTypeOf(this.opts.meta.strategyFor(names));
 			const elements = listElements(value, lt);
 			elements?.forEach((e, i) => {
-				this.removeAll(value[i], names, node.child(e));
+				this.removeAll(value[i], names, node.child(e), true);
 			});
 		}
 	}
+}
+
+function nodeAt(set: FieldSet, path: readonly string[]): FieldSet {
+	let node = set;
+	for (const e of path) node = node.child(e);
+	return node;
 }

@@ -1,41 +1,53 @@
 // Sets of field paths, the unit of ownership in server-side apply, as a trie whose keys are FieldsV1 path
 // elements: "f:<field>", "k:<json key>" (keyed list item), "v:<json value>" (set item), "i:<index>".
 // `member` marks the path itself as in the set (FieldsV1 writes it as "." or as an empty object).
+//
+// Sets are built once (decoded, or collected by a walk and then normalized) and never changed afterwards:
+// set operations share unchanged subtrees with their inputs and return an input itself when nothing changes,
+// so the common write (a small change against large ownership sets) costs little.
 
 import type { JsonObject } from "./json.ts";
 
 export class FieldSet {
 	member = false;
 	readonly children = new Map<string, FieldSet>();
+	/** The FieldsV1 object this node was decoded from, reused when encoding it unchanged. */
+	private source?: JsonObject;
+
+	static readonly empty = new FieldSet();
 
 	/** Decodes a FieldsV1 object; throws on anything that is not one. */
 	static fromFieldsV1(json: unknown): FieldSet {
-		const set = new FieldSet();
 		if (typeof json !== "object" || json === null || Array.isArray(json))
 			throw new Error(`invalid FieldsV1: ${JSON.stringify(json)}`);
-		const entries = Object.entries(json);
-		if (entries.length === 0) set.member = true;
-		for (const [k, v] of entries) {
+		const set = new FieldSet();
+		set.source = json as JsonObject;
+		let entries = 0;
+		for (const k in json) {
+			entries++;
+			const v = (json as JsonObject)[k];
 			if (k === ".") set.member = true;
 			else if (/^[fkvi]:/.test(k))
 				set.children.set(k, FieldSet.fromFieldsV1(v));
 			else
 				throw new Error(`invalid FieldsV1 path element ${JSON.stringify(k)}`);
 		}
+		if (entries === 0) set.member = true;
 		return set;
 	}
 
 	toFieldsV1(): JsonObject {
+		if (this.source) return this.source;
 		const out: JsonObject = {};
 		const keys = [...this.children.keys()].sort(compareElements);
 		if (this.member && keys.length > 0) out["."] = {};
-		for (const k of keys) {
-			const child = this.children.get(k) as FieldSet;
-			if (!child.isEmpty()) out[k] = child.toFieldsV1();
-		}
+		for (const k of keys)
+			out[k] = (this.children.get(k) as FieldSet).toFieldsV1();
+		this.source = out;
 		return out;
 	}
 
+	/** The child node for `element`, created if missing (only while building a set). */
 	child(element: string): FieldSet {
 		let c = this.children.get(element);
 		if (!c) {
@@ -45,11 +57,20 @@ export class FieldSet {
 		return c;
 	}
 
-	/** Marks `path` as a member. */
+	/** Marks `path` as a member (only while building a set). */
 	insert(path: readonly string[]): void {
 		let node: FieldSet = this;
 		for (const e of path) node = node.child(e);
 		node.member = true;
+	}
+
+	/** Drops empty nodes a walk left behind; call once when done building. Returns `this`. */
+	normalize(): FieldSet {
+		for (const [k, c] of this.children) {
+			c.normalize();
+			if (c.isEmpty()) this.children.delete(k);
+		}
+		return this;
 	}
 
 	/** The node at `path`, if any. */
@@ -66,22 +87,68 @@ export class FieldSet {
 		return this.at(path)?.member ?? false;
 	}
 
+	/** Valid for normalized sets, which hold no empty nodes. */
 	isEmpty(): boolean {
-		if (this.member) return false;
-		for (const c of this.children.values()) if (!c.isEmpty()) return false;
-		return true;
+		return !this.member && this.children.size === 0;
 	}
 
 	union(other: FieldSet): FieldSet {
-		return combine(this, other, (a, b) => a || b);
+		if (other.isEmpty() || other === this) return this;
+		if (this.isEmpty()) return other;
+		const out = new FieldSet();
+		out.member = this.member || other.member;
+		let changed = out.member !== this.member;
+		for (const [k, c] of this.children) out.children.set(k, c);
+		for (const [k, c] of other.children) {
+			const mine = this.children.get(k);
+			const u = mine ? mine.union(c) : c;
+			if (u !== mine) changed = true;
+			out.children.set(k, u);
+		}
+		return changed ? out : this;
 	}
 
 	difference(other: FieldSet): FieldSet {
-		return combine(this, other, (a, b) => a && !b);
+		if (other.isEmpty() || this.isEmpty()) return this;
+		const out = new FieldSet();
+		out.member = this.member && !other.member;
+		let changed = out.member !== this.member;
+		for (const [k, c] of this.children) {
+			const theirs = other.children.get(k);
+			const d = theirs ? c.difference(theirs) : c;
+			if (d !== c) changed = true;
+			if (!d.isEmpty()) out.children.set(k, d);
+		}
+		return changed ? out : this;
 	}
 
 	intersection(other: FieldSet): FieldSet {
-		return combine(this, other, (a, b) => a && b);
+		if (this.isEmpty() || other.isEmpty()) return FieldSet.empty;
+		const out = new FieldSet();
+		out.member = this.member && other.member;
+		const [small, large] =
+			this.children.size <= other.children.size ? [this, other] : [other, this];
+		for (const [k, c] of small.children) {
+			const theirs = large.children.get(k);
+			if (!theirs) continue;
+			const i = c.intersection(theirs);
+			if (!i.isEmpty()) out.children.set(k, i);
+		}
+		return out;
+	}
+
+	equals(other: FieldSet): boolean {
+		if (this === other) return true;
+		if (
+			this.member !== other.member ||
+			this.children.size !== other.children.size
+		)
+			return false;
+		for (const [k, c] of this.children) {
+			const theirs = other.children.get(k);
+			if (!theirs || !c.equals(theirs)) return false;
+		}
+		return true;
 	}
 
 	/** Member paths in upstream's iteration order: a node's direct members first, then its subtrees. */
@@ -92,24 +159,6 @@ export class FieldSet {
 		for (const k of keys)
 			yield* (this.children.get(k) as FieldSet).paths([...prefix, k]);
 	}
-}
-
-function combine(
-	a: FieldSet | undefined,
-	b: FieldSet | undefined,
-	op: (a: boolean, b: boolean) => boolean,
-): FieldSet {
-	const out = new FieldSet();
-	out.member = op(a?.member ?? false, b?.member ?? false);
-	const keys = new Set([
-		...(a?.children.keys() ?? []),
-		...(b?.children.keys() ?? []),
-	]);
-	for (const k of keys) {
-		const c = combine(a?.children.get(k), b?.children.get(k), op);
-		if (!c.isEmpty()) out.children.set(k, c);
-	}
-	return out;
 }
 
 const kindOrder: Record<string, number> = { f: 0, k: 1, v: 2, i: 3 };

@@ -6,9 +6,20 @@ export function isObject(v: unknown): v is JsonObject {
 	return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** Deep copy of a JSON value; patching works on one copy of the live object and mutates it in place. */
+/**
+ * Deep copy of a JSON value; patching works on one copy of the live object and mutates it in place. A plain
+ * recursive copy: several times faster than structuredClone or a JSON round trip for API objects.
+ */
 export function cloneJson<T>(v: T): T {
-	return structuredClone(v);
+	if (typeof v !== "object" || v === null) return v;
+	if (Array.isArray(v)) {
+		const out = new Array(v.length);
+		for (let i = 0; i < v.length; i++) out[i] = cloneJson(v[i]);
+		return out as T;
+	}
+	const out: JsonObject = {};
+	for (const k in v) out[k] = cloneJson((v as JsonObject)[k]);
+	return out as T;
 }
 
 /** Deep equality of JSON values (key order ignored). */

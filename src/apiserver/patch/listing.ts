@@ -9,13 +9,14 @@ import { keyDefaults, type ListType } from "./meta.ts";
 export function itemElement(item: unknown, lt: ListType): string | undefined {
 	if (lt.type === "set") return `v:${JSON.stringify(item)}`;
 	if (lt.type !== "map" || !isObject(item)) return undefined;
-	const key: Record<string, unknown> = {};
-	for (const k of [...lt.keys].sort()) {
-		const v = item[k] ?? keyDefaults[k];
+	const keys = lt.keys;
+	let out = "k:{";
+	for (let i = 0; i < keys.length; i++) {
+		const v = item[keys[i]] ?? keyDefaults[keys[i]];
 		if (v === undefined) return undefined;
-		key[k] = v;
+		out += `${i ? "," : ""}${JSON.stringify(keys[i])}:${JSON.stringify(v)}`;
 	}
-	return `k:${JSON.stringify(key)}`;
+	return `${out}}`;
 }
 
 /** Path elements of every item, or undefined when the list must be treated as atomic. */
@@ -24,13 +25,13 @@ export function listElements(
 	lt: ListType,
 ): string[] | undefined {
 	if (lt.type === "atomic") return undefined;
-	const out: string[] = [];
+	const out: string[] = new Array(list.length);
 	const seen = new Set<string>();
-	for (const item of list) {
-		const e = itemElement(item, lt);
+	for (let i = 0; i < list.length; i++) {
+		const e = itemElement(list[i], lt);
 		if (e === undefined || seen.has(e)) return undefined;
 		seen.add(e);
-		out.push(e);
+		out[i] = e;
 	}
 	return out;
 }

@@ -35,7 +35,7 @@ export function mergesList(s: FieldStrategy): boolean {
 export type ListType =
 	| { type: "atomic" }
 	| { type: "set" }
-	| { type: "map"; keys: string[] };
+	| { type: "map" /** sorted */; keys: string[] };
 
 /**
  * Upstream's `+listType` tags follow the patch tags for built-in kinds: lists merged by key are maps, merged
@@ -43,13 +43,22 @@ export type ListType =
  * protocol; the topology key and its policy); the key fields' defaults fill in for omitted values.
  */
 export function listTypeOf(s: FieldStrategy): ListType {
-	if (!mergesList(s)) return { type: "atomic" };
-	if (!s.mergeKey) return { type: "set" };
-	return {
-		type: "map",
-		keys: s.listMapKeys ?? compoundKeys[s.mergeKey] ?? [s.mergeKey],
-	};
+	if (!mergesList(s)) return atomic;
+	if (!s.mergeKey) return set;
+	const keys = s.listMapKeys ?? compoundKeys[s.mergeKey] ?? [s.mergeKey];
+	const id = keys.join(",");
+	let lt = mapTypes.get(id);
+	if (!lt) {
+		// Sorted once here: keyed items are named with their key fields in sorted order.
+		lt = { type: "map", keys: [...keys].sort() };
+		mapTypes.set(id, lt);
+	}
+	return lt;
 }
+
+const atomic: ListType = { type: "atomic" };
+const set: ListType = { type: "set" };
+const mapTypes = new Map<string, ListType>();
 
 const compoundKeys: Record<string, string[]> = {
 	containerPort: ["containerPort", "protocol"],

@@ -25,17 +25,24 @@ export interface KindInfo {
 	schema?: unknown;
 }
 
-const metaCache = new WeakMap<KindInfo, PatchMeta>();
+const builtinMeta = new Map<string, PatchMeta>();
+const customMeta = new WeakMap<object, PatchMeta>();
 
 /** Patch metadata of a kind: upstream's tags for built-in kinds, the CRD's list types for custom ones. */
 export function patchMetaOf(kind: KindInfo): PatchMeta {
-	let meta = metaCache.get(kind);
-	if (!meta) {
-		meta = kind.custom
-			? patchMetaFromSchema(kind.schema)
-			: patchMetaForKind(kind);
-		metaCache.set(kind, meta);
+	if (kind.custom) {
+		const schema =
+			typeof kind.schema === "object" && kind.schema !== null
+				? kind.schema
+				: undefined;
+		if (!schema) return patchMetaFromSchema(undefined);
+		const meta = customMeta.get(schema) ?? patchMetaFromSchema(schema);
+		customMeta.set(schema, meta);
+		return meta;
 	}
+	const key = `${kind.group}/${kind.version}/${kind.kind}`;
+	const meta = builtinMeta.get(key) ?? patchMetaForKind(kind);
+	builtinMeta.set(key, meta);
 	return meta;
 }
 

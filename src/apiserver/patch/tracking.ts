@@ -55,7 +55,8 @@ export function managersOf(
  * changes nothing keeps the live entries as they are, so it stays a no-op.
  */
 export function commitManagers(input: {
-	current: KubeObject | undefined;
+	/** The actor's entry before this write, if it had one. */
+	previous: Manager | undefined;
 	next: KubeObject;
 	change: Comparison;
 	managers: Manager[];
@@ -63,18 +64,17 @@ export function commitManagers(input: {
 	force: boolean;
 	now: string;
 }): KubeObject {
-	const { current, next, actor, now, change } = input;
+	const { next, actor, now, change, previous } = input;
 	const moved = transferOwnership(input.managers, change, actor, input.force);
-	const before = decodeManagedFields(current?.metadata?.managedFields);
-	const stamped = moved.map((m) => {
-		if (!sameManager(m, actor)) return m;
-		const old = before.find((b) => sameManager(b, m));
-		const unchanged =
-			old &&
-			isEmptyChange(change) &&
-			jsonEqual(old.fields.toFieldsV1(), m.fields.toFieldsV1());
-		return { ...m, time: unchanged ? old.time : now };
-	});
+	const unchanged = (m: Manager) =>
+		previous?.time !== undefined &&
+		isEmptyChange(change) &&
+		previous.fields.equals(m.fields);
+	const stamped = moved.map((m) =>
+		sameManager(m, actor)
+			? { ...m, time: unchanged(m) ? previous?.time : now }
+			: m,
+	);
 	const entries = encodeManagedFields(capUpdateManagers(stamped));
 	const metadata = { ...(next.metadata ?? {}) };
 	if (entries.length > 0) metadata.managedFields = entries;

@@ -43,7 +43,7 @@ export function updateManagedFields(input: UpdateInput): KubeObject {
 		.union(change.modified)
 		.union(change.added);
 	return commitManagers({
-		current: previous,
+		previous: mine,
 		next,
 		change,
 		managers: [...managers.filter((m) => m !== mine), { ...actor, fields }],
