@@ -227,7 +227,7 @@ test("kubectl logs, with --tail and --timestamps", async () => {
     20_000,
     100,
   );
-  expect(all.stdout).toBe("line-1\nline-2\n");
+  expect(all?.stdout).toBe("line-1\nline-2\n");
   expect((await kubectl(["logs", "web", "--tail=1"])).stdout).toBe("line-2\n");
   expect((await kubectl(["logs", "web", "--timestamps", "--tail=1"])).stdout).toMatch(/^\S+Z line-2\n$/);
 }, 60_000);
