@@ -8,8 +8,7 @@ import { type CommandResult, type K3lite, startK3lite } from "./harness.ts";
 let k: K3lite;
 
 beforeAll(async () => {
-	// An explicit empty config file: the harness points K3LITE_CONFIG at a file it never writes.
-	k = await startK3lite({ args: ["--config", "/dev/null"] });
+	k = await startK3lite();
 }, 90_000);
 
 afterAll(async () => {
