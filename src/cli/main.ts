@@ -17,6 +17,7 @@ const main = defineCommand({
     kubectl: () => import("./commands/kubectl.ts").then((m) => m.default),
     snapshot: () => import("./commands/snapshot.ts").then((m) => m.default),
     token: () => import("./commands/token.ts").then((m) => m.default),
+    sim: () => import("./commands/sim.ts").then((m) => m.default),
     version: () => import("./commands/version.ts").then((m) => m.default),
   },
 });
