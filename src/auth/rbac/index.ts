@@ -2,6 +2,7 @@
 export * from "./rules.ts";
 export * from "./authorizer.ts";
 export * from "./escalation.ts";
+export * from "./escalation-check.ts";
 export * from "./aggregation.ts";
 export * from "./forbidden.ts";
 export { bootstrapClusterRoles, nodeRules, nodeProxierRules } from "./bootstrap-roles.ts";
