@@ -172,6 +172,54 @@ describe("kubectl apply (client-side)", () => {
 	});
 });
 
+test("client-side apply switches the rollout strategy and a volume's source ($retainKeys)", async () => {
+	const manifest = (
+		strategy: string,
+		volume: string,
+		ports: string,
+	) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: retained, namespace: default}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: retained}}
+  strategy: ${strategy}
+  template:
+    metadata: {labels: {app: retained}}
+    spec:
+      volumes: [{name: data, ${volume}}]
+      containers:
+      - name: nginx
+        image: nginx:1.25
+        ports: ${ports}
+        volumeMounts: [{name: data, mountPath: /data}]
+`;
+	await kubectl(["apply", "-f", "-"], {
+		stdin: manifest(
+			"{type: RollingUpdate, rollingUpdate: {maxSurge: 1}}",
+			"emptyDir: {}",
+			"[{containerPort: 80}, {containerPort: 443}]",
+		),
+	});
+	await kubectl(["apply", "-f", "-"], {
+		stdin: manifest(
+			"{type: Recreate}",
+			"hostPath: {path: /tmp}",
+			"[{containerPort: 443}, {containerPort: 8080}]",
+		),
+	});
+	const d = await getJson("deployment", "retained");
+	expect(d.spec.strategy).toEqual({ type: "Recreate" });
+	expect(d.spec.template.spec.volumes).toEqual([
+		{ name: "data", hostPath: { path: "/tmp" } },
+	]);
+	expect(
+		d.spec.template.spec.containers[0].ports.map(
+			(p: { containerPort: number }) => p.containerPort,
+		),
+	).toEqual([443, 8080]);
+});
+
 describe("kubectl diff and edit", () => {
 	beforeAll(async () => {
 		await kubectl(["apply", "-f", "-"], { stdin: deployment("edited") });
