@@ -170,6 +170,13 @@ test("runs a pod: IP serves from the host, env and volumes, readiness, logs and 
     ).status,
   ).toBe(401);
 
+  // Resource usage for kubectl top: the node and this pod's container, from /proc and CRI stats.
+  const summary = await (await agentFetch("/stats/summary")).json();
+  expect(summary.node.memory.workingSetBytes).toBeGreaterThan(0);
+  const webStats = summary.pods.find((x: { podRef: { name: string } }) => x.podRef.name === "web");
+  expect(webStats.containers[0].name).toBe("httpd");
+  expect(webStats.memory.workingSetBytes).toBeGreaterThan(0);
+
   // exec over WebSocket (v5.channel.k8s.io): stdout on channel 1, the exit status on channel 3.
   const out = await execWs(`/exec/${ns}/web/httpd?command=cat&command=/etc/hostname&output=1&error=1`);
   expect(out.stdout).toBe("web\n");

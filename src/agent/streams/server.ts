@@ -1,7 +1,8 @@
 // The agent's HTTPS endpoint (the kubelet's port 10250) that the API server proxies pods/log, pods/exec,
 // pods/attach and pods/portforward to: /containerLogs/NS/POD/CONTAINER, /exec/…, /attach/…, /portForward/…,
-// plus /healthz and /pods. Callers must present a client certificate from the cluster's client CA in group
-// system:masters (or CN system:apiserver / kube-apiserver-kubelet-client), as the API server's own.
+// plus /healthz, /pods and /stats/summary (resource usage for metrics.k8s.io). Callers must present a client
+// certificate from the cluster's client CA in group system:masters (or CN system:apiserver /
+// kube-apiserver-kubelet-client), as the API server's own.
 
 import { existsSync, readFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -16,6 +17,7 @@ import { podRuntime } from "../pods/runtime.ts";
 import { handleExecUpgrade } from "./exec.ts";
 import { logStream } from "./logs.ts";
 import { handlePortForwardUpgrade } from "./portforward.ts";
+import { statsSummary } from "./stats.ts";
 import { ensureServingCert } from "./tls.ts";
 
 const log = consola.withTag("streams");
@@ -108,6 +110,10 @@ export async function startStreamingServer(opts: StreamingOptions): Promise<Stre
     if (parts[0] === "pods" && parts.length === 1) {
       res.writeHead(200, { "content-type": "application/json" });
       return res.end(JSON.stringify({ apiVersion: "v1", kind: "PodList", metadata: {}, items: listPods() }));
+    }
+    if (parts[0] === "stats" && parts[1] === "summary") {
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(JSON.stringify(await statsSummary(opts.cri, opts.nodeName)));
     }
     if (parts[0] === "containerLogs" && parts.length === 4) {
       const q = url.searchParams;
