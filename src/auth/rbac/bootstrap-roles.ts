@@ -133,7 +133,7 @@ const schedulerRules: PolicyRule[] = [
 const controllerManagerRules: PolicyRule[] = [
   eventsRule,
   rule(["create"], ["coordination.k8s.io"], ["leases"]),
-  rule(["get", "update"], ["coordination.k8s.io"], ["leases"], ["kube-controller-manager"]),
+  rule(["get", "update"], ["coordination.k8s.io"], ["leases"], ["kube-controller-manager", "k3lite-controller-manager"]),
   rule(["create"], [""], ["secrets", "serviceaccounts"]),
   rule(["delete"], [""], ["secrets"]),
   rule(["get"], [""], ["configmaps", "namespaces", "secrets", "serviceaccounts"]),
