@@ -4,37 +4,47 @@
 import { badPatch } from "./errors.ts";
 import { isObject, jsonEqual } from "./json.ts";
 
-type Identity = (item: unknown) => unknown;
+/** An item's identity as a string (its merge key value, or the primitive itself), for map lookups. */
+export type IdentityKey = (item: unknown) => string;
 
-function indexIn(order: unknown[], id: unknown): number {
-	return order.findIndex((o) => jsonEqual(o, id));
+/** Position of each identity in `order` (first occurrence). */
+export function positions(
+	order: unknown[],
+	key: IdentityKey,
+): Map<string, number> {
+	const pos = new Map<string, number>();
+	order.forEach((item, i) => {
+		const k = key(item);
+		if (!pos.has(k)) pos.set(k, i);
+	});
+	return pos;
 }
 
-/** Stable sort of `items` by the position of their identity in `order`; unknown items go last. */
+/** Stable sort of `items` by their position in an order; items it does not name go last. */
 export function sortByOrder(
 	items: unknown[],
-	order: unknown[],
-	identity: Identity,
+	order: Map<string, number>,
+	key: IdentityKey,
 ): unknown[] {
-	const pos = (x: unknown) => {
-		const i = indexIn(order, identity(x));
-		return i < 0 ? Number.MAX_SAFE_INTEGER : i;
-	};
 	return items
-		.map((item, i) => ({ item, i, p: pos(item) }))
+		.map((item, i) => ({
+			item,
+			i,
+			p: order.get(key(item)) ?? Number.MAX_SAFE_INTEGER,
+		}))
 		.sort((a, b) => a.p - b.p || a.i - b.i)
 		.map((x) => x.item);
 }
 
 /**
  * Interleaves two sorted, disjoint lists: each `left` item goes before the first `right` item that comes
- * after it in `serverOrder`; when either is missing from `serverOrder`, `right` goes first.
+ * after it in the server's order; when either is missing from that order, `right` goes first.
  */
 export function mergeSortedSlice(
 	left: unknown[],
 	right: unknown[],
-	serverOrder: unknown[],
-	identity: Identity,
+	serverOrder: Map<string, number>,
+	key: IdentityKey,
 ): unknown[] {
 	const out: unknown[] = [];
 	let i = 0;
@@ -43,9 +53,9 @@ export function mergeSortedSlice(
 		if (i >= left.length) out.push(right[j++]);
 		else if (j >= right.length) out.push(left[i++]);
 		else {
-			const li = indexIn(serverOrder, identity(left[i]));
-			const ri = indexIn(serverOrder, identity(right[j]));
-			if (li >= 0 && ri >= 0 && li < ri) out.push(left[i++]);
+			const li = serverOrder.get(key(left[i]));
+			const ri = serverOrder.get(key(right[j]));
+			if (li !== undefined && ri !== undefined && li < ri) out.push(left[i++]);
 			else out.push(right[j++]);
 		}
 	}

@@ -10,7 +10,9 @@ import { cloneJson, isObject, type JsonObject, jsonEqual } from "./json.ts";
 import { mergesList, noPatchMeta, type PatchMeta } from "./meta.ts";
 import {
 	checkSetElementOrder,
+	type IdentityKey,
 	mergeSortedSlice,
+	positions,
 	sortByOrder,
 } from "./strategic-order.ts";
 
@@ -169,7 +171,9 @@ class StrategicMerge {
 		const merged: unknown[] = [];
 		for (const v of [...original, ...patch])
 			if (!merged.some((m) => jsonEqual(m, v))) merged.push(v);
-		return reorder(merged, original, order ?? patch, (v) => v);
+		return reorder(merged, original, order ?? patch, (v: unknown) =>
+			JSON.stringify(v),
+		);
 	}
 
 	private mergeMapList(
@@ -180,7 +184,7 @@ class StrategicMerge {
 		order?: unknown[],
 	): unknown[] {
 		const keyOf = (item: unknown) =>
-			isObject(item) ? item[mergeKey] : undefined;
+			JSON.stringify(isObject(item) ? item[mergeKey] : undefined) ?? "";
 		const items: JsonObject[] = [];
 		const deleted: unknown[] = [];
 		for (const item of patch) {
@@ -208,15 +212,24 @@ class StrategicMerge {
 			if (directive === "delete") deleted.push(item[mergeKey]);
 			else items.push(item);
 		}
-		const live = deleted.length
-			? original.filter((o) => !deleted.some((d) => jsonEqual(keyOf(o), d)))
+		const gone = new Set(deleted.map((d) => JSON.stringify(d)));
+		const live = gone.size
+			? original.filter((o) => !gone.has(keyOf(o)))
 			: original;
 		const merged = [...live];
+		const at = new Map<string, number>();
+		merged.forEach((o, i) => {
+			if (!at.has(keyOf(o))) at.set(keyOf(o), i);
+		});
 		for (const item of items) {
-			const i = merged.findIndex((o) => jsonEqual(keyOf(o), item[mergeKey]));
-			if (i >= 0)
+			const k = keyOf(item);
+			const i = at.get(k);
+			if (i !== undefined)
 				merged[i] = this.mergeMap(merged[i] as JsonObject, item, path);
-			else merged.push(this.fresh(item, path));
+			else {
+				at.set(k, merged.length);
+				merged.push(this.fresh(item, path));
+			}
 		}
 		return reorder(merged, live, order ?? items, keyOf);
 	}
@@ -230,18 +243,21 @@ function reorder(
 	merged: unknown[],
 	live: unknown[],
 	patchOrder: unknown[],
-	identity: (item: unknown) => unknown,
+	key: IdentityKey,
 ): unknown[] {
-	const patchIds = patchOrder.map(identity);
-	const inPatch = (item: unknown) =>
-		patchIds.some((id) => jsonEqual(id, identity(item)));
-	const patchItems = sortByOrder(merged.filter(inPatch), patchIds, identity);
-	const serverOnly = sortByOrder(
-		merged.filter((x) => !inPatch(x)),
-		live.map(identity),
-		identity,
+	const inPatch = positions(patchOrder, key);
+	const patchItems = sortByOrder(
+		merged.filter((x) => inPatch.has(key(x))),
+		inPatch,
+		key,
 	);
-	return mergeSortedSlice(serverOnly, patchItems, live.map(identity), identity);
+	const serverOrder = positions(live, key);
+	const serverOnly = sortByOrder(
+		merged.filter((x) => !inPatch.has(key(x))),
+		serverOrder,
+		key,
+	);
+	return mergeSortedSlice(serverOnly, patchItems, serverOrder, key);
 }
 
 function isDirective(k: string): boolean {
