@@ -19,6 +19,7 @@ import { defaultPatcher } from "./rest/patch.ts";
 import { type SubresourceHandler, serveResource } from "./rest/router.ts";
 import type { RequestAuthorizer, TokenAuthenticator } from "./resources/types.ts";
 import { ObjectStorage } from "./storage.ts";
+import { unknownFields } from "./crd/descriptor.ts";
 
 export interface ApiServerOptions {
   store: Store;
@@ -78,6 +79,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     authorizer: opts.authorizer ?? allowAll,
     authenticateToken: opts.authenticateToken,
     patch: opts.patch ?? defaultPatcher,
+    unknownFields,
   };
   // Not ready until the server has bootstrapped the cluster and written the kubeconfig (startServer flips it).
   const ready = { value: false };

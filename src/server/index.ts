@@ -13,6 +13,7 @@ import { createApiServer, type ApiServer } from "../apiserver/app.ts";
 import { nthIp, parseCidr } from "../apiserver/allocator.ts";
 import { inProcessTransport } from "../apiserver/in-process.ts";
 import { listenHttps } from "../apiserver/listener.ts";
+import { startCrdServing } from "../apiserver/crd/serving.ts";
 import { createClient } from "../client/client.ts";
 import type { KubeClient, Transport } from "../client/types.ts";
 import { openStore } from "../store/index.ts";
@@ -55,6 +56,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const api = createApiServer({ store, serviceCidr: config.serviceCidr });
   const authCaches = await wireAuth(api, pki, config);
   const stopExtras = await mountExtras(api, pki, () => token);
+  const crdServing = await startCrdServing({ registry: api.registry, storage: api.storage });
 
   const transport = (user: UserInfo = APISERVER_USER) => inProcessTransport(api.app, user);
   const client = (user?: UserInfo, userAgent = "k3lite") => createClient(transport(user), { userAgent });
@@ -94,6 +96,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     async stop() {
       api.ready.value = false;
       authCaches.stop();
+      crdServing.stop();
       stopExtras();
       await listener.close();
       await store.close();

@@ -23,7 +23,10 @@ export async function readObjectBody(s: Scope): Promise<ReadBody> {
   const obj = asObject(parsed.value);
   const problems = [...parsed.fieldProblems];
   if (s.fieldValidation !== "Ignore" && s.ctx.unknownFields) problems.push(...s.ctx.unknownFields(s.desc, obj).map((f) => `unknown field "${f}"`));
-  if (problems.length && s.fieldValidation === "Strict") throw badRequest(`strict decoding error: ${problems.join(", ")}`);
+  if (problems.length && s.fieldValidation === "Strict") {
+    const { kind, version } = s.desc;
+    throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${problems.join(", ")}`);
+  }
   return { obj, warnings: s.fieldValidation === "Warn" ? problems : [] };
 }
 
