@@ -4,7 +4,7 @@
 // and adoption of running containers when the agent restarts.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AgentConfig } from "../src/agent/config.ts";
@@ -12,6 +12,7 @@ import { createCriClient } from "../src/agent/cri/client.ts";
 import { importImage } from "../src/agent/cri/images.ts";
 import { type Agent, startAgent } from "../src/agent/index.ts";
 import { agentPaths } from "../src/agent/paths.ts";
+import { rotateLogs } from "../src/agent/pods/log-rotation.ts";
 import type { Pod } from "../src/api/types.ts";
 import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
 import { createFakeCluster, type FakeCluster } from "../src/client/fake.ts";
@@ -311,6 +312,50 @@ test("graceful deletion stops the containers and confirms the deletion", async (
     30_000,
     100,
   );
+}, 60_000);
+
+test("container logs rotate by size, keeping the newest files, and logs keep flowing", async () => {
+  await fake.client.create(
+    podsRef,
+    pod("chatty", {
+      containers: [
+        {
+          name: "c",
+          image: BUSYBOX,
+          command: ["sh", "-c", "while true; do echo 0123456789abcdef0123456789abcdef; sleep 0.01; done"],
+        },
+      ],
+      terminationGracePeriodSeconds: 0,
+    }),
+  );
+  await waitPod("chatty", "Running", (x) => x.status?.phase === "Running");
+  const cri = createCriClient(agent.runtimeEndpoint);
+  try {
+    let rotations = 0;
+    await waitFor(
+      async () => {
+        rotations += await rotateLogs(cri, 1024, 3);
+        return rotations >= 4;
+      },
+      "four rotations",
+      30_000,
+      100,
+    );
+    const dir = join(
+      dataDir,
+      "agent/logs/pods",
+      readdirSync(join(dataDir, "agent/logs/pods")).find((d) => d.includes("_chatty_")) ?? "",
+      "c",
+    );
+    const files = readdirSync(dir);
+    expect(files.filter((f) => f.startsWith("0.log.")).length).toBe(2);
+    await waitFor(
+      async () => (await (await agentFetch(`/containerLogs/${ns}/chatty/c?tailLines=1`)).text()).includes("0123"),
+      "logs after rotation",
+    );
+  } finally {
+    cri.close();
+  }
 }, 60_000);
 
 test("restarting the agent adopts running containers (same IDs, no restarts)", async () => {

@@ -1,11 +1,13 @@
 // The pod manager: watches the pods bound to this node (fieldSelector spec.nodeName), runs syncPod for each
 // through a work queue, notices container state changes in CRI (a 1 s relist, the kubelet's PLEG), resyncs
-// every pod every 10 s (status, configMap/secret updates, token refresh) and removes sandboxes no pod claims.
+// every pod every 10 s (status, configMap/secret updates, token refresh), rotates container logs by size and
+// removes sandboxes no pod claims.
 
 import { consola } from "consola";
 import type { Pod, Service } from "../../api/types.ts";
 import { objectKey, splitKey } from "../../client/cache.ts";
 import { createInformer, type Informer } from "../../client/informer.ts";
+import { parseQuantity } from "../../client/quantity.ts";
 import { inNamespace, pods, services } from "../../client/refs.ts";
 import type { KubeClient } from "../../client/types.ts";
 import { createWorkQueue, exponentialRateLimiter } from "../../client/workqueue.ts";
@@ -17,6 +19,7 @@ import type { PodContext } from "./context.ts";
 import { kubernetesServiceEnv } from "./env.ts";
 import { eventRecorder } from "./events.ts";
 import { identityOf, MANAGED_BY } from "./labels.ts";
+import { rotateLogs } from "./log-rotation.ts";
 import { ProbeManager } from "./probes.ts";
 import { podRuntime } from "./runtime.ts";
 import { removePod } from "./terminate.ts";
@@ -148,6 +151,13 @@ export function startPodManager(opts: {
   });
   timers.push(setInterval(guard("relist", relist), RELIST_MS));
   timers.push(setInterval(guard("kubernetes service", refreshServiceEnv), 30_000));
+  const maxLogBytes = parseQuantity(config.containerLogMaxSize || "10Mi");
+  timers.push(
+    setInterval(
+      guard("log rotation", async () => void (await rotateLogs(cri, maxLogBytes))),
+      10_000,
+    ),
+  );
 
   return {
     informer,
