@@ -155,6 +155,23 @@ describe("CRD lifecycle with kubectl", () => {
 		expect(reapplied.out).toContain(
 			"crontab.stable.example.com/my-tab configured",
 		);
+		const serverSide = await kubectl.withFile(
+			"apply",
+			crontab(
+				"my-tab",
+				"  cronSpec: '* * * * */10'\n  image: other-image\n  replicas: 3",
+			),
+			"--server-side",
+			"--force-conflicts",
+		);
+		expect(serverSide.err).toBe("");
+		expect(serverSide.out).toContain(
+			"crontab.stable.example.com/my-tab serverside-applied",
+		);
+		expect(
+			(await kubectl("get", "ct", "my-tab", "-o", "jsonpath={.spec.image}"))
+				.out,
+		).toBe("other-image");
 	});
 
 	test("invalid objects get 422 with field causes; unknown fields are refused under strict validation", async () => {

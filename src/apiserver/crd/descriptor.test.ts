@@ -122,10 +122,12 @@ describe("crdToResourceDescriptors", () => {
 	test("unknownFields falls back to the built-in schemas", () => {
 		const deployments = BUILT_IN_RESOURCES.find((d) => d.kind === "Deployment");
 		expect(deployments).toBeDefined();
-		if (deployments)
-			expect(unknownFields(deployments, { spec: { replicaz: 1 } })).toEqual([
-				"spec.replicaz",
-			]);
+		if (deployments) {
+			const obj = { spec: { replicaz: 1, replicas: 2 } };
+			expect(unknownFields(deployments, obj)).toEqual(["spec.replicaz"]);
+			// dropped, as upstream's decoding into typed structs does
+			expect(obj.spec).toEqual({ replicas: 2 } as typeof obj.spec);
+		}
 	});
 	test("preferred version follows upstream's ordering", () => {
 		expect(preferredVersion(crd)).toBe("v1");

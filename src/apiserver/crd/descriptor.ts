@@ -74,7 +74,9 @@ function versionDescriptor(
 		columns: printerColumns(v),
 	};
 	schemas.set(descriptor, schema);
-	return descriptor;
+	// What the patch code's KindInfo reads (src/apiserver/patch/patcher.ts): no strategic merge for custom
+	// resources, and server-side apply's list types from the schema.
+	return Object.assign(descriptor, { custom: true, schema });
 }
 
 /** Descriptors for every served version of a CRD (the caller decides it is Established; see isEstablished). */
@@ -120,30 +122,27 @@ export function crdSchemaOf(
 }
 
 /**
- * Fields of `obj` its type's schema does not declare, for fieldValidation=Strict/Warn: custom resources by
- * their CRD schema (what pruning would drop), built-ins by the generated OpenAPI schemas. Plug in as
- * ApiContext.unknownFields.
+ * Fields of `obj` its type's schema does not declare, for fieldValidation=Strict/Warn, removed from `obj` as
+ * upstream's decoding drops them: custom resources by their CRD schema (pruning) and ObjectMeta, built-ins by
+ * the generated OpenAPI schemas. Plug in as ApiContext.unknownFields.
  */
 export function unknownFields(
 	descriptor: ResourceDescriptor,
 	obj: KubeObject,
 ): string[] {
 	const schema = schemas.get(descriptor);
-	if (schema) {
-		// metadata is ObjectMeta whatever the CRD's schema says
-		const meta = unknownFieldsOfDefinition(
-			OBJECT_META,
-			obj.metadata,
-			"metadata",
-		);
-		return [...meta, ...pruneUnknownFields(structuredClone(obj), schema)];
-	}
-	return unknownBuiltinFields(
-		{
-			group: descriptor.group,
-			version: descriptor.version,
-			kind: descriptor.kind,
-		},
-		obj,
+	const gvk = {
+		group: descriptor.group,
+		version: descriptor.version,
+		kind: descriptor.kind,
+	};
+	if (!schema) return unknownBuiltinFields(gvk, obj, true);
+	// metadata is ObjectMeta whatever the CRD's schema says
+	const meta = unknownFieldsOfDefinition(
+		OBJECT_META,
+		obj.metadata,
+		"metadata",
+		true,
 	);
+	return [...meta, ...pruneUnknownFields(obj, schema)];
 }

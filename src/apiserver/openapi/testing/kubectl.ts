@@ -69,8 +69,9 @@ export interface TestServer {
 }
 
 /**
- * k3lite's API server in this process (no agent), with CRD serving and unknown-field checks plugged in until
- * startServer wires them itself (doing it twice is harmless: same registry, idempotent status writes).
+ * k3lite's API server in this process (no agent, scheduler or controllers), with CRD serving and the
+ * CRD-aware unknown-field check plugged in until startServer wires them itself (serving twice is harmless:
+ * same registry, idempotent status writes).
  */
 export async function startTestServer(): Promise<TestServer> {
 	const dir = mkdtempSync(join(tmpdir(), "k3lite-openapi-"));
@@ -99,7 +100,7 @@ export async function startTestServer(): Promise<TestServer> {
 		registry: server.api.registry,
 		storage: server.api.storage,
 	});
-	server.api.context.unknownFields ??= unknownFields;
+	server.api.context.unknownFields = unknownFields;
 	return {
 		server,
 		kubeconfig,
