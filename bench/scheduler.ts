@@ -47,6 +47,8 @@ async function withServer<T>(body: (server: RunningServer, kubeconfig: string) =
     writeKubeconfig: join(dataDir, "kubeconfig.yaml"),
     disable: [],
     disableAgent: true,
+    disableScheduler: true, // startServer runs the API server only; this benchmark starts each component itself
+    disableControllerManager: true,
     secretsEncryption: false,
     containerLogMaxSize: "10Mi",
     logFormat: "text",

@@ -93,14 +93,11 @@ export function volumeBinding(h: VolumeBindingHandle): Plugin {
       const ref = inNamespace(persistentvolumeclaims, ns);
       for (const claim of s.delayed) {
         const name = claim.metadata?.name as string;
-        if (claim.metadata?.annotations?.[SELECTED_NODE_ANNOTATION] !== nodeName) {
-          await h.client.patch(
-            ref,
-            name,
-            { metadata: { annotations: { [SELECTED_NODE_ANNOTATION]: nodeName } } },
-            "merge",
-          );
-        }
+        const latest = h.claims.getByName(ns, name) ?? claim;
+        if (latest.metadata?.annotations?.[SELECTED_NODE_ANNOTATION] === nodeName) continue;
+        // An update, as upstream does (the scheduler's role may update claims); a conflict retries the pod.
+        const annotations = { ...latest.metadata?.annotations, [SELECTED_NODE_ANNOTATION]: nodeName };
+        await h.client.update(ref, { ...latest, metadata: { ...latest.metadata, annotations } });
       }
       await Promise.all(
         s.delayed.map((c) => h.waitForClaim(ns, c.metadata?.name as string, isBound, h.bindTimeoutMs ?? 600_000)),
