@@ -206,33 +206,52 @@ async function issueLeafCert(
   ca: CertAndKey,
   opts: { subject: x509.JsonName; validDays: number; usage: string; sans?: string[] },
 ): Promise<CertAndKey> {
+  const keys = await generateKeyPair();
+  const certPem = await signLeafCert(ca, {
+    subject: opts.subject,
+    notAfter: new Date(Date.now() + opts.validDays * DAY_MS),
+    usages: [opts.usage],
+    sans: opts.sans,
+    publicKey: keys.publicKey,
+  });
+  return { certPem, keyPem: await privateKeyToPem(keys.privateKey) };
+}
+
+/**
+ * Signs a leaf certificate for someone else's public key (also the CSR signer's path): not a CA, digital
+ * signature + key encipherment, the given extended key usages, IP/DNS SANs told apart automatically.
+ */
+export async function signLeafCert(
+  ca: CertAndKey,
+  opts: { subject: x509.JsonName | x509.Name | string; notAfter: Date; usages: string[]; sans?: string[]; publicKey: x509.PublicKeyType },
+): Promise<string> {
   const caCert = parseCertificates(ca.certPem)[0];
   if (!caCert) throw new Error("CA certificate is unreadable");
   const caKey = await importPrivateKeyPem(ca.keyPem);
-  const keys = await generateKeyPair();
-  const now = Date.now();
   const extensions: x509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
-    new x509.ExtendedKeyUsageExtension([opts.usage]),
+    new x509.ExtendedKeyUsageExtension(opts.usages),
     await x509.AuthorityKeyIdentifierExtension.create(caCert.publicKey),
   ];
   if (opts.sans?.length) {
     const names = opts.sans.map((value) => ({ type: isIP(value) ? "ip" : "dns", value }) as x509.JsonGeneralName);
     extensions.push(new x509.SubjectAlternativeNameExtension(names));
   }
+  // Never outlive the CA that signs it.
+  const notAfter = opts.notAfter < caCert.notAfter ? opts.notAfter : caCert.notAfter;
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerialNumber(),
     subject: opts.subject,
     issuer: caCert.subject,
-    notBefore: new Date(now - BACKDATE_MS),
-    notAfter: new Date(now + opts.validDays * DAY_MS),
+    notBefore: new Date(Date.now() - BACKDATE_MS),
+    notAfter,
     signingAlgorithm: EC_SIGNING_ALGORITHM,
-    publicKey: keys.publicKey,
+    publicKey: opts.publicKey,
     signingKey: caKey,
     extensions,
   });
-  return { certPem: certToPem(cert), keyPem: await privateKeyToPem(keys.privateKey) };
+  return certToPem(cert);
 }
 
 async function ensureServiceAccountKey(paths: ServerPkiPaths): Promise<{ privatePem: string; publicPem: string }> {
