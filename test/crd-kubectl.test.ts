@@ -42,6 +42,8 @@ spec:
       scale:
         specReplicasPath: .spec.replicas
         statusReplicasPath: .status.replicas
+    selectableFields:
+    - jsonPath: .spec.image
     additionalPrinterColumns:
     - name: Spec
       type: string
@@ -172,6 +174,22 @@ describe("CRD lifecycle with kubectl", () => {
 			(await kubectl("get", "ct", "my-tab", "-o", "jsonpath={.spec.image}"))
 				.out,
 		).toBe("other-image");
+		const selected = await kubectl(
+			"get",
+			"ct",
+			"--field-selector=spec.image=other-image",
+			"-o",
+			"name",
+		);
+		expect(selected.out).toBe("crontab.stable.example.com/my-tab\n");
+		const none = await kubectl(
+			"get",
+			"ct",
+			"--field-selector=spec.image=nothing",
+			"-o",
+			"name",
+		);
+		expect(none.out).toBe("");
 	});
 
 	test("invalid objects get 422 with field causes; unknown fields are refused under strict validation", async () => {

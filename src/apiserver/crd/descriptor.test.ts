@@ -45,6 +45,7 @@ const crd: CustomResourceDefinition = {
 						statusReplicasPath: ".status.replicas",
 					},
 				},
+				selectableFields: [{ jsonPath: ".spec.replicas" }],
 				additionalPrinterColumns: [
 					{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
 				],
@@ -114,6 +115,12 @@ describe("crdToResourceDescriptors", () => {
 		expect(unknownFields(beta, { spec: { anything: 1 } })).toEqual([]);
 		const typo = JSON.parse('{"metadata":{"name":"x","labelz":{}},"spec":{}}');
 		expect(unknownFields(beta, typo)).toEqual(["metadata.labelz"]);
+	});
+	test("selectable fields", () => {
+		expect(v1.fields?.({ spec: { replicas: 2 } })).toEqual({
+			"spec.replicas": "2",
+		});
+		expect(beta.fields).toBeUndefined();
 	});
 	test("printer columns", () => {
 		expect(v1.columns?.map((c) => c.name)).toEqual(["Name", "Replicas"]);

@@ -14,6 +14,7 @@ import {
 } from "../openapi/unknown-fields.ts";
 import { ALL_VERBS, type ResourceDescriptor } from "../resources/types.ts";
 import { defaultedNames } from "./conditions.ts";
+import { evaluateJsonPath } from "./jsonpath.ts";
 import { printerColumns } from "./printer-columns.ts";
 import { applyDefaults } from "./schema/defaults.ts";
 import { pruneUnknownFields } from "./schema/prune.ts";
@@ -31,6 +32,24 @@ const preserveAll: CrdSchema = {
 	type: "object",
 	"x-kubernetes-preserve-unknown-fields": true,
 };
+
+/** spec.versions[].selectableFields: field selectors by JSONPath ("spec.color" for ".spec.color"). */
+function selectableFields(
+	v: CustomResourceDefinitionVersion,
+): ResourceDescriptor["fields"] {
+	const selectable = v.selectableFields ?? [];
+	if (selectable.length === 0) return undefined;
+	return (obj) =>
+		Object.fromEntries(
+			selectable.map((f) => {
+				const value = evaluateJsonPath(obj, f.jsonPath)[0];
+				return [
+					fieldPath(f.jsonPath),
+					value === undefined || value === null ? undefined : String(value),
+				];
+			}),
+		);
+}
 
 function versionDescriptor(
 	crd: CustomResourceDefinition,
@@ -72,6 +91,7 @@ function versionDescriptor(
 		validate: (obj: KubeObject) => validateCustomResource(obj, schema),
 		validateUpdate: (obj: KubeObject) => validateCustomResource(obj, schema),
 		columns: printerColumns(v),
+		fields: selectableFields(v),
 	};
 	schemas.set(descriptor, schema);
 	// What the patch code's KindInfo reads (src/apiserver/patch/patcher.ts): no strategic merge for custom

@@ -13,6 +13,7 @@ import {
 	fieldInvalid,
 	fieldNotSupported,
 	fieldRequired,
+	fieldTooMany,
 } from "./field-errors.ts";
 import { parseJsonPath } from "./jsonpath.ts";
 import { validateStructuralSchema } from "./structural.ts";
@@ -157,6 +158,21 @@ function validateVersion(
 			`${path}.additionalPrinterColumns`,
 		),
 	);
+	const selectable = v.selectableFields ?? [];
+	if (selectable.length > 8)
+		errs.push(fieldTooMany(`${path}.selectableFields`, selectable.length, 8));
+	selectable.forEach((f, i) => {
+		if (!f.jsonPath)
+			errs.push(fieldRequired(`${path}.selectableFields[${i}].jsonPath`));
+		else if (!validJsonPath(f.jsonPath))
+			errs.push(
+				fieldInvalid(
+					`${path}.selectableFields[${i}].jsonPath`,
+					f.jsonPath,
+					"must be a simple json path starting with .",
+				),
+			);
+	});
 	const scale = v.subresources?.scale;
 	if (scale) {
 		const p = `${path}.subresources.scale`;
