@@ -15,9 +15,11 @@ import { runWithLeaderElection } from "./leaderelection.ts";
 import { type Controller, type ControllerContext, sharedInformerView } from "./framework.ts";
 import { startGarbageCollector } from "./garbagecollector.ts";
 import { startJobController } from "./job.ts";
+import { startLocalPathProvisioner } from "./localpath.ts";
 import { startNamespaceController } from "./namespace.ts";
 import { type NodeLifecycleTimings, startNodeLifecycleController } from "./nodelifecycle.ts";
 import { startNodeIpamController } from "./nodeipam.ts";
+import { startPersistentVolumeController } from "./persistentvolume.ts";
 import { startReplicaSetController } from "./replicaset.ts";
 import { startRootCACertPublisher } from "./rootcacertpublisher.ts";
 import { startServiceAccountsController } from "./serviceaccounts.ts";
@@ -86,6 +88,8 @@ export const CONTROLLERS: Record<string, Starter> = {
   daemonset: (ctx) => startDaemonSetController(ctx),
   job: (ctx) => startJobController(ctx),
   cronjob: (ctx) => startCronJobController(ctx),
+  "persistentvolume-binder": (ctx) => startPersistentVolumeController(ctx),
+  "local-storage": (ctx, opts) => startLocalPathProvisioner(ctx, opts.dataDir),
   "ttl-after-finished": (ctx) => startTTLAfterFinishedController(ctx),
   namespace: (ctx) => startNamespaceController(ctx),
   endpoints: (ctx) => startEndpointsController(ctx),

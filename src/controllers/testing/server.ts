@@ -14,6 +14,7 @@ export interface TestServer {
   server: RunningServer;
   client: KubeClient;
   kubeconfig: string;
+  dataDir: string;
   /** Runs kubectl; throws with stderr when it fails. */
   kubectl(...args: string[]): Promise<string>;
   stop(): Promise<void>;
@@ -35,6 +36,7 @@ export async function startTestServer(): Promise<TestServer> {
     server,
     client: server.client(),
     kubeconfig,
+    dataDir,
     async kubectl(...args) {
       const p = Bun.spawn(["/usr/bin/kubectl", ...args], {
         stdout: "pipe",
