@@ -239,7 +239,7 @@ export async function signLeafCert(
     extensions.push(new x509.SubjectAlternativeNameExtension(names));
   }
   // Never outlive the CA that signs it.
-  const notAfter = opts.notAfter < caCert.notAfter ? opts.notAfter : caCert.notAfter;
+  const notAfter = new Date(Math.min(opts.notAfter.getTime(), caCert.notAfter.getTime()));
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: randomSerialNumber(),
     subject: opts.subject,
