@@ -3,12 +3,13 @@
 // authorizer, bootstrap token expiry, joins with a tampered CA hash, and garbage credentials.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootstrapTokenSecret } from "../src/auth/bootstrap-token.ts";
 import { JoinError, joinCluster } from "../src/auth/join.ts";
 import { renderKubeconfig } from "../src/auth/kubeconfig.ts";
-import { issueClientCert } from "../src/auth/pki.ts";
+import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
 import { signServiceAccountToken } from "../src/auth/serviceaccount-token.ts";
 import { type K3lite, startK3lite, waitFor } from "./harness.ts";
 
@@ -74,6 +75,16 @@ describe("authentication", () => {
       () => undefined,
     );
     expect(huge === undefined || huge.status >= 400).toBe(true);
+    // A client certificate from a foreign CA (same subject as the admin) is not an identity.
+    const foreignDir = await mkdtemp(join(tmpdir(), "k3lite-foreign-"));
+    try {
+      const foreign = await ensureServerPki({ dataDir: foreignDir, nodeName: "x", sans: [], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" });
+      const forged = await issueClientCert(foreign, { commonName: "system:admin", organizations: ["system:masters"] });
+      const res = await fetch(`${k.url}/api/v1/namespaces`, { tls: { ca: serverCaPem, cert: forged.certPem, key: forged.keyPem } });
+      expect(res.status).toBe(401);
+    } finally {
+      await rm(foreignDir, { recursive: true, force: true });
+    }
     expect((await fetch(`${k.url}/readyz`, tls())).status).toBe(200); // still up
   });
 });
