@@ -10,8 +10,9 @@ import type { ResourceDescriptor } from "./resources/types.ts";
 
 /** Encrypts/decrypts values at rest (Secrets, when --secrets-encryption is on). */
 export interface ValueTransformer {
-  toStorage(plain: Uint8Array): Uint8Array;
-  fromStorage(stored: Uint8Array): Uint8Array;
+  /** `context` is the storage key, bound into the ciphertext so values cannot be moved between keys. */
+  toStorage(plain: Uint8Array, context?: string): Uint8Array;
+  fromStorage(stored: Uint8Array, context?: string): Uint8Array;
 }
 
 const encoder = new TextEncoder();
@@ -64,7 +65,7 @@ export class ObjectStorage {
   /** The object's JSON with its resourceVersion. */
   text(kv: KeyValue): string {
     const t = this.transformerFor(kv.key);
-    return withResourceVersion(decoder.decode(t ? t.fromStorage(kv.value) : kv.value), kv.modRevision);
+    return withResourceVersion(decoder.decode(t ? t.fromStorage(kv.value, kv.key) : kv.value), kv.modRevision);
   }
 
   decode(kv: KeyValue): KubeObject {
@@ -74,7 +75,7 @@ export class ObjectStorage {
   private encode(key: string, obj: KubeObject): Uint8Array {
     const bytes = encoder.encode(encodeObject(obj));
     const t = this.transformerFor(key);
-    return t ? t.toStorage(bytes) : bytes;
+    return t ? t.toStorage(bytes, key) : bytes;
   }
 
   async get(d: ResourceDescriptor, namespace: string | undefined, name: string): Promise<KeyValue> {

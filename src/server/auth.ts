@@ -59,5 +59,9 @@ export async function wireAuth(api: ApiServer, pki: ServerPki, _config: ServerCo
     authenticateToken: (token, audiences) => authenticator.authenticateToken(token, audiences),
     authorizer,
   });
-  return { stop: () => all.forEach((c) => c.stop()) };
+  return {
+    stop: () => {
+      for (const c of all) c.stop();
+    },
+  };
 }

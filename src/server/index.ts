@@ -9,6 +9,7 @@ import { parseFileMode, writeAdminKubeconfig } from "../auth/kubeconfig.ts";
 import { ensureServerPki, type ServerPki } from "../auth/pki.ts";
 import { APISERVER_USER } from "../auth/rbac/bootstrap-policy.ts";
 import { ensureServerToken } from "../auth/token.ts";
+import { createSecretsTransformer, loadOrCreateEncryptionConfig } from "../auth/encryption.ts";
 import { createApiServer, type ApiServer } from "../apiserver/app.ts";
 import { nthIp, parseCidr } from "../apiserver/allocator.ts";
 import { inProcessTransport } from "../apiserver/in-process.ts";
@@ -54,6 +55,9 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const token = await ensureServerToken(config.dataDir, pki.caBundlePem, config.token);
 
   const api = createApiServer({ store, serviceCidr: config.serviceCidr });
+  // Secrets are always readable whatever the flag (data written while it was on stays decryptable).
+  const encryption = await createSecretsTransformer(await loadOrCreateEncryptionConfig(config.dataDir), { enabled: config.secretsEncryption });
+  api.storage.setTransformer(api.registry.get("", "v1", "secrets")!, encryption);
   const authCaches = await wireAuth(api, pki, config);
   const stopExtras = await mountExtras(api, pki, () => token);
   const crdServing = await startCrdServing({ registry: api.registry, storage: api.storage });

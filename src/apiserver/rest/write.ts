@@ -110,7 +110,12 @@ export async function patch(s: Scope, name: string): Promise<Response> {
       }
       return restrictToSubresource(s, next, current);
     },
-    { createIfMissing: createIfMissing && (async () => ((created = true), createIfMissing())) },
+    {
+      createIfMissing: createIfMissing && (async () => {
+        created = true;
+        return createIfMissing();
+      }),
+    },
   );
   return answer(s, created ? 201 : 200, r);
 }
