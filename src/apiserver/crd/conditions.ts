@@ -164,3 +164,29 @@ export function acceptCustomResourceDefinition(
 		storedVersions,
 	};
 }
+
+/** Upstream's finalizer on every CRD: its custom resources are deleted before the CRD goes. */
+export const CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io";
+
+/** The status of a CRD whose deletion has started: Terminating, its instances being deleted. */
+export function terminatingStatus(
+	crd: CustomResourceDefinition,
+	now: Date = new Date(),
+): CustomResourceDefinitionStatus {
+	const time = now.toISOString().replace(/\.\d{3}Z$/, "Z");
+	const conditions = setCondition(
+		crd.status?.conditions ?? [],
+		{
+			type: "Terminating",
+			status: "True",
+			reason: "InstanceDeletionInProgress",
+			message: "CustomResource deletion is in progress",
+		},
+		time,
+	);
+	return {
+		...crd.status,
+		conditions,
+		acceptedNames: crd.status?.acceptedNames ?? defaultedNames(crd.spec.names),
+	};
+}

@@ -226,15 +226,26 @@ describe("CRD serving", () => {
 		}
 	});
 
-	test("deleting the CRD stops serving its resources and removes its objects", async () => {
-		expect(
-			(await call("DELETE", `${crdPath}/crontabs.stable.example.com`)).status,
-		).toBe(200);
+	test("deleting the CRD stops serving its resources, removes its objects, then the CRD", async () => {
+		const before = await call("GET", `${crdPath}/crontabs.stable.example.com`);
+		expect(before.body.metadata.finalizers).toEqual([
+			"customresourcecleanup.apiextensions.k8s.io",
+		]);
+		const deleting = await call(
+			"DELETE",
+			`${crdPath}/crontabs.stable.example.com`,
+		);
+		expect(deleting.status).toBe(200);
+		expect(deleting.body.metadata.deletionTimestamp).toBeDefined();
 		await eventually(
 			async () =>
-				(await call("GET", crPath)).status === 404 ? true : undefined,
+				(await call("GET", `${crdPath}/crontabs.stable.example.com`)).status ===
+				404
+					? true
+					: undefined,
 			"CRD removal",
 		);
+		expect((await call("GET", crPath)).status).toBe(404);
 		await serving.settled();
 		const left = await store.list("/registry/stable.example.com/crontabs/", {});
 		expect(left.items).toEqual([]);

@@ -9,7 +9,12 @@ import { ObjectCache } from "../cache.ts";
 import type { Registry } from "../registry.ts";
 import type { ResourceDescriptor } from "../resources/types.ts";
 import type { ObjectStorage } from "../storage.ts";
-import { acceptCustomResourceDefinition, isEstablished } from "./conditions.ts";
+import {
+	acceptCustomResourceDefinition,
+	CLEANUP_FINALIZER,
+	isEstablished,
+	terminatingStatus,
+} from "./conditions.ts";
 import { crdToResourceDescriptors, preferredVersion } from "./descriptor.ts";
 
 export interface CrdServingDeps {
@@ -26,6 +31,10 @@ export interface CrdServing {
 }
 
 type Crd = CustomResourceDefinition & KubeObject;
+
+function ignoreConflict(err: unknown): void {
+	if ((err as { code?: number }).code !== 409) throw err;
+}
 
 export async function startCrdServing(
 	deps: CrdServingDeps,
@@ -82,22 +91,58 @@ export async function startCrdServing(
 		}
 	}
 
-	async function sync(crd: Crd): Promise<void> {
-		const status = acceptCustomResourceDefinition(crd, cache.list());
-		if (JSON.stringify(status) !== JSON.stringify(crd.status ?? {})) {
-			// The status write comes back through the watch, which serves the CRD then.
-			const revision = Number(crd.metadata?.resourceVersion ?? 0);
+	/** Writes `next` over `crd`; a conflict means a newer CRD is on its way through the watch, synced then. */
+	async function write(crd: Crd, next: Crd): Promise<void> {
+		const revision = Number(crd.metadata?.resourceVersion ?? 0);
+		await storage
+			.update(crdDescriptor as ResourceDescriptor, next, revision)
+			.catch(ignoreConflict);
+	}
+
+	/** A deleting CRD: stop serving it, delete its objects, then let it go (upstream's cleanup finalizer). */
+	async function finish(crd: Crd): Promise<void> {
+		const name = crd.metadata?.name ?? "";
+		const descriptors = served.get(name) ?? crdToResourceDescriptors(crd);
+		unserve(name);
+		if (
+			!crd.status?.conditions?.some(
+				(c) => c.type === "Terminating" && c.status === "True",
+			)
+		)
+			return write(crd, { ...crd, status: terminatingStatus(crd) });
+		await deleteInstances(descriptors);
+		const finalizers = (crd.metadata?.finalizers ?? []).filter(
+			(f) => f !== CLEANUP_FINALIZER,
+		);
+		const revision = Number(crd.metadata?.resourceVersion ?? 0);
+		// The last finalizer gone, the object goes: write-through-storage does not do that by itself.
+		if (finalizers.length === 0)
 			await storage
-				.update(
-					crdDescriptor as ResourceDescriptor,
-					{ ...crd, status },
-					revision,
-				)
-				.catch((err) => {
-					// A newer version of the CRD is on its way through the watch; it will be synced then.
-					if ((err as { code?: number }).code !== 409) throw err;
-				});
+				.delete(crdDescriptor as ResourceDescriptor, undefined, name, revision)
+				.catch(ignoreConflict);
+		else
+			await write(crd, { ...crd, metadata: { ...crd.metadata, finalizers } });
+	}
+
+	async function sync(crd: Crd): Promise<void> {
+		if (crd.metadata?.deletionTimestamp) {
+			if (crd.metadata.finalizers?.includes(CLEANUP_FINALIZER))
+				await finish(crd);
+			else unserve(crd.metadata.name ?? "");
 			return;
+		}
+		const status = acceptCustomResourceDefinition(crd, cache.list());
+		const finalizers = crd.metadata?.finalizers ?? [];
+		if (
+			JSON.stringify(status) !== JSON.stringify(crd.status ?? {}) ||
+			!finalizers.includes(CLEANUP_FINALIZER)
+		) {
+			// The write comes back through the watch, which serves the CRD then.
+			const metadata = {
+				...crd.metadata,
+				finalizers: [...new Set([...finalizers, CLEANUP_FINALIZER])],
+			};
+			return write(crd, { ...crd, metadata, status });
 		}
 		if (isEstablished(crd)) serve(crd);
 		else unserve(crd.metadata?.name ?? "");
