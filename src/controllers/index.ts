@@ -8,6 +8,7 @@ import { type Clock, realClock } from "./clock.ts";
 import { startCronJobController } from "./cronjob.ts";
 import { startDaemonSetController } from "./daemonset.ts";
 import { startDeploymentController } from "./deployment.ts";
+import { startDisruptionController } from "./disruption.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
 import { createEventRecorder } from "./events.ts";
@@ -21,6 +22,7 @@ import { type NodeLifecycleTimings, startNodeLifecycleController } from "./nodel
 import { startNodeIpamController } from "./nodeipam.ts";
 import { startPersistentVolumeController } from "./persistentvolume.ts";
 import { startReplicaSetController } from "./replicaset.ts";
+import { startResourceQuotaController } from "./resourcequota.ts";
 import { startRootCACertPublisher } from "./rootcacertpublisher.ts";
 import { startServiceAccountsController } from "./serviceaccounts.ts";
 import { startStatefulSetController } from "./statefulset.ts";
@@ -90,6 +92,8 @@ export const CONTROLLERS: Record<string, Starter> = {
   cronjob: (ctx) => startCronJobController(ctx),
   "persistentvolume-binder": (ctx) => startPersistentVolumeController(ctx),
   "local-storage": (ctx, opts) => startLocalPathProvisioner(ctx, opts.dataDir),
+  disruption: (ctx) => startDisruptionController(ctx),
+  resourcequota: (ctx) => startResourceQuotaController(ctx),
   "ttl-after-finished": (ctx) => startTTLAfterFinishedController(ctx),
   namespace: (ctx) => startNamespaceController(ctx),
   endpoints: (ctx) => startEndpointsController(ctx),
