@@ -1,5 +1,5 @@
-// A pod's priority: spec.priority when the API server's Priority admission filled it in, otherwise resolved here
-// from its PriorityClass (or the global default class), with the two built-in system classes always known.
+// A pod's priority: the value of its PriorityClass (the two built-in system classes always known), else
+// spec.priority as admission set it, else the global default class's value.
 
 import type { KubeObject, Pod } from "../api/types.ts";
 
@@ -14,13 +14,13 @@ export interface PriorityClassLister {
 }
 
 export function podPriority(pod: Pod, classes?: PriorityClassLister): number {
-  if (typeof pod.spec?.priority === "number") return pod.spec.priority;
+  // A named class wins: admission copies its value into spec.priority, so they agree whenever admission ran.
   const name = pod.spec?.priorityClassName;
-  if (name) {
-    const pc = classes?.getByName(undefined, name);
-    if (pc && typeof pc.value === "number") return pc.value;
-    return SYSTEM_PRIORITY_CLASSES[name] ?? 0;
-  }
+  const pc = name ? classes?.getByName(undefined, name) : undefined;
+  if (pc && typeof pc.value === "number") return pc.value;
+  if (name && SYSTEM_PRIORITY_CLASSES[name] !== undefined) return SYSTEM_PRIORITY_CLASSES[name];
+  if (typeof pod.spec?.priority === "number") return pod.spec.priority;
+  if (name) return 0;
   const global = classes?.list().find((pc) => pc.globalDefault === true);
   return typeof global?.value === "number" ? global.value : 0;
 }

@@ -286,7 +286,13 @@ export function startScheduler(client: KubeClient, opts: SchedulerOptions = {}):
       () => true,
       () => false,
     );
-    if (served) classes = factory.informer(priorityclasses);
+    if (served) {
+      // Priorities must be known before the first pod is cached, ordered or preempts.
+      const classInformer = factory.informer(priorityclasses);
+      classInformer.start();
+      await classInformer.waitForSync();
+      classes = classInformer;
+    }
     factory.start();
     await Promise.all([podInformer.waitForSync(), nodeInformer.waitForSync()]);
     if (!running) return;
