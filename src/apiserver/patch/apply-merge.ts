@@ -21,7 +21,7 @@ function mergeValue(
 	names: string[],
 	meta: PatchMeta,
 ): unknown {
-	if (isObject(config)) {
+	if (isObject(config) && !(names.length > 0 && meta.isAtomic?.(names))) {
 		const out = isObject(live) ? live : {};
 		for (const [k, v] of Object.entries(config))
 			out[k] = mergeValue(out[k], v, [...names, k], meta);

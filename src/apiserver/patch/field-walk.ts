@@ -59,6 +59,11 @@ function ownedEntries(
 
 type Mode = "apply" | "added";
 
+/** Atomic structs and maps (and list elements) are one value: owned, compared and replaced whole. */
+function isAtomic(opts: WalkOptions, names: readonly string[]): boolean {
+	return names.length > 0 && (opts.meta.isAtomic?.(names) ?? false);
+}
+
 /** The fields an applied configuration sets: leaves, keyed and set items; maps only when empty. */
 export function fieldSetOf(obj: KubeObject, opts: WalkOptions): FieldSet {
 	const set = new FieldSet();
@@ -81,6 +86,10 @@ function collect(
 		// A map that is empty is a value of its own; one holding only unowned fields (metadata.name) is nothing.
 		if (Object.keys(value).length === 0) {
 			if (names.length > 0) node.member = true;
+			return;
+		}
+		if (isAtomic(opts, names)) {
+			node.member = true;
 			return;
 		}
 		const entries = ownedEntries(value, names, opts);
@@ -159,7 +168,7 @@ class Comparer {
 		if (names.length > 1 || (names.length === 1 && names[0] !== "metadata"))
 			if (typeof a === "object" && typeof b === "object" && jsonEqual(a, b))
 				return;
-		if (isObject(a) && isObject(b)) {
+		if (isObject(a) && isObject(b) && !isAtomic(this.opts, names)) {
 			const ea = ownedEntries(a, names, this.opts);
 			const eb = ownedEntries(b, names, this.opts);
 			if (ea.length === 0 && eb.length === 0) return;
@@ -227,7 +236,7 @@ class Comparer {
 		self: boolean,
 	): void {
 		if (self) node.member = true;
-		if (isObject(value)) {
+		if (isObject(value) && !isAtomic(this.opts, names)) {
 			for (const [k, v] of ownedEntries(value, names, this.opts))
 				this.removeAll(v, [...names, k], node.child(`f:${k}`), true);
 		} else if (Array.isArray(value)) {

@@ -27,8 +27,7 @@ export class FieldSet {
 			entries++;
 			const v = (json as JsonObject)[k];
 			if (k === ".") set.member = true;
-			else if (/^[fkvi]:/.test(k))
-				set.children.set(k, FieldSet.fromFieldsV1(v));
+			else if (isElement(k)) set.children.set(k, FieldSet.fromFieldsV1(v));
 			else
 				throw new Error(`invalid FieldsV1 path element ${JSON.stringify(k)}`);
 		}
@@ -196,4 +195,12 @@ export function pathString(path: readonly string[]): string {
 		}
 	}
 	return out;
+}
+
+/** "f:", "k:", "v:" or "i:" followed by the element. */
+function isElement(k: string): boolean {
+	const c = k.charCodeAt(0);
+	return (
+		k.charCodeAt(1) === 58 && (c === 102 || c === 107 || c === 118 || c === 105)
+	);
 }

@@ -14,7 +14,7 @@ export function itemElement(item: unknown, lt: ListType): string | undefined {
 	for (let i = 0; i < keys.length; i++) {
 		const v = item[keys[i]] ?? keyDefaults[keys[i]];
 		if (v === undefined) return undefined;
-		out += `${i ? "," : ""}${JSON.stringify(keys[i])}:${JSON.stringify(v)}`;
+		out += `${i ? "," : ""}${lt.prefixes[i]}${typeof v === "string" ? quote(v) : JSON.stringify(v)}`;
 	}
 	return `${out}}`;
 }
@@ -34,4 +34,9 @@ export function listElements(
 		out[i] = e;
 	}
 	return out;
+}
+
+/** JSON.stringify for strings, skipping the call for the plain names keys almost always are. */
+function quote(v: string): string {
+	return /^[\w.\-/]*$/.test(v) ? `"${v}"` : JSON.stringify(v);
 }

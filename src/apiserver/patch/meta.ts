@@ -15,6 +15,8 @@ export interface FieldStrategy {
 /** Answers per field path; the openapi module's schemas back it for built-in kinds (see openapi-meta.ts). */
 export interface PatchMeta {
 	strategyFor(path: readonly string[]): FieldStrategy;
+	/** Whether the struct or map at `path` (a list's elements, when it names a list) is owned and replaced whole. */
+	isAtomic?(path: readonly string[]): boolean;
 }
 
 /** No metadata (custom resources, unknown kinds): lists are replaced / atomic, maps merge. */
@@ -35,7 +37,13 @@ export function mergesList(s: FieldStrategy): boolean {
 export type ListType =
 	| { type: "atomic" }
 	| { type: "set" }
-	| { type: "map" /** sorted */; keys: string[] };
+	| {
+			type: "map";
+			/** Sorted. */
+			keys: string[];
+			/** `"<key>":` of each key, for naming items. */
+			prefixes: string[];
+	  };
 
 /**
  * Upstream's `+listType` tags follow the patch tags for built-in kinds: lists merged by key are maps, merged
@@ -48,12 +56,17 @@ export function listTypeOf(s: FieldStrategy): ListType {
 	const keys = s.listMapKeys ?? compoundKeys[s.mergeKey] ?? [s.mergeKey];
 	const id = keys.join(",");
 	let lt = mapTypes.get(id);
-	if (!lt) {
+	if (lt === undefined) {
 		// Sorted once here: keyed items are named with their key fields in sorted order.
-		lt = { type: "map", keys: [...keys].sort() };
+		const sorted = [...keys].sort();
+		lt = {
+			type: "map",
+			keys: sorted,
+			prefixes: sorted.map((k) => `${JSON.stringify(k)}:`),
+		};
 		mapTypes.set(id, lt);
 	}
-	return lt;
+	return lt as ListType;
 }
 
 const atomic: ListType = { type: "atomic" };
