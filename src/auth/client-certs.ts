@@ -4,7 +4,7 @@
 import { chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { readIfExists, SECRET_FILE_MODE, writeFileAtomic, writeSecretFile } from "./files.ts";
-import { type CertAndKey, certExpiresWithin, issueClientCert, RENEW_BEFORE_DAYS, type ServerPki } from "./pki.ts";
+import { type CertAndKey, certExpiresWithin, issueClientCert, keyMatchesCert, RENEW_BEFORE_DAYS, type ServerPki } from "./pki.ts";
 import { parseCertificates } from "./x509.ts";
 
 export interface ClientIdentity {
@@ -24,7 +24,7 @@ export async function ensureClientCert(
   const keyPath = join(pki.paths.dir, `client-${identity.name}.key`);
   const certPem = await readIfExists(certPath);
   const keyPem = await readIfExists(keyPath);
-  if (certPem && keyPem && (await stillGood(certPem, pki.clientCaCertPem, identity))) {
+  if (certPem && keyPem && (await stillGood(certPem, pki.clientCaCertPem, identity)) && (await keyMatchesCert(keyPem, certPem))) {
     await chmod(keyPath, SECRET_FILE_MODE);
     return { certPem, keyPem, certPath, keyPath };
   }

@@ -1,10 +1,17 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as tls from "node:tls";
-import { certExpiresWithin, ensureServerPki, issueClientCert, servingCertSans } from "./pki.ts";
-import { parseCertificates, x509 } from "./x509.ts";
+import {
+  certExpiresWithin,
+  ensureServerPki,
+  issueClientCert,
+  scheduleCertificateRenewal,
+  servingCertSans,
+  signLeafCert,
+} from "./pki.ts";
+import { generateKeyPair, parseCertificates, privateKeyToPem, x509 } from "./x509.ts";
 
 const dirs: string[] = [];
 async function tempDir(): Promise<string> {
@@ -72,6 +79,14 @@ describe("ensureServerPki", () => {
     expect((await stat(pki.paths.servingKey)).mode & 0o777).toBe(0o600);
   });
 
+  test("re-issues a serving cert whose key does not match it", async () => {
+    const dataDir = await tempDir();
+    const pki = await ensureServerPki({ dataDir, ...base });
+    await writeFile(pki.paths.servingKey, await privateKeyToPem((await generateKeyPair()).privateKey));
+    const again = await ensureServerPki({ dataDir, ...base });
+    expect(again.servingCertPem).not.toBe(pki.servingCertPem);
+  });
+
   test("re-issues a serving cert that is unreadable", async () => {
     const dataDir = await tempDir();
     const pki = await ensureServerPki({ dataDir, ...base });
@@ -127,4 +142,47 @@ test("certExpiresWithin", async () => {
   expect(certExpiresWithin(pki.servingCertPem, 90)).toBe(false);
   expect(certExpiresWithin(pki.servingCertPem, 400)).toBe(true);
   expect(certExpiresWithin("nonsense", 1)).toBe(true);
+});
+
+describe("renewal", () => {
+  test("a serving certificate within 90 days of expiry is re-issued, at start and by the daily timer", async () => {
+    const dataDir = await tempDir();
+    const opts = { dataDir, ...base };
+    const pki = await ensureServerPki(opts);
+    const nearExpiry = async () => {
+      const keys = await generateKeyPair();
+      const certPem = await signLeafCert(
+        { certPem: pki.serverCaCertPem, keyPem: pki.serverCaKeyPem },
+        {
+          subject: [{ CN: ["kube-apiserver"] }],
+          notAfter: new Date(Date.now() + 30 * 24 * 3600_000),
+          usages: [x509.ExtendedKeyUsage.serverAuth],
+          sans: servingCertSans(base),
+          publicKey: keys.publicKey,
+        },
+      );
+      await writeFile(pki.paths.servingKey, await privateKeyToPem(keys.privateKey));
+      await writeFile(pki.paths.servingCert, certPem);
+      return certPem;
+    };
+    const old = await nearExpiry();
+    const renewed = await ensureServerPki(opts);
+    expect(renewed.servingCertPem).not.toBe(old);
+    expect(certExpiresWithin(renewed.servingCertPem, 90)).toBe(false);
+
+    const seen: string[] = [];
+    const stop = scheduleCertificateRenewal(opts, renewed, (p) => seen.push(p.servingCertPem), () => {}, 20);
+    try {
+      const stale = await nearExpiry();
+      const deadline = Date.now() + 20_000;
+      while (seen.length === 0 && Date.now() < deadline) await Bun.sleep(20);
+      // The timer may also catch the moment between the key and the cert being written: then it renews twice.
+      await Bun.sleep(100);
+      expect(seen.length).toBeGreaterThanOrEqual(1);
+      expect(seen.at(-1)).not.toBe(stale);
+      expect(certExpiresWithin(await readFile(pki.paths.servingCert, "utf8"), 90)).toBe(false);
+    } finally {
+      stop();
+    }
+  });
 });

@@ -175,7 +175,7 @@ async function ensureCa(certPath: string, keyPath: string, commonName: string): 
 async function ensureServingCert(paths: ServerPkiPaths, ca: CertAndKey, sans: string[]): Promise<CertAndKey> {
   const certPem = await readIfExists(paths.servingCert);
   const keyPem = await readIfExists(paths.servingKey);
-  if (certPem && keyPem && (await servingCertStillGood(certPem, ca, sans))) {
+  if (certPem && keyPem && (await servingCertStillGood(certPem, ca, sans)) && (await keyMatchesCert(keyPem, certPem))) {
     await chmod(paths.servingKey, SECRET_FILE_MODE);
     return { certPem, keyPem };
   }
@@ -265,6 +265,18 @@ async function ensureServiceAccountKey(paths: ServerPkiPaths): Promise<{ private
   const publicPem = await publicKeyPemFromPrivatePem(privatePem);
   if ((await readIfExists(paths.saVerifyKey)) !== publicPem) await writeFileAtomic(paths.saVerifyKey, publicPem, 0o644);
   return { privatePem, publicPem };
+}
+
+/** False when the key is not the certificate's (e.g. a crash between writing the two files). */
+export async function keyMatchesCert(keyPem: string, certPem: string): Promise<boolean> {
+  const cert = parseCertificates(certPem)[0];
+  if (!cert) return false;
+  try {
+    const fromKey = x509.PemConverter.decodeFirst(await publicKeyPemFromPrivatePem(keyPem));
+    return Buffer.from(fromKey).equals(Buffer.from(cert.publicKey.rawData));
+  } catch {
+    return false;
+  }
 }
 
 /** A distinguished name built structurally, so names with commas or '=' cannot inject attributes. */
