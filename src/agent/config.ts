@@ -23,6 +23,8 @@ export interface AgentConfig {
   controlPlane: boolean;
   /** Port of the agent's HTTPS endpoint for logs/exec/port-forward (the kubelet's 10250); 0 picks a free one. */
   kubeletPort?: number;
+  /** registries.yaml (k3s format) with mirrors and registry auth/TLS; default /etc/k3lite/registries.yaml. */
+  privateRegistry?: string;
   /** Name of the pod network bridge (default k3lite0); tests running side by side use their own. */
   podNetworkBridge?: string;
 }

@@ -11,6 +11,7 @@ import type { AgentConfig } from "./config.ts";
 import { type CriClient, createCriClient } from "./cri/client.ts";
 import { type Containerd, startContainerd, waitForRuntime } from "./cri/containerd.ts";
 import { importStartupImages } from "./cri/images.ts";
+import { loadRegistries, writeRegistryHosts } from "./cri/registries.ts";
 import { startLeaseHeartbeat } from "./node/lease.ts";
 import { defaultRouteIp } from "./node/machine.ts";
 import { nodeStatus, registerNode, statusChanged, updateNodeStatus } from "./node/node.ts";
@@ -61,6 +62,7 @@ export async function startAgent(config: AgentConfig, client: KubeClient): Promi
   const paths = agentPaths(config.dataDir);
   const nodeIp = config.nodeIp ?? defaultRouteIp() ?? "127.0.0.1";
   const cleanups: (() => Promise<void> | void)[] = [];
+  const registries = loadRegistries(config.privateRegistry);
   const stop = async () => {
     for (const fn of cleanups.reverse())
       await Promise.resolve(fn()).catch((err) => log.warn(`stopping: ${err.message}`));
@@ -84,6 +86,7 @@ export async function startAgent(config: AgentConfig, client: KubeClient): Promi
       await waitForRuntime(undefined, endpoint, 30_000);
     } else {
       podCidr = (await network()).podCidr;
+      writeRegistryHosts(paths.containerdCertsDir, registries);
       const containerd: Containerd = await startContainerd(paths);
       cleanups.push(() => containerd.stop());
       endpoint = containerd.endpoint;
@@ -139,7 +142,7 @@ export async function startAgent(config: AgentConfig, client: KubeClient): Promi
     const statusTimer = setInterval(statusTick, STATUS_CHECK_MS);
     cleanups.push(() => clearInterval(statusTimer));
 
-    const podManager = startPodManager({ client, cri, config, paths, nodeIp: () => nodeIp });
+    const podManager = startPodManager({ client, cri, config, paths, nodeIp: () => nodeIp, registries });
     cleanups.push(() => podManager.stop());
     streaming.setPodLister(() => podManager.informer.list());
     return { runtimeEndpoint: endpoint, kubeletPort: streaming.port, stop };

@@ -3,6 +3,7 @@
 import type { KubeClient } from "../../client/types.ts";
 import type { AgentConfig } from "../config.ts";
 import type { CriClient } from "../cri/client.ts";
+import type { Registries } from "../cri/registries.ts";
 import type { AgentPaths } from "../paths.ts";
 import type { Backoff } from "./backoff.ts";
 import type { EventRecorder } from "./events.ts";
@@ -24,5 +25,7 @@ export interface PodContext {
   serviceEnv: () => Record<string, string>;
   /** Containers whose liveness probe failed: the worker restarts them. */
   livenessFailed: Map<string, string>;
+  /** registries.yaml: credentials for pulls no imagePullSecret covers. */
+  registries: Registries;
   requeue(key: string, delayMs: number): void;
 }

@@ -13,6 +13,7 @@ import type { KubeClient } from "../../client/types.ts";
 import { createWorkQueue, exponentialRateLimiter } from "../../client/workqueue.ts";
 import type { AgentConfig } from "../config.ts";
 import type { CriClient } from "../cri/client.ts";
+import type { Registries } from "../cri/registries.ts";
 import type { AgentPaths } from "../paths.ts";
 import { Backoff } from "./backoff.ts";
 import type { PodContext } from "./context.ts";
@@ -45,6 +46,7 @@ export function startPodManager(opts: {
   config: AgentConfig;
   paths: AgentPaths;
   nodeIp: () => string;
+  registries?: Registries;
 }): PodManager {
   const { client, cri, config } = opts;
   const queue = createWorkQueue(exponentialRateLimiter(200, 30_000));
@@ -68,6 +70,7 @@ export function startPodManager(opts: {
     pullBackoff: new Backoff(),
     serviceEnv: () => serviceEnv,
     livenessFailed,
+    registries: opts.registries ?? { mirrors: {}, configs: {} },
     requeue: (key, delayMs) => queue.addAfter(key, delayMs),
     probes: new ProbeManager(cri, (change) => {
       const pod = informer.list().find((p) => p.metadata?.uid === change.podUid);
@@ -88,7 +91,23 @@ export function startPodManager(opts: {
   };
 
   const enqueue = (pod: Pod) => queue.add(objectKey(pod));
-  informer.addEventHandler({ add: enqueue, update: (_, pod) => enqueue(pod), delete: enqueue });
+  // Like the kubelet's pod config, our own status writes do not trigger a sync; spec, labels, annotations
+  // and deletion do (and the 10 s resync, where old === new).
+  const relevant = (p: Pod) =>
+    JSON.stringify([
+      p.spec,
+      p.metadata?.labels,
+      p.metadata?.annotations,
+      p.metadata?.deletionTimestamp,
+      p.metadata?.uid,
+    ]);
+  informer.addEventHandler({
+    add: enqueue,
+    update: (old, pod) => {
+      if (old === pod || relevant(old) !== relevant(pod)) enqueue(pod);
+    },
+    delete: enqueue,
+  });
 
   async function sync(key: string): Promise<void> {
     const pod = informer.get(key);

@@ -4,6 +4,7 @@
 
 import type { Container, Pod } from "../../api/types.ts";
 import type { CriClient } from "../cri/client.ts";
+import { type Registries, registryAuth } from "../cri/registries.ts";
 import type { AuthConfig } from "../cri/types.ts";
 import type { Backoff } from "./backoff.ts";
 import type { ObjectReader } from "./refs.ts";
@@ -24,7 +25,12 @@ function registryOf(image: string): string {
     : "docker.io";
 }
 
-async function pullAuth(pod: Pod, image: string, reader: ObjectReader): Promise<AuthConfig | undefined> {
+async function pullAuth(
+  pod: Pod,
+  image: string,
+  reader: ObjectReader,
+  registries?: Registries,
+): Promise<AuthConfig | undefined> {
   const ns = pod.metadata?.namespace ?? "default";
   const registry = registryOf(image);
   for (const ref of pod.spec?.imagePullSecrets ?? []) {
@@ -40,7 +46,7 @@ async function pullAuth(pod: Pod, image: string, reader: ObjectReader): Promise<
       }
     }
   }
-  return undefined;
+  return registries ? registryAuth(registries, registry) : undefined;
 }
 
 export type PullResult = { ok: true; imageRef: string; pulled: boolean } | { ok: false; waiting: Waiting };
@@ -52,6 +58,7 @@ export async function ensureImage(
   reader: ObjectReader,
   backoff: Backoff,
   key: string,
+  registries?: Registries,
 ): Promise<PullResult> {
   const image = c.image ?? "";
   const policy = pullPolicy(c);
@@ -69,7 +76,7 @@ export async function ensureImage(
   if (backoff.remaining(key) > 0)
     return { ok: false, waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}"` } };
   try {
-    const imageRef = await cri.pullImage(image, await pullAuth(pod, image, reader));
+    const imageRef = await cri.pullImage(image, await pullAuth(pod, image, reader, registries));
     backoff.reset(key);
     return { ok: true, imageRef, pulled: true };
   } catch (err) {

@@ -50,7 +50,7 @@ export function writeEtcHosts(podDir: string, pod: Pod, podIp: string, hostname:
 export async function startContainer(ctx: PodContext, inp: StartInputs): Promise<Waiting | undefined> {
   const { pod, c } = inp;
   const uid = pod.metadata?.uid ?? "";
-  const pull = await ensureImage(ctx.cri, pod, c, inp.reader, ctx.pullBackoff, `${uid}/${c.name}`);
+  const pull = await ensureImage(ctx.cri, pod, c, inp.reader, ctx.pullBackoff, `${uid}/${c.name}`, ctx.registries);
   if (!pull.ok) {
     ctx.record(
       pod,

@@ -100,7 +100,9 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
     });
     if (w) {
       waiting.set(c.name, w);
-      ctx.requeue(key, Math.max(ctx.pullBackoff.remaining(`${id.uid}/${c.name}`), RETRY_MS));
+      // After a failed pull, sync again soon (showing ImagePullBackOff), then when the back-off ends.
+      const left = ctx.pullBackoff.remaining(`${id.uid}/${c.name}`);
+      ctx.requeue(key, w.reason === "ImagePullBackOff" ? Math.max(left, 100) : RETRY_MS);
     }
   };
 
