@@ -5,7 +5,15 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type HollowNodes, startHollowNodes } from "../src/agent/hollow.ts";
 import type { Deployment, Job, Node, PersistentVolumeClaim, Pod } from "../src/api/types.ts";
-import { deployments, inNamespace, jobs, nodes, persistentvolumeclaims, pods } from "../src/client/refs.ts";
+import {
+  deployments,
+  inNamespace,
+  jobs,
+  nodes,
+  persistentvolumeclaims,
+  pods,
+  replicasets,
+} from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
 import type { KubeClient } from "../src/client/types.ts";
 import { type RunningControllers, startControllers } from "../src/controllers/index.ts";
@@ -110,6 +118,75 @@ test("a rolling update keeps maxUnavailable; rollout undo restores the previous 
   const history = await kubectl("rollout", "history", "deployment/web");
   expect(history).toMatch(/\n2\s/);
   expect(history).toMatch(/\n3\s/);
+}, 120_000);
+
+test("rollout pause, resume and restart; a stuck rollout exceeds its progress deadline", async () => {
+  await apply(deploymentYaml("paused", "nginx:1"));
+  await kubectl("rollout", "status", "deployment/paused", "--timeout=60s");
+  const rsCount = async () =>
+    (await client.list(inNamespace(replicasets, "default"), { labelSelector: "app=paused" })).items.length;
+  await kubectl("rollout", "pause", "deployment/paused");
+  await kubectl("set", "image", "deployment/paused", "web=nginx:2");
+  await waitFor(async () => {
+    const d = await client.get<Deployment>(inNamespace(deployments, "default"), "paused");
+    return (d.status?.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
+  }, "paused change observed");
+  expect(await rsCount()).toBe(1);
+  await kubectl("rollout", "resume", "deployment/paused");
+  await kubectl("rollout", "status", "deployment/paused", "--timeout=60s");
+  expect(await rsCount()).toBe(2);
+  await kubectl("rollout", "restart", "deployment/paused");
+  await kubectl("rollout", "status", "deployment/paused", "--timeout=60s");
+  expect(await rsCount()).toBe(3);
+  const d = await client.get<Deployment>(inNamespace(deployments, "default"), "paused");
+  expect(d.metadata?.annotations?.["deployment.kubernetes.io/revision"]).toBe("3");
+
+  // No node matches: the new pods never run, so the rollout stops progressing.
+  await apply(
+    `${deploymentYaml("stuck", "nginx", "      nodeSelector: {disk: none}\n")}`.replace(
+      "replicas: 4",
+      "replicas: 1\n  progressDeadlineSeconds: 1",
+    ),
+  );
+  const out = await k
+    .kubectl("rollout", "status", "deployment/stuck", "--timeout=60s")
+    .catch((err: Error) => err.message);
+  expect(out).toContain('deployment "stuck" exceeded its progress deadline');
+}, 120_000);
+
+test("a DaemonSet follows nodes joining and leaving", async () => {
+  await apply(`apiVersion: apps/v1
+kind: DaemonSet
+metadata:
+  name: agent
+spec:
+  selector:
+    matchLabels: {app: agent}
+  template:
+    metadata:
+      labels: {app: agent}
+    spec:
+      containers:
+      - name: agent
+        image: agent
+`);
+  const readyOn = async () =>
+    (await livePods("app=agent"))
+      .filter(isReady)
+      .map((p) => p.spec?.nodeName)
+      .sort();
+  await waitFor(async () => (await readyOn()).length === 3, "one pod on each of 3 nodes", 30_000);
+  const extra = startHollowNodes(client, { count: 1, namePrefix: "extra-", readyDelayMs: 20, deleteNodesOnStop: true });
+  await extra.ready;
+  await waitFor(async () => (await readyOn()).includes("extra-0"), "pod on the joining node", 30_000);
+  await kubectl("rollout", "status", "daemonset/agent", "--timeout=60s");
+  await extra.stop();
+  await waitFor(
+    async () => (await livePods("app=agent")).every((p) => p.spec?.nodeName !== "extra-0"),
+    "pod gone with its node",
+    30_000,
+  );
+  expect(await readyOn()).toHaveLength(3);
 }, 120_000);
 
 test("a StatefulSet creates db-0 before db-1, each with a local-path volume", async () => {
