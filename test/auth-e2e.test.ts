@@ -3,7 +3,7 @@
 // authorizer, bootstrap token expiry, joins with a tampered CA hash, and garbage credentials.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootstrapTokenSecret } from "../src/auth/bootstrap-token.ts";
@@ -133,6 +133,34 @@ describe("authorization", () => {
     const label = await as(node, ["label", "node", "n2", "hijacked=true"]);
     expect(label.code).not.toBe(0);
     expect(label.stderr).toContain("Forbidden");
+  });
+});
+
+describe("secrets at rest and files on disk", () => {
+  test("Secret data is not in plaintext in the datastore files, yet reads back", async () => {
+    const marker = "plaintext-marker-7f3a9c";
+    await kubectlOk(["create", "secret", "generic", "at-rest", `--from-literal=value=${marker}`]);
+    expect(Buffer.from(await kubectlOk(["get", "secret", "at-rest", "-o", "jsonpath={.data.value}"]), "base64").toString()).toBe(marker);
+    const dbDir = join(k.dataDir, "server", "db");
+    const files = (await readdir(dbDir)).map((f) => join(dbDir, f));
+    expect(files.length).toBeGreaterThan(0);
+    let sawEnvelope = false;
+    for (const file of files) {
+      const bytes = await readFile(file);
+      expect(bytes.includes(marker)).toBe(false);
+      expect(bytes.includes(Buffer.from(marker).toString("base64"))).toBe(false);
+      sawEnvelope ||= bytes.includes("k8s:enc:aesgcm:v1:");
+    }
+    expect(sawEnvelope).toBe(true);
+  });
+
+  test("keys, token and encryption config are 0600", async () => {
+    const tlsDir = join(k.dataDir, "server", "tls");
+    const keys = (await readdir(tlsDir)).filter((f) => f.endsWith(".key")).map((f) => join(tlsDir, f));
+    expect(keys.length).toBeGreaterThanOrEqual(4);
+    for (const file of [...keys, join(k.dataDir, "server", "token"), join(k.dataDir, "server", "cred", "encryption-config")]) {
+      expect({ file, mode: (await stat(file)).mode & 0o777 }).toEqual({ file, mode: 0o600 });
+    }
   });
 });
 
