@@ -1,0 +1,212 @@
+// API server benchmark: p50/p99 latency and throughput of create / get / list (1k objects) / update and watch
+// event delivery with 1, 16 and 64 concurrent clients over HTTPS keep-alive (client certificate), against a real
+// `k3lite server --disable-agent` process (scheduler and controllers off so they do not compete for the cores),
+// beside the floor measured in the same run: a bare Hono route returning a fixed object over Bun.serve TLS.
+//
+//   bun bench/apiserver.ts            full run (a few minutes), prints a Markdown table
+//   bun bench/apiserver.ts --smoke    short CI run
+
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parse } from "yaml";
+
+const SMOKE = process.argv.includes("--smoke");
+const CELL_MS = SMOKE ? 300 : 3000;
+const LIST_OBJECTS = SMOKE ? 100 : 1000;
+const CONCURRENCY = SMOKE ? [1, 16] : [1, 16, 64];
+const REPO = resolve(import.meta.dir, "..");
+
+interface Tls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+interface Row {
+  op: string;
+  clients: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+}
+
+const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN);
+
+/** Runs `op` from `clients` concurrent loops for CELL_MS; each loop passes its own index and iteration. */
+async function measure(name: string, clients: number, op: (client: number, i: number) => Promise<void>): Promise<Row> {
+  const latencies: number[] = [];
+  const deadline = performance.now() + CELL_MS;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: clients }, async (_, c) => {
+      for (let i = 0; performance.now() < deadline; i++) {
+        const t = performance.now();
+        await op(c, i);
+        latencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return { op: name, clients, perSecond: latencies.length / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+}
+
+function client(base: string, tls: Tls) {
+  return async (method: string, path: string, body?: unknown): Promise<unknown> => {
+    const res = await fetch(base + path, {
+      method,
+      headers: { "content-type": "application/json", accept: "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      tls: { ca: tls.ca, cert: tls.cert, key: tls.key },
+    } as RequestInit);
+    const text = await res.text();
+    if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text.slice(0, 200)}`);
+    return text;
+  };
+}
+
+async function startServer(dataDir: string, port: number) {
+  const kubeconfig = join(dataDir, "kubeconfig.yaml");
+  // An empty config file, so a /etc/k3lite/config.yaml on the machine cannot change the run.
+  await writeFile(join(dataDir, "none.yaml"), "");
+  const proc = Bun.spawn(
+    [process.execPath, "src/cli/main.ts", "server", "--disable-agent", "--disable-scheduler", "--disable-controller-manager",
+      "--data-dir", dataDir, "--https-listen-port", String(port), "--bind-address", "127.0.0.1", "--write-kubeconfig", kubeconfig],
+    { cwd: REPO, stdout: "ignore", stderr: "inherit", env: { ...process.env, K3LITE_CONFIG: join(dataDir, "none.yaml") } },
+  );
+  const base = `https://127.0.0.1:${port}`;
+  for (let i = 0; ; i++) {
+    const ok = await fetch(`${base}/readyz`, { tls: { rejectUnauthorized: false } } as RequestInit).then((r) => r.ok, () => false);
+    if (ok) break;
+    if (i > 600 || proc.exitCode !== null) throw new Error("k3lite did not become ready");
+    await Bun.sleep(50);
+  }
+  const kc = parse(await readFile(kubeconfig, "utf8"));
+  const b64 = (s: string) => Buffer.from(s, "base64").toString();
+  const tls: Tls = {
+    ca: b64(kc.clusters[0].cluster["certificate-authority-data"]),
+    cert: b64(kc.users[0].user["client-certificate-data"]),
+    key: b64(kc.users[0].user["client-key-data"]),
+  };
+  return { proc, base, tls };
+}
+
+/** The floor: Hono on Bun.serve over TLS, one fixed JSON object, in its own process like the server. */
+async function startFloor(dataDir: string, port: number) {
+  const script = `
+    import { Hono } from "hono";
+    const app = new Hono();
+    const body = JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "x", namespace: "default", resourceVersion: "1" }, data: { a: "b" } });
+    app.get("/x", (c) => c.body(body, 200, { "content-type": "application/json" }));
+    Bun.serve({ port: ${port}, hostname: "127.0.0.1", fetch: app.fetch,
+      tls: { cert: Bun.file(${JSON.stringify(join(dataDir, "server/tls/serving-kube-apiserver.crt"))}), key: Bun.file(${JSON.stringify(join(dataDir, "server/tls/serving-kube-apiserver.key"))}) } });
+  `;
+  const proc = Bun.spawn([process.execPath, "-e", script], { cwd: REPO, stdout: "ignore", stderr: "inherit" });
+  for (let i = 0; i < 200; i++) {
+    const ok = await fetch(`https://127.0.0.1:${port}/x`, { tls: { rejectUnauthorized: false } } as RequestInit).then((r) => r.ok, () => false);
+    if (ok) break;
+    await Bun.sleep(50);
+  }
+  return proc;
+}
+
+async function freePort(): Promise<number> {
+  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+  const port = s.port;
+  s.stop(true);
+  return port;
+}
+
+/** Watch delivery: `watchers` streams on one namespace; latency = event received − write sent. */
+async function watchDelivery(base: string, tls: Tls, call: ReturnType<typeof client>, watchers: number): Promise<Row> {
+  const ns = `watch-${watchers}`;
+  await call("POST", "/api/v1/namespaces", { metadata: { name: ns } });
+  const sentAt = new Map<string, number>();
+  const latencies: number[] = [];
+  const controllers: AbortController[] = [];
+  let ready = 0;
+  for (let w = 0; w < watchers; w++) {
+    const ac = new AbortController();
+    controllers.push(ac);
+    const res = await fetch(`${base}/api/v1/namespaces/${ns}/configmaps?watch=1&resourceVersion=1`, {
+      tls: { ca: tls.ca, cert: tls.cert, key: tls.key },
+      signal: ac.signal,
+      timeout: false,
+    } as RequestInit);
+    ready++;
+    void (async () => {
+      const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+      const decoder = new TextDecoder();
+      let buf = "";
+      for (;;) {
+        const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
+        if (done) return;
+        buf += decoder.decode(value, { stream: true });
+        let nl = buf.indexOf("\n");
+        while (nl >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          const name = /"name":"([^"]+)"/.exec(line)?.[1];
+          const t = name ? sentAt.get(name) : undefined;
+          if (t !== undefined) latencies.push(performance.now() - t);
+          nl = buf.indexOf("\n");
+        }
+      }
+    })();
+  }
+  void ready;
+  const writes = SMOKE ? 50 : 500;
+  const started = performance.now();
+  for (let i = 0; i < writes; i++) {
+    const name = `w${i}`;
+    sentAt.set(name, performance.now());
+    await call("POST", `/api/v1/namespaces/${ns}/configmaps`, { metadata: { name }, data: { i: String(i) } });
+  }
+  const expected = writes * watchers;
+  for (let i = 0; i < 200 && latencies.length < expected; i++) await Bun.sleep(25);
+  const seconds = (performance.now() - started) / 1000;
+  for (const ac of controllers) ac.abort();
+  latencies.sort((a, b) => a - b);
+  return { op: "watch delivery (write sent → event)", clients: watchers, perSecond: latencies.length / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+}
+
+async function main() {
+  const dataDir = await mkdtemp(join(tmpdir(), "k3lite-bench-"));
+  const server = await startServer(dataDir, await freePort());
+  const floorPort = await freePort();
+  const floor = await startFloor(dataDir, floorPort);
+  const rows: Row[] = [];
+  try {
+    const call = client(server.base, server.tls);
+    const floorCall = client(`https://127.0.0.1:${floorPort}`, server.tls);
+    await call("POST", "/api/v1/namespaces", { metadata: { name: "bench" } });
+    await call("POST", "/api/v1/namespaces", { metadata: { name: "list" } });
+    const cm = (name: string, i = 0) => ({ metadata: { name }, data: { i: String(i), payload: "x".repeat(256) } });
+    for (let i = 0; i < LIST_OBJECTS; i++) await call("POST", "/api/v1/namespaces/list/configmaps", cm(`item-${i}`));
+    for (let c = 0; c < 64; c++) await call("POST", "/api/v1/namespaces/bench/configmaps", cm(`obj-${c}`));
+
+    let seq = 0;
+    for (const n of CONCURRENCY) {
+      rows.push(await measure("floor: bare Hono GET over Bun.serve TLS", n, () => floorCall("GET", "/x") as Promise<void>));
+      rows.push(await measure("GET configmap", n, (c) => call("GET", `/api/v1/namespaces/bench/configmaps/obj-${c}`) as Promise<void>));
+      rows.push(await measure("create configmap (durable)", n, () => call("POST", "/api/v1/namespaces/bench/configmaps", cm(`c-${n}-${seq++}`)) as Promise<void>));
+      rows.push(await measure("update configmap (PUT)", n, (c, i) => call("PUT", `/api/v1/namespaces/bench/configmaps/obj-${c}`, cm(`obj-${c}`, i)) as Promise<void>));
+      rows.push(await measure(`list ${LIST_OBJECTS} configmaps`, n, () => call("GET", "/api/v1/namespaces/list/configmaps") as Promise<void>));
+    }
+    for (const n of CONCURRENCY) rows.push(await watchDelivery(server.base, server.tls, call, n));
+  } finally {
+    server.proc.kill();
+    floor.kill();
+    await Promise.all([server.proc.exited, floor.exited]);
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  console.log(`k3lite API server benchmark${SMOKE ? " (smoke)" : ""}, Bun ${Bun.version}, ${CELL_MS} ms per cell\n`);
+  console.log("| operation | clients | per second | p50 ms | p99 ms |");
+  console.log("|---|---:|---:|---:|---:|");
+  for (const r of rows) {
+    console.log(`| ${r.op} | ${r.clients} | ${Math.round(r.perSecond).toLocaleString("en-US")} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
+  }
+}
+
+await main();
