@@ -8,8 +8,6 @@ import { toServerConfig } from "../../../cli/commands/server.ts";
 import { resolveFlags } from "../../../cli/config.ts";
 import { serverFlags } from "../../../cli/flags.ts";
 import { type RunningServer, startServer } from "../../../server/index.ts";
-import { unknownFields } from "../../crd/descriptor.ts";
-import { startCrdServing } from "../../crd/serving.ts";
 
 export interface KubectlResult {
 	code: number;
@@ -68,11 +66,7 @@ export interface TestServer {
 	stop(): Promise<void>;
 }
 
-/**
- * k3lite's API server in this process (no agent, scheduler or controllers), with CRD serving and the
- * CRD-aware unknown-field check plugged in until startServer wires them itself (serving twice is harmless:
- * same registry, idempotent status writes).
- */
+/** k3lite's API server in this process (no agent, scheduler or controllers), CRD serving included. */
 export async function startTestServer(): Promise<TestServer> {
 	const dir = mkdtempSync(join(tmpdir(), "k3lite-openapi-"));
 	const kubeconfig = join(dir, "kubeconfig.yaml");
@@ -96,17 +90,11 @@ export async function startTestServer(): Promise<TestServer> {
 		disableControllerManager: true,
 	});
 	const server = await startServer(config);
-	const serving = await startCrdServing({
-		registry: server.api.registry,
-		storage: server.api.storage,
-	});
-	server.api.context.unknownFields = unknownFields;
 	return {
 		server,
 		kubeconfig,
 		kubectl: kubectlFor(kubeconfig, dir),
 		async stop() {
-			serving.stop();
 			await server.stop();
 			rmSync(dir, { recursive: true, force: true });
 		},
