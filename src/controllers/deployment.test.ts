@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { Deployment, Pod, ReplicaSet, apps } from "../api/types.ts";
 import { deployments, events, pods, replicasets } from "../client/refs.ts";
-import { rfc3339 } from "./clock.ts";
 import { startDeploymentController } from "./deployment.ts";
 import { REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from "./deployment_util.ts";
 import { startReplicaSetController } from "./replicaset.ts";

@@ -77,7 +77,7 @@ export function startEndpointSliceController(ctx: ControllerContext): Controller
       unseen.delete(key);
     }
     // A deleted Service's slices go with it through the garbage collector (they are owned by it).
-    if (!svc || !svc.spec?.selector || Object.keys(svc.spec.selector).length === 0) return;
+    if (!svc?.spec?.selector || Object.keys(svc.spec.selector).length === 0) return;
     const desired = desiredSlices(endpointGroups(svc, pods.lister.list(namespace)));
     const labels = sliceLabels(svc, name);
     try {
