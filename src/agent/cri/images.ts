@@ -39,8 +39,10 @@ export async function importImage(address: string, file: string, ctr = "ctr"): P
       stdout: "pipe",
       stderr: "pipe",
     });
-  const proc = Bun.spawn([...args, decompress ? "-" : file], {
-    stdin: decompress ? (decompress.stdout as ReadableStream) : "ignore",
+  // Files embedded in the compiled binary (/$bunfs/…) exist only for us: hand ctr the bytes on stdin.
+  const embedded = file.startsWith("/$bunfs/") ? new Uint8Array(await Bun.file(file).arrayBuffer()) : undefined;
+  const proc = Bun.spawn([...args, decompress || embedded ? "-" : file], {
+    stdin: decompress ? (decompress.stdout as ReadableStream) : (embedded ?? "ignore"),
     stdout: "pipe",
     stderr: "pipe",
   });
