@@ -21,6 +21,7 @@ import { startNamespaceController } from "./namespace.ts";
 import { type NodeLifecycleTimings, startNodeLifecycleController } from "./nodelifecycle.ts";
 import { startNodeIpamController } from "./nodeipam.ts";
 import { startPersistentVolumeController } from "./persistentvolume.ts";
+import { startPodGCController } from "./podgc.ts";
 import { startReplicaSetController } from "./replicaset.ts";
 import { startResourceQuotaController } from "./resourcequota.ts";
 import { startRootCACertPublisher } from "./rootcacertpublisher.ts";
@@ -99,6 +100,7 @@ export const CONTROLLERS: Record<string, Starter> = {
   endpoints: (ctx) => startEndpointsController(ctx),
   nodeipam: (ctx, opts) => startNodeIpamController(ctx, opts.clusterCidr, opts.nodeCidrMaskSize),
   nodelifecycle: (ctx, opts) => startNodeLifecycleController(ctx, opts.nodeLifecycle),
+  podgc: (ctx) => startPodGCController(ctx),
   endpointslice: (ctx) => startEndpointSliceController(ctx),
   serviceaccount: (ctx) => startServiceAccountsController(ctx),
   "root-ca-cert-publisher": (ctx, opts) => (opts.rootCA ? startRootCACertPublisher(ctx, opts.rootCA) : undefined),
