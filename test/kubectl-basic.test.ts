@@ -137,6 +137,14 @@ describe("kubectl against k3lite", () => {
     expect(list.stderr).toContain('pods is forbidden: User "bob" cannot list resource "pods" in API group "" in the namespace "default"');
   });
 
+  test("create token (TokenRequest) gives a token the server accepts", async () => {
+    await ok(["create", "serviceaccount", "robot"]);
+    const token = (await ok(["create", "token", "robot"])).trim();
+    const whoami = await ok(["auth", "whoami", "--kubeconfig=/dev/null", `--server=${k.url}`, "--insecure-skip-tls-verify", `--token=${token}`]);
+    expect(whoami).toContain("system:serviceaccount:default:robot");
+    expect((await k.kubectl(["create", "token", "nobody"])).stderr).toContain('serviceaccounts "nobody" not found');
+  });
+
   test("get -w receives a change", async () => {
     await ok(["create", "configmap", "watched", "--from-literal=a=1"]);
     const proc = Bun.spawn(["/usr/bin/kubectl", "get", "cm", "watched", "-w", "-o", "jsonpath={.metadata.labels.stage}{\"\\n\"}"], {
