@@ -1,11 +1,23 @@
-// Field errors as upstream's field.ErrorList renders them (`spec.replicas: Invalid value: 3: detail`), the
-// shape the API server's 422 Status causes take: { field, reason, message }.
+// Field errors for CRD and custom resource validation: the API server's own helpers (src/apiserver/validation.ts,
+// upstream's field.ErrorList wording) under the names this folder uses, plus the few kinds only schemas need.
 
-export interface FieldError {
-	field: string;
-	reason: string;
-	message: string;
-}
+import {
+	duplicate,
+	type FieldError,
+	forbiddenField,
+	invalidValue,
+	required,
+	tooLong,
+} from "../validation.ts";
+
+export type { FieldError };
+export {
+	duplicate as fieldDuplicate,
+	forbiddenField as fieldForbidden,
+	invalidValue as fieldInvalid,
+	required as fieldRequired,
+	tooLong as fieldTooLong,
+};
 
 /** How upstream quotes a value in a message: strings quoted, numbers/booleans bare, objects as JSON. */
 export function showValue(v: unknown): string {
@@ -15,31 +27,17 @@ export function showValue(v: unknown): string {
 		: String(v);
 }
 
-export const fieldRequired = (field: string, detail = ""): FieldError => ({
-	field,
-	reason: "FieldValueRequired",
-	message: detail ? `Required value: ${detail}` : "Required value",
-});
-
-export const fieldInvalid = (
-	field: string,
-	value: unknown,
-	detail: string,
-): FieldError => ({
-	field,
-	reason: "FieldValueInvalid",
-	message: `Invalid value: ${showValue(value)}: ${detail}`,
-});
-
+/** A value of the wrong JSON type (upstream's field.TypeInvalid). */
 export const fieldTypeInvalid = (
 	field: string,
 	value: unknown,
 	detail: string,
 ): FieldError => ({
-	...fieldInvalid(field, value, detail),
+	...invalidValue(field, value, detail),
 	reason: "FieldValueTypeInvalid",
 });
 
+/** Not one of an enum's values, which may be any JSON (the API server's notSupported takes strings). */
 export const fieldNotSupported = (
 	field: string,
 	value: unknown,
@@ -48,24 +46,6 @@ export const fieldNotSupported = (
 	field,
 	reason: "FieldValueNotSupported",
 	message: `Unsupported value: ${showValue(value)}: supported values: ${valid.map(showValue).join(", ")}`,
-});
-
-export const fieldDuplicate = (field: string, value: unknown): FieldError => ({
-	field,
-	reason: "FieldValueDuplicate",
-	message: `Duplicate value: ${showValue(value)}`,
-});
-
-export const fieldForbidden = (field: string, detail: string): FieldError => ({
-	field,
-	reason: "FieldValueForbidden",
-	message: `Forbidden: ${detail}`,
-});
-
-export const fieldTooLong = (field: string, max: number): FieldError => ({
-	field,
-	reason: "FieldValueTooLong",
-	message: `Too long: may not be more than ${max} bytes`,
 });
 
 export const fieldTooMany = (
@@ -78,7 +58,7 @@ export const fieldTooMany = (
 	message: `Too many: ${actual}: must have at most ${max} items`,
 });
 
-/** Appends a child to a field path: a property (`spec.x`, or `[x.y]` for keys that are not identifiers) or an index. */
+/** Appends a property name or a list index to a field path ("spec.x", "spec.items[0]"). */
 export function childPath(path: string, key: string | number): string {
 	if (typeof key === "number") return `${path}[${key}]`;
 	return path ? `${path}.${key}` : key;
