@@ -242,6 +242,16 @@ test("kubectl exec, one-shot and with stdin; exit codes pass through", async () 
   expect(fail.code).toBe(7);
 }, 60_000);
 
+test("kubectl exec -it gets a terminal in the container", async () => {
+  // `script` gives kubectl the terminal it needs for -t.
+  const cmd = `${KUBECTL} --kubeconfig ${kubeconfig} exec -it web -- sh -c 'tty; echo tty-$((40+2))'`;
+  const p = Bun.spawn(["script", "-qec", cmd, "/dev/null"], { stdin: "pipe", stdout: "pipe", stderr: "pipe" });
+  const out = await new Response(p.stdout).text();
+  await p.exited;
+  expect(out).toContain("/dev/pts/");
+  expect(out).toContain("tty-42");
+}, 60_000);
+
 test("kubectl cp both ways", async () => {
   const local = join(config.dataDir, "upload.txt");
   writeFileSync(local, "uploaded\n");
