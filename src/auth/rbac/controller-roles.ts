@@ -14,6 +14,11 @@ const controllerRules: Record<string, PolicyRule[]> = {
     rule(["update", "patch"], ["apps"], ["replicasets/status", "replicasets/finalizers"]),
     rule(["list", "watch", "patch", "create", "delete"], [""], ["pods"]),
   ],
+  "replication-controller": [
+    rule(["get", "list", "watch", "update", "patch"], [""], ["replicationcontrollers"]),
+    rule(["update", "patch"], [""], ["replicationcontrollers/status", "replicationcontrollers/finalizers"]),
+    rule(["list", "watch", "patch", "create", "delete"], [""], ["pods"]),
+  ],
   "deployment-controller": [
     rule(["get", "list", "watch", "update", "patch"], ["apps"], ["deployments"]),
     rule(["update", "patch"], ["apps"], ["deployments/status", "deployments/finalizers"]),
