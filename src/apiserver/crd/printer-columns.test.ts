@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { evaluateJsonPath } from "./jsonpath.ts";
-import { humanDuration, printerColumns } from "./printer-columns.ts";
+import { printerColumns } from "./printer-columns.ts";
 
 const obj = {
 	metadata: {
@@ -85,18 +85,5 @@ describe("printer columns", () => {
 			["Name", "my-tab"],
 			["Age", "5m"],
 		]);
-	});
-	test("human durations", () => {
-		expect(
-			[
-				5e3,
-				150e3,
-				600e3,
-				3 * 3600e3 + 60e3,
-				30 * 3600e3,
-				3 * 86400e3 + 3600e3,
-				800 * 86400e3,
-			].map(humanDuration),
-		).toEqual(["5s", "2m30s", "10m", "3h1m", "30h", "3d1h", "2y70d"]);
 	});
 });
