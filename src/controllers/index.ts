@@ -22,7 +22,7 @@ import { type NodeLifecycleTimings, startNodeLifecycleController } from "./nodel
 import { startNodeIpamController } from "./nodeipam.ts";
 import { startPersistentVolumeController } from "./persistentvolume.ts";
 import { startPodGCController } from "./podgc.ts";
-import { startReplicaSetController } from "./replicaset.ts";
+import { replicationControllerManager, startReplicaSetController } from "./replicaset.ts";
 import { startResourceQuotaController } from "./resourcequota.ts";
 import { startRootCACertPublisher } from "./rootcacertpublisher.ts";
 import { startServiceAccountsController } from "./serviceaccounts.ts";
@@ -68,6 +68,14 @@ type Starter = (ctx: ControllerContext, opts: ControllersOptions) => Controller 
  */
 export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   replicaset: "replicaset-controller",
+  replicationcontroller: "replication-controller",
+  statefulset: "statefulset-controller",
+  daemonset: "daemon-set-controller",
+  "persistentvolume-binder": "persistent-volume-binder",
+  "local-storage": "local-path-provisioner",
+  disruption: "disruption-controller",
+  resourcequota: "resourcequota-controller",
+  podgc: "pod-garbage-collector",
   deployment: "deployment-controller",
   garbagecollector: "generic-garbage-collector",
   job: "job-controller",
@@ -85,6 +93,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
 /** Every controller by name, in the order they start. */
 export const CONTROLLERS: Record<string, Starter> = {
   replicaset: (ctx) => startReplicaSetController(ctx),
+  replicationcontroller: (ctx) => startReplicaSetController(ctx, replicationControllerManager),
   deployment: (ctx) => startDeploymentController(ctx),
   garbagecollector: (ctx) => startGarbageCollector(ctx),
   statefulset: (ctx) => startStatefulSetController(ctx),

@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { Pod, ReplicaSet } from "../api/types.ts";
 import { pods, replicasets } from "../client/refs.ts";
 import { rfc3339 } from "./clock.ts";
-import { startReplicaSetController } from "./replicaset.ts";
+import { replicationControllerManager, startReplicaSetController } from "./replicaset.ts";
 import { waitFor as until } from "../client/testing.ts";
 import { FakeCluster } from "./testing/fake.ts";
 
@@ -95,4 +95,24 @@ describe("ReplicaSetController", () => {
     expect(cluster.objects<Pod>(pods, "default").length).toBe(2);
     await c.stop();
   });
+});
+
+test("ReplicationManager keeps an RC's replicas with its map selector", async () => {
+  const cluster = new FakeCluster();
+  const c = startReplicaSetController(cluster.context(), replicationControllerManager);
+  c.run();
+  cluster.put(replicationControllerManager.ref, {
+    apiVersion: "v1",
+    kind: "ReplicationController",
+    metadata: { name: "legacy", namespace: "default" },
+    spec: {
+      replicas: 2,
+      selector: { app: "legacy" },
+      template: { metadata: { labels: { app: "legacy" } }, spec: { containers: [] } },
+    },
+  });
+  await until(() => cluster.objects<Pod>(pods).length === 2, "2 pods");
+  expect(cluster.objects<Pod>(pods)[0].metadata?.ownerReferences?.[0].kind).toBe("ReplicationController");
+  await until(() => cluster.objects(replicationControllerManager.ref)[0].status?.replicas === 2, "status");
+  await c.stop();
 });

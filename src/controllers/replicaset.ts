@@ -1,14 +1,16 @@
-// ReplicaSetController: keeps `spec.replicas` active pods matching the selector, adopting orphans and releasing
+// ReplicaSetController (and ReplicationManager, the same logic for ReplicationControllers, whose selector is a
+// plain map): keeps `spec.replicas` active pods matching the selector, adopting orphans and releasing
 // pods that stopped matching; expectations keep a stale cache from causing double creates; status counts
 // replicas, fullyLabeled, ready and available (minReadySeconds) pods.
 
-import type { Pod, ReplicaSet } from "../api/types.ts";
-import { inNamespace, pods as podsRef, replicasets as rsRef } from "../client/refs.ts";
+import type { KubeObject, Pod, ReplicaSet, meta } from "../api/types.ts";
+import { inNamespace, pods as podsRef, replicasets } from "../client/refs.ts";
+import type { ResourceRef } from "../client/types.ts";
 import { ApiError } from "../client/types.ts";
 import { claimObjects, ownerKeyOf } from "./claim.ts";
 import { ControllerExpectations } from "./expectations.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
-import { keyOf, splitKey } from "./owner.ts";
+import { type GroupVersionKind, keyOf, splitKey } from "./owner.ts";
 import {
   isPodActive,
   isPodAvailable,
@@ -28,11 +30,43 @@ export const replicaSetKind = {
 /** Upstream's burstReplicas: at most this many creates or deletes per sync. */
 const BURST_REPLICAS = 500;
 
-export function startReplicaSetController(ctx: ControllerContext): Controller {
+/** What differs between ReplicaSets and ReplicationControllers. */
+export interface ReplicaManagerKind {
+  name: string;
+  ref: ResourceRef;
+  gvk: GroupVersionKind;
+  selector(obj: KubeObject): meta.LabelSelector | undefined;
+}
+
+export const replicaSetManager: ReplicaManagerKind = {
+  name: "replicaset",
+  ref: replicasets,
+  gvk: replicaSetKind,
+  selector: (rs) => rs.spec?.selector,
+};
+
+export const replicationControllerManager: ReplicaManagerKind = {
+  name: "replicationcontroller",
+  ref: { group: "", version: "v1", resource: "replicationcontrollers" },
+  gvk: { group: "", version: "v1", kind: "ReplicationController" },
+  // An RC's selector is a map, defaulting to the template's labels.
+  selector: (rc) => {
+    const map = rc.spec?.selector ?? rc.spec?.template?.metadata?.labels;
+    return map ? { matchLabels: map } : undefined;
+  },
+};
+
+export function startReplicaSetController(
+  ctx: ControllerContext,
+  kind: ReplicaManagerKind = replicaSetManager,
+): Controller {
+  const rsRef = kind.ref;
+  const replicaSetKind = kind.gvk;
+  const ownerKind = kind.gvk.kind;
   const rsInformer = ctx.informer<ReplicaSet>(rsRef);
   const podInformer = ctx.informer<Pod>(podsRef);
   const expectations = new ControllerExpectations(ctx.clock);
-  const controller = newController(ctx, "replicaset", syncReplicaSet);
+  const controller = newController(ctx, kind.name, syncReplicaSet);
 
   rsInformer.addEventHandler({
     onAdd: (rs) => controller.enqueue(keyOf(rs)),
@@ -45,18 +79,18 @@ export function startReplicaSetController(ctx: ControllerContext): Controller {
 
   /** The ReplicaSets an event on `pod` concerns: its controller, or, for an orphan, every RS that selects it. */
   function replicaSetsFor(pod: Pod): string[] {
-    const owner = ownerKeyOf(pod, "ReplicaSet");
+    const owner = ownerKeyOf(pod, ownerKind);
     if (owner) return [owner];
     if (pod.metadata?.deletionTimestamp) return [];
     return rsInformer.lister
       .list(pod.metadata?.namespace)
-      .filter((rs) => selectorMatches(rs.spec?.selector, pod.metadata?.labels))
+      .filter((rs) => selectorMatches(kind.selector(rs), pod.metadata?.labels))
       .map(keyOf);
   }
 
   podInformer.addEventHandler({
     onAdd: (pod) => {
-      const owner = ownerKeyOf(pod, "ReplicaSet");
+      const owner = ownerKeyOf(pod, ownerKind);
       if (owner) expectations.creationObserved(owner);
       for (const key of replicaSetsFor(pod)) controller.enqueue(key);
     },
@@ -65,18 +99,18 @@ export function startReplicaSetController(ctx: ControllerContext): Controller {
       const keys = new Set([...replicaSetsFor(old), ...replicaSetsFor(pod)]);
       // A pod marked for deletion is as good as gone for the ReplicaSet's count.
       if (pod.metadata?.deletionTimestamp && !old.metadata?.deletionTimestamp) {
-        const owner = ownerKeyOf(pod, "ReplicaSet");
+        const owner = ownerKeyOf(pod, ownerKind);
         if (owner) expectations.deletionObserved(owner, pod.metadata?.uid);
       }
       for (const key of keys) controller.enqueue(key);
       // Ready pods turn available after minReadySeconds: look again then.
-      const rsKey = ownerKeyOf(pod, "ReplicaSet");
+      const rsKey = ownerKeyOf(pod, ownerKind);
       const rs = rsKey ? rsInformer.lister.get(splitKey(rsKey).namespace, splitKey(rsKey).name) : undefined;
       const wait = rs ? untilAvailable(pod, rs.spec?.minReadySeconds ?? 0, ctx.clock.now()) : undefined;
       if (rsKey && wait !== undefined) controller.enqueueAfter(rsKey, wait + 1000);
     },
     onDelete: (pod) => {
-      const owner = ownerKeyOf(pod, "ReplicaSet");
+      const owner = ownerKeyOf(pod, ownerKind);
       if (owner) expectations.deletionObserved(owner, pod.metadata?.uid);
       for (const key of replicaSetsFor(pod)) controller.enqueue(key);
     },
@@ -91,7 +125,9 @@ export function startReplicaSetController(ctx: ControllerContext): Controller {
     }
     const needsSync = expectations.satisfied(key) && !rs.metadata?.deletionTimestamp;
     const candidates = podInformer.lister.list(namespace).filter(isPodActive);
-    const owned = await claimObjects(ctx.client, rs, replicaSetKind, candidates, inNamespace(podsRef, namespace));
+    const owned = await claimObjects(ctx.client, rs, replicaSetKind, candidates, inNamespace(podsRef, namespace), (p) =>
+      selectorMatches(kind.selector(rs), p.metadata?.labels),
+    );
     const actives = owned.filter(isPodActive);
 
     if (needsSync) await manageReplicas(rs, actives, key);
@@ -117,7 +153,7 @@ export function startReplicaSetController(ctx: ControllerContext): Controller {
       });
       // Creates that never started will not be observed either.
       for (let i = created; i < count; i++) expectations.creationSkipped(key);
-      if (created < count) throw new Error(`created ${created} of ${count} pods for ReplicaSet ${key}`);
+      if (created < count) throw new Error(`created ${created} of ${count} pods for ${ownerKind} ${key}`);
     } else if (diff > 0) {
       const victims = sortPodsForDeletion(actives).slice(0, Math.min(diff, BURST_REPLICAS));
       expectations.expectDeletions(
