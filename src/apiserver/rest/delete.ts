@@ -34,8 +34,7 @@ async function readDeleteOptions(req: Request): Promise<DeleteOptions> {
 }
 
 async function deleteOptions(s: Scope): Promise<DeleteOptions> {
-  const hasBody = Number(s.req.headers.get("content-length") ?? "0") > 0 || s.req.headers.has("transfer-encoding");
-  const opts: DeleteOptions = hasBody ? await readDeleteOptions(s.req) : {};
+  const opts: DeleteOptions = await readDeleteOptions(s.req);
   const grace = s.query.get("gracePeriodSeconds");
   if (grace !== null) opts.gracePeriodSeconds = Number(grace);
   const policy = s.query.get("propagationPolicy");
