@@ -16,7 +16,7 @@ import { rotateLogs } from "../src/agent/pods/log-rotation.ts";
 import type { Pod } from "../src/api/types.ts";
 import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
 import { createFakeCluster, type FakeCluster } from "../src/client/fake.ts";
-import { configmaps, inNamespace, leases, nodes, pods } from "../src/client/refs.ts";
+import { configmaps, inNamespace, leases, nodes, pods, secrets } from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
 import { ensureTestImages, killShimsUnder, randomNetwork, removeAllSandboxes, unmountUnder } from "./agent-fixture.ts";
 
@@ -287,6 +287,74 @@ test("init containers run first; restartPolicy Never ends in Succeeded", async (
   expect(p.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
   expect(p.status?.containerStatuses?.[0]?.state?.terminated?.reason).toBe("Completed");
   expect(await (await agentFetch(`/containerLogs/${ns}/job/main`)).text()).toBe("from-init\n");
+}, 60_000);
+
+test("a container over its memory limit is OOMKilled", async () => {
+  await fake.client.create(
+    podsRef,
+    pod("hungry", {
+      restartPolicy: "Never",
+      containers: [
+        {
+          name: "c",
+          image: BUSYBOX,
+          command: ["sh", "-c", "x=a; while true; do x=$x$x; done"],
+          resources: { limits: { memory: "16Mi" } },
+        },
+      ],
+    }),
+  );
+  const p = await waitPod("hungry", "terminated", (x) => x.status?.containerStatuses?.[0]?.state?.terminated);
+  expect(p.status?.containerStatuses?.[0]?.state?.terminated?.reason).toBe("OOMKilled");
+  expect(p.status?.phase).toBe("Failed");
+}, 60_000);
+
+test("secret, downwardAPI and hostPort: files in the pod and the port on the node", async () => {
+  await fake.client.create(inNamespace(secrets, ns), {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "creds", namespace: ns },
+    data: { password: Buffer.from("s3cret").toString("base64") },
+  });
+  const hostPort = 20000 + Math.floor(Math.random() * 20000);
+  await fake.client.create(
+    podsRef,
+    pod(
+      "files",
+      {
+        containers: [
+          {
+            name: "c",
+            image: BUSYBOX,
+            command: [
+              "sh",
+              "-c",
+              "cat /etc/creds/password /etc/info/name > /tmp/out; echo ok > /tmp/index.html; exec httpd -f -p 8080 -h /tmp",
+            ],
+            ports: [{ containerPort: 8080, hostPort }],
+            volumeMounts: [
+              { name: "creds", mountPath: "/etc/creds" },
+              { name: "info", mountPath: "/etc/info" },
+            ],
+          },
+        ],
+        volumes: [
+          { name: "creds", secret: { secretName: "creds" } },
+          { name: "info", downwardAPI: { items: [{ path: "name", fieldRef: { fieldPath: "metadata.name" } }] } },
+        ],
+      },
+      { metadata: { name: "files", namespace: ns, uid: crypto.randomUUID(), labels: { app: "files" } } },
+    ),
+  );
+  await waitPod("files", "Running", (x) => x.status?.phase === "Running");
+  const out = await waitFor(async () => {
+    const r = await execWs(`/exec/${ns}/files/c?command=cat&command=/tmp/out&output=1`);
+    return r.stdout.length > 0 && r.stdout;
+  }, "files in the pod");
+  expect(out).toBe("s3cretfiles");
+  const nodeIp = (await fake.client.get(nodes, config.nodeName)).status?.addresses?.[0]?.address;
+  const page = await waitFor(async () => (await fetch(`http://${nodeIp}:${hostPort}/index.html`)).text(), "hostPort");
+  expect(page).toBe("ok\n");
 }, 60_000);
 
 test("graceful deletion stops the containers and confirms the deletion", async () => {
