@@ -89,7 +89,7 @@ describe("services", () => {
     await c.delete(services, "s0");
     const again = await c.create<KubeObject>(services, { metadata: { name: "s13" }, spec: { ports: [{ port: 80 }] } });
     expect(again.spec.clusterIP).toMatch(/^10\.96\.0\./);
-    const changed = await status(c.patch(services, "s13", { spec: { clusterIP: "10.96.0.14" } }, "merge"));
+    const changed = await status(c.patch(services, "s13", { spec: { clusterIP: "10.96.0.200" } }, "merge"));
     expect(changed.code).toBe(422);
     expect(changed.message).toContain("field is immutable");
     for (let i = 1; i < 14; i++) await c.delete(services, `s${i}`);
