@@ -8,6 +8,7 @@ export * from "./token.ts";
 export * from "./bootstrap-token.ts";
 export * from "./serviceaccount-token.ts";
 export * from "./token-request.ts";
+export * from "./token-request-route.ts";
 export * from "./csr-signer.ts";
 export * from "./oidc-discovery.ts";
 export * from "./authenticate.ts";

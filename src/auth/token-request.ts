@@ -22,7 +22,9 @@ export interface TokenRequestOptions {
   now?: Date;
 }
 
-export type TokenRequestResult = { tokenRequest: TokenRequest } | { code: 400 | 404 | 422; message: string };
+export type TokenRequestResult =
+  | { tokenRequest: TokenRequest }
+  | { code: 400 | 404 | 422; message: string; field?: string; detail?: string };
 
 export async function serveTokenRequest(opts: TokenRequestOptions): Promise<TokenRequestResult> {
   const sa = opts.serviceAccount;
@@ -30,12 +32,13 @@ export async function serveTokenRequest(opts: TokenRequestOptions): Promise<Toke
   const saName = sa.metadata?.name ?? "";
   const spec = opts.request.spec ?? { audiences: [] };
   const expirationSeconds = spec.expirationSeconds ?? 3600;
-  if (expirationSeconds < MIN_TOKEN_EXPIRATION_SECONDS) {
-    return { code: 422, message: `TokenRequest.authentication.k8s.io "${saName}" is invalid: spec.expirationSeconds: Invalid value: ${expirationSeconds}: may not specify a duration less than 10 minutes` };
-  }
-  if (expirationSeconds > MAX_EXPIRATION_SECONDS) {
-    return { code: 422, message: `TokenRequest.authentication.k8s.io "${saName}" is invalid: spec.expirationSeconds: Invalid value: ${expirationSeconds}: may not specify a duration larger than 2^32 seconds` };
-  }
+  const invalidExpiration = (why: string) => {
+    const detail = `Invalid value: ${expirationSeconds}: ${why}`;
+    const message = `TokenRequest.authentication.k8s.io "${saName}" is invalid: spec.expirationSeconds: ${detail}`;
+    return { code: 422 as const, message, field: "spec.expirationSeconds", detail };
+  };
+  if (expirationSeconds < MIN_TOKEN_EXPIRATION_SECONDS) return invalidExpiration("may not specify a duration less than 10 minutes");
+  if (expirationSeconds > MAX_EXPIRATION_SECONDS) return invalidExpiration("may not specify a duration larger than 2^32 seconds");
   const audiences = spec.audiences?.length ? spec.audiences : opts.apiAudiences;
 
   let boundObject: { kind: "Pod" | "Secret"; name: string; uid: string } | undefined;
