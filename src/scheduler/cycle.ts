@@ -93,7 +93,8 @@ export class SchedulingCycle {
 
   /** Filters with room left for nominated pods of at least this pod's priority (upstream runs these twice). */
   private filter(state: CycleState, pod: Pod, node: NodeInfo): Status | undefined {
-    const nominated = this.opts.nominatedPods?.(node.name) ?? [];
+    const nominated = this.opts.nominatedPods?.(node.name);
+    if (!nominated?.length) return runFilters(this.plugins, state, pod, node);
     const ahead = nominated.filter((p) => p.priority >= state.podInfo.priority && p.key !== state.podInfo.key);
     if (ahead.length === 0) return runFilters(this.plugins, state, pod, node);
     const withNominated = node.clone();

@@ -29,6 +29,17 @@ export class CycleState {
     readonly snapshot: Snapshot,
   ) {}
 
+  private filters: { from: Plugin[]; skipped: number; active: Plugin[] } | undefined;
+
+  /** The plugins with a Filter that PreFilter did not skip (cached while the skip set is unchanged). */
+  activeFilters(plugins: Plugin[]): Plugin[] {
+    const f = this.filters;
+    if (f && f.from === plugins && f.skipped === this.skipFilter.size) return f.active;
+    const active = plugins.filter((p) => p.filter && !this.skipFilter.has(p.name));
+    this.filters = { from: plugins, skipped: this.skipFilter.size, active };
+    return active;
+  }
+
   read<T>(key: string): T {
     return this.data.get(key) as T;
   }
@@ -96,10 +107,12 @@ export function runPreFilter(plugins: Plugin[], state: CycleState, pod: Pod): St
 
 /** The first failing Filter's status for this node, or undefined when the pod fits. */
 export function runFilters(plugins: Plugin[], state: CycleState, pod: Pod, node: NodeInfo): Status | undefined {
-  for (const p of plugins) {
-    if (!p.filter || state.skipFilter.has(p.name)) continue;
-    const s = p.filter(state, pod, node);
-    if (isFailure(s)) return { ...s, plugin: p.name };
+  // Hot path (every node of every cycle): the plugins left after PreFilter are worked out once per cycle.
+  const active = state.activeFilters(plugins);
+  for (let i = 0; i < active.length; i++) {
+    const p = active[i] as Plugin;
+    const s = (p.filter as NonNullable<Plugin["filter"]>)(state, pod, node);
+    if (s !== undefined && isFailure(s)) return { ...s, plugin: p.name };
   }
   return undefined;
 }

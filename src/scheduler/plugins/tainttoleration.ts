@@ -26,6 +26,8 @@ export function findUntoleratedTaint(
   return undefined;
 }
 
+const SCORE_KEY = "TaintToleration/preferNoScheduleTolerations";
+
 export const TaintToleration: Plugin = {
   name: "TaintToleration",
   weight: 3,
@@ -33,11 +35,20 @@ export const TaintToleration: Plugin = {
     const taint = findUntoleratedTaint(node.node.spec?.taints, pod.spec?.tolerations, ["NoSchedule", "NoExecute"]);
     return taint ? unresolvable(`node(s) had untolerated taint {${taint.key}: ${taint.value ?? ""}}`) : undefined;
   },
-  score(_state, pod, node) {
+  preScore(state, pod) {
     // Only tolerations that can cover PreferNoSchedule count here, as upstream.
-    const tolerations = (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === "PreferNoSchedule");
+    state.write(
+      SCORE_KEY,
+      (pod.spec?.tolerations ?? []).filter((t) => !t.effect || t.effect === "PreferNoSchedule"),
+    );
+    return undefined;
+  },
+  score(state, _pod, node) {
+    const taints = node.node.spec?.taints;
+    if (!taints?.length) return 0;
+    const tolerations = state.read<core.Toleration[]>(SCORE_KEY);
     let count = 0;
-    for (const taint of node.node.spec?.taints ?? []) {
+    for (const taint of taints) {
       if (taint.effect === "PreferNoSchedule" && !tolerations.some((t) => toleratesTaint(t, taint))) count++;
     }
     return count;
