@@ -11,6 +11,7 @@ import { startDeploymentController } from "./deployment.ts";
 import { startDisruptionController } from "./disruption.ts";
 import { startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
+import { startEphemeralVolumeController } from "./ephemeral.ts";
 import { createEventRecorder } from "./events.ts";
 import { runWithLeaderElection } from "./leaderelection.ts";
 import { type Controller, type ControllerContext, sharedInformerView } from "./framework.ts";
@@ -102,6 +103,7 @@ export const CONTROLLERS: Record<string, Starter> = {
   cronjob: (ctx) => startCronJobController(ctx),
   "persistentvolume-binder": (ctx) => startPersistentVolumeController(ctx),
   "local-storage": (ctx, opts) => startLocalPathProvisioner(ctx, opts.dataDir),
+  "ephemeral-volume": (ctx) => startEphemeralVolumeController(ctx),
   disruption: (ctx) => startDisruptionController(ctx),
   resourcequota: (ctx) => startResourceQuotaController(ctx),
   "ttl-after-finished": (ctx) => startTTLAfterFinishedController(ctx),
