@@ -1,6 +1,7 @@
 // k3lite's security component: PKI and kubeconfigs, join tokens and joining, authentication (x509, ServiceAccount
 // and bootstrap tokens), authorization (system:masters, Node, RBAC), review API bodies, secrets encryption at
-// rest and failed-authentication rate limiting. Other components import from here.
+// rest and failed-authentication rate limiting. Other components import from here. (token-request-route.ts,
+// the bridge into the API server's router, is imported directly so this index stays free of apiserver code.)
 export * from "./pki.ts";
 export * from "./client-certs.ts";
 export * from "./kubeconfig.ts";
@@ -8,7 +9,6 @@ export * from "./token.ts";
 export * from "./bootstrap-token.ts";
 export * from "./serviceaccount-token.ts";
 export * from "./token-request.ts";
-export * from "./token-request-route.ts";
 export * from "./csr-signer.ts";
 export * from "./oidc-discovery.ts";
 export * from "./authenticate.ts";
