@@ -3,7 +3,7 @@
 # tarballs that `ctr images import` (and so k3lite's agent) loads:
 #   dist/images/pause.tar    docker.io/k3lite/pause:1.0     static pause binary from scripts/pause.c (embedded)
 #   dist/images/busybox.tar  docker.io/library/busybox:1.35  Debian's busybox-static + applet symlinks (tests)
-# The pause image gets an arm64 variant too when aarch64-linux-gnu-gcc is installed (multi-platform index).
+# On amd64 the pause image is multi-platform (amd64 + arm64, for the Raspberry Pi binary built on the same host).
 # Outputs are reproducible (fixed mtimes, sorted tar, gzip -n) and replaced atomically.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,9 +75,28 @@ pause_rootfs() { # pause_rootfs CC ARCH
   "$1" -static -Os -s -o "$dir/pause" scripts/pause.c
   echo "$dir"
 }
+# Without an arm64 cross compiler, the arm64 pause is a hand-assembled 148-byte static ELF: it blocks in
+# ppoll(NULL, 0, NULL, NULL) forever (no handlers: containerd stops sandboxes with SIGKILL). The Raspberry Pi
+# binary needs it, and CI builds that binary on amd64.
+pause_arm64_minimal() {
+  local dir=$work/pause-arm64
+  mkdir -p "$dir"
+  local hex=(
+    7f454c46020101000000000000000000 0200b700010000007800400000000000 # ELF64, EXEC, AArch64, entry 0x400078
+    40000000000000000000000000000000 00000000400038000100000000000000 # phoff 64, one program header
+    01000000050000000000000000000000 00004000000000000000400000000000 # PT_LOAD R+X at 0x400000
+    94000000000000009400000000000000 0000010000000000                 # 148 bytes, align 64K
+    000080d2010080d2020080d2030080d2 280980d2010000d4faffff17         # x0-x3=0, x8=73 (ppoll), svc 0, b start
+  )
+  printf "$(printf '%s' "${hex[*]}" | tr -d ' ' | sed 's/../\\x&/g')" >"$dir/pause"
+  chmod 755 "$dir/pause"
+  echo "$dir"
+}
 descriptors=("$(manifest "$(pause_rootfs gcc "$host_arch")" "$host_arch" "$pause_cfg" "$work/pause")")
-if [ "$host_arch" = amd64 ] && command -v aarch64-linux-gnu-gcc >/dev/null 2>&1; then
-  descriptors+=("$(manifest "$(pause_rootfs aarch64-linux-gnu-gcc arm64)" arm64 "$pause_cfg" "$work/pause")")
+if [ "$host_arch" = amd64 ]; then
+  if command -v aarch64-linux-gnu-gcc >/dev/null 2>&1; then arm64_rootfs=$(pause_rootfs aarch64-linux-gnu-gcc arm64)
+  else arm64_rootfs=$(pause_arm64_minimal); fi
+  descriptors+=("$(manifest "$arm64_rootfs" arm64 "$pause_cfg" "$work/pause")")
 fi
 image pause docker.io/k3lite/pause:1.0 "${descriptors[@]}"
 
