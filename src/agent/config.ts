@@ -23,6 +23,11 @@ export interface AgentConfig {
   controlPlane: boolean;
   /** Port of the agent's HTTPS endpoint for logs/exec/port-forward (the kubelet's 10250); 0 picks a free one. */
   kubeletPort?: number;
+  /**
+   * PEM of the CA(s) whose client certificates may use the agent's port (logs/exec/port-forward): the CA bundle
+   * a joined agent received. Default: <dataDir>/server/tls/client-ca.crt (all-in-one).
+   */
+  clientCaPem?: string;
   /** registries.yaml (k3s format) with mirrors and registry auth/TLS; default /etc/k3lite/registries.yaml. */
   privateRegistry?: string;
   /** Name of the pod network bridge (default k3lite0); tests running side by side use their own. */

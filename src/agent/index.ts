@@ -104,6 +104,7 @@ export async function startAgent(config: AgentConfig, client: KubeClient): Promi
       port: config.kubeletPort ?? 10250,
       nodeName: config.nodeName,
       nodeIp,
+      clientCa: config.clientCaPem,
     });
     cleanups.push(() => streaming.stop());
 

@@ -2,8 +2,9 @@
 // strategic merge patch with upstream's merge keys, and server-side apply. Its errors become Status errors here.
 
 import type { KubeObject } from "../../api/types.ts";
-import { applyPatch, PatchError, type PatchType } from "../patch/index.ts";
-import { patchMetaForKind } from "../patch/openapi-meta.ts";
+import { crdSchemaOf } from "../crd/descriptor.ts";
+import { type KindInfo, PatchError, type PatchType, patchObject, trackWrite } from "../patch/index.ts";
+import type { ResourceDescriptor } from "../resources/types.ts";
 import { StatusError, unsupportedMediaType } from "../errors.ts";
 import type { Patcher } from "./context.ts";
 
@@ -37,18 +38,33 @@ export function patchStatusError(err: unknown): unknown {
   return new StatusError(status);
 }
 
-export const defaultPatcher: Patcher = ({ descriptor, current, patch, contentType }) => {
-  const type = patchTypeOf(contentType);
-  const meta = patchMetaForKind({ group: descriptor.group, version: descriptor.version, kind: descriptor.kind });
+/** What the patch component needs to know of a type; CRDs carry their schema (list types, no strategic merge). */
+export function kindInfo(d: ResourceDescriptor): KindInfo {
+  const schema = crdSchemaOf(d);
+  return { group: d.group, version: d.version, kind: d.kind, status: !!d.status, custom: schema !== undefined, schema };
+}
+
+export const defaultPatcher: Patcher = ({ descriptor, current, patch, contentType, fieldManager, force, subresource }) => {
   try {
-    if (type === "apply") {
-      // Until server-side apply with managedFields lands in the patch component, apply merges strategically.
-      if (!current) return patch as KubeObject;
-      return applyPatch({ current, patch, patchType: "strategic", meta });
-    }
-    if (!current) throw new Error("patch of a missing object");
-    return applyPatch({ current, patch, patchType: type, meta });
+    const patched = patchObject({ kind: kindInfo(descriptor), current, patch, patchType: patchTypeOf(contentType), fieldManager, force, subresource });
+    return patched;
   } catch (err) {
     throw patchStatusError(err);
   }
 };
+
+/** managedFields for a non-apply write by this request's field manager (or its User-Agent). */
+export function trackManagedFields(
+  d: ResourceDescriptor,
+  previous: KubeObject | undefined,
+  next: KubeObject,
+  req: Request,
+  fieldManager: string | null,
+  subresource?: string,
+): KubeObject {
+  try {
+    return trackWrite({ kind: kindInfo(d), previous, next, fieldManager: fieldManager ?? undefined, userAgent: req.headers.get("user-agent"), subresource });
+  } catch (err) {
+    throw patchStatusError(err);
+  }
+}

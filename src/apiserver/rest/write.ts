@@ -8,7 +8,7 @@ import { badRequest, methodNotSupported } from "../errors.ts";
 import { gr } from "../storage.ts";
 import type { Scope } from "./context.ts";
 import { applyNamespace, checkTypeMeta } from "./metadata.ts";
-import { patchTypeOf } from "./patch.ts";
+import { patchTypeOf, trackManagedFields } from "./patch.ts";
 import { respondWith } from "./read.ts";
 import { createObject, guaranteedUpdate, type WriteResult } from "./writes.ts";
 
@@ -28,6 +28,11 @@ export async function readObjectBody(s: Scope): Promise<ReadBody> {
     throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${problems.join(", ")}`);
   }
   return { obj, warnings: s.fieldValidation === "Warn" ? problems : [] };
+}
+
+/** metadata.managedFields for this write (upstream's fieldmanager runs on every create, update and patch). */
+function track(s: Scope, previous: KubeObject | undefined, next: KubeObject): KubeObject {
+  return trackManagedFields(s.desc, previous, next, s.req, s.query.get("fieldManager"), s.info.subresource);
 }
 
 export function withWarnings(res: Response, warnings: string[]): Response {
@@ -50,7 +55,7 @@ export async function create(s: Scope): Promise<Response> {
   }
   checkTypeMeta(obj, d);
   applyNamespace(obj, d, s.namespace);
-  return answer(s, 201, await createObject(s, obj), warnings);
+  return answer(s, 201, await createObject(s, track(s, undefined, obj)), warnings);
 }
 
 /** Main-resource writes keep the stored status; status writes keep everything else (metadata included). */
@@ -74,7 +79,7 @@ export async function update(s: Scope, name: string): Promise<Response> {
   }
   obj.metadata ??= {};
   obj.metadata.name = name;
-  const r = await guaranteedUpdate(s, name, (current) => restrictToSubresource(s, structuredClone(obj), current));
+  const r = await guaranteedUpdate(s, name, (current) => track(s, current, restrictToSubresource(s, structuredClone(obj), current)));
   return answer(s, 200, r, warnings);
 }
 
@@ -108,7 +113,9 @@ export async function patch(s: Scope, name: string): Promise<Response> {
       if (next.metadata?.name !== undefined && next.metadata.name !== name) {
         throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
       }
-      return restrictToSubresource(s, next, current);
+      const restricted = restrictToSubresource(s, next, current);
+      // Apply records its own ownership; every other patch is an update by its field manager.
+      return type === "apply" ? restricted : track(s, current, restricted);
     },
     {
       createIfMissing: createIfMissing && (async () => {
