@@ -13,7 +13,7 @@ import { deleteOne } from "./delete.ts";
 import { patchTypeOf } from "./patch.ts";
 import { guaranteedUpdate } from "./writes.ts";
 import { applyPatch } from "../patch/index.ts";
-import { patchStatusError } from "./patch.ts";
+import { patchStatusError, trackManagedFields } from "./patch.ts";
 import poddisruptionbudgets from "../resources/poddisruptionbudgets.ts";
 import { nowRfc3339 } from "./metadata.ts";
 
@@ -57,10 +57,11 @@ export async function scale(s: Scope, name: string): Promise<Response> {
     } else wanted = asObject(body);
     const replicas = wanted.spec?.replicas;
     if (!Number.isInteger(replicas) || replicas < 0) throw badRequest(`spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`);
+    const previous = structuredClone(current);
     setPath(current, spec.specReplicasPath, replicas);
     const rv = wanted.metadata?.resourceVersion;
     if (rv) current.metadata = { ...current.metadata, resourceVersion: rv };
-    return current;
+    return trackManagedFields(s.desc, previous, current, s.req, s.query.get("fieldManager"), "scale");
   });
   return respondObject(200, toScale(s, r.obj));
 }
