@@ -6,6 +6,7 @@ import {
   inNamespace,
   nodes,
   persistentvolumeclaims,
+  poddisruptionbudgets,
   pods,
   priorityclasses,
   storageclasses,
@@ -224,5 +225,30 @@ describe("scheduling gates", () => {
     expect(nodeOf(fake, "gated")).toBeUndefined();
     await fake.client.patch(podsDefault, "gated", { spec: { schedulingGates: null } }, "merge");
     await waitFor(() => nodeOf(fake, "gated") === "n1", "gated pod bound");
+  });
+});
+
+describe("preemption and PodDisruptionBudgets", () => {
+  test("victims are taken where no PodDisruptionBudget is violated", async () => {
+    const fake = createFakeCluster();
+    await fake.client.create(nodes, makeNode("guarded", { cpu: "1" }));
+    await fake.client.create(nodes, makeNode("open", { cpu: "1" }));
+    await fake.client.create(inNamespace(poddisruptionbudgets, "default"), {
+      apiVersion: "policy/v1",
+      kind: "PodDisruptionBudget",
+      metadata: { name: "db" },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: "db" } } },
+      status: { disruptionsAllowed: 0, currentHealthy: 1, desiredHealthy: 1, expectedPods: 1 },
+    });
+    await start(fake);
+    await fake.client.create(podsDefault, makePod("db-0", { cpu: "800m", labels: { app: "db" }, nodeName: "guarded" }));
+    await fake.client.create(
+      podsDefault,
+      makePod("cache-0", { cpu: "800m", labels: { app: "cache" }, nodeName: "open" }),
+    );
+    await fake.client.create(podsDefault, makePod("vip", { cpu: "500m", priority: 100 }));
+    await waitFor(() => nodeOf(fake, "vip") === "open", "vip bound where no budget is broken");
+    expect(fake.get("/pods", "default", "db-0")).toBeDefined();
+    expect(fake.get("/pods", "default", "cache-0")).toBeUndefined();
   });
 });

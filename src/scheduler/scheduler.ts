@@ -3,12 +3,12 @@
 // the PodScheduled=False condition and a FailedScheduling event with upstream's wording.
 
 import { consola } from "consola";
-import type { core, Namespace, Node, Pod } from "../api/types.ts";
+import type { core, Namespace, Node, Pod, policy } from "../api/types.ts";
 import { objectKey } from "../client/cache.ts";
 import { isApiError } from "../client/client.ts";
-import { createInformerFactory, type InformerFactory } from "../client/informer.ts";
-import { inNamespace, namespaces, nodes, pods, priorityclasses } from "../client/refs.ts";
-import type { KubeClient } from "../client/types.ts";
+import { createInformerFactory, type Informer, type InformerFactory } from "../client/informer.ts";
+import { inNamespace, namespaces, nodes, poddisruptionbudgets, pods, priorityclasses } from "../client/refs.ts";
+import type { KubeClient, ResourceRef } from "../client/types.ts";
 import { realClock } from "../controllers/clock.ts";
 import { createEventRecorder, type EventRecorder } from "../controllers/events.ts";
 import { isTerminal, SchedulerCache } from "./cache.ts";
@@ -59,6 +59,7 @@ export function startScheduler(client: KubeClient, opts: SchedulerOptions = {}):
   const nodeInformer = factory.informer<Node>(nodes);
   const nsInformer = factory.informer<Namespace>(namespaces);
   let classes: PriorityClassLister | undefined;
+  let budgets: Informer<policy.PodDisruptionBudget> | undefined;
   const priorityOf = (pod: Pod) => podPriority(pod, classes);
 
   const cache = new SchedulerCache(priorityOf, (name) => nsInformer.getByName(undefined, name));
@@ -90,6 +91,7 @@ export function startScheduler(client: KubeClient, opts: SchedulerOptions = {}):
           await patchStatus(pod, { nominatedNodeName: null }).catch(() => {});
         },
         event: podEvent,
+        disruptionBudgets: () => budgets?.list() ?? [],
       });
 
   let running = true;
@@ -282,10 +284,13 @@ export function startScheduler(client: KubeClient, opts: SchedulerOptions = {}):
   }
 
   const ready = (async () => {
-    const served = await client.list(priorityclasses, { limit: 1 }).then(
-      () => true,
-      () => false,
-    );
+    const serves = (ref: ResourceRef) =>
+      client.list(ref, { limit: 1 }).then(
+        () => true,
+        () => false,
+      );
+    const [served, pdbServed] = await Promise.all([serves(priorityclasses), serves(poddisruptionbudgets)]);
+    if (pdbServed) budgets = factory.informer<policy.PodDisruptionBudget>(poddisruptionbudgets);
     if (served) {
       // Priorities must be known before the first pod is cached, ordered or preempts.
       const classInformer = factory.informer(priorityclasses);

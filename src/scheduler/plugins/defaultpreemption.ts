@@ -1,7 +1,8 @@
 // DefaultPreemption (PostFilter): when a pod fits nowhere, find a node where evicting lower-priority pods would
 // make it fit, pick the candidate that hurts least, delete those victims and nominate the node for the pod.
 
-import type { Pod } from "../../api/types.ts";
+import type { Pod, policy } from "../../api/types.ts";
+import { selectorMatches } from "../../controllers/selector.ts";
 import { inNamespace, pods } from "../../client/refs.ts";
 import type { KubeClient } from "../../client/types.ts";
 import {
@@ -18,6 +19,8 @@ import {
 } from "../framework.ts";
 import { type NodeInfo, overlaySnapshot, type PodInfo } from "../nodeinfo.ts";
 
+type PodDisruptionBudget = policy.PodDisruptionBudget;
+
 export const NOT_HELPFUL = "Preemption is not helpful for scheduling";
 export const NO_VICTIMS = "No preemption victims found for incoming pod";
 
@@ -29,11 +32,15 @@ export interface PreemptionHandle {
   nominatedPods(nodeName: string): PodInfo[];
   clearNomination(pod: Pod): Promise<void>;
   event(obj: Pod, type: "Normal" | "Warning", reason: string, message: string): void;
+  /** PodDisruptionBudgets, when the API serves them. */
+  disruptionBudgets?(): PodDisruptionBudget[];
 }
 
 interface Candidate {
   node: string;
   victims: PodInfo[];
+  /** Victims whose eviction would break a PodDisruptionBudget. */
+  pdbViolations: number;
 }
 
 /** Whether the pod fits on `node` (a copy with pods removed or added) with the given cycle state. */
@@ -60,24 +67,52 @@ function selectVictims(h: PreemptionHandle, state: CycleState, pod: Pod, origina
   const failure = fits(h, state, pod, node);
   if (failure) return failure;
   const victims: PodInfo[] = [];
-  // Give back as many pods as possible, most important first.
-  for (const p of potential) {
+  let pdbViolations = 0;
+  // Give back as many pods as possible, most important first; pods protected by a PodDisruptionBudget first of all.
+  const { violating, nonViolating } = splitByDisruptionBudget(potential, h.disruptionBudgets?.() ?? []);
+  const reprieve = (p: PodInfo): boolean => {
     node.addPod(p);
-    if (fits(h, state, pod, node)) {
-      node.removePod(p.key);
-      victims.push(p);
-    }
-  }
+    if (!fits(h, state, pod, node)) return true;
+    node.removePod(p.key);
+    victims.push(p);
+    return false;
+  };
+  for (const p of violating) if (!reprieve(p)) pdbViolations++;
+  for (const p of nonViolating) reprieve(p);
   if (victims.length === 0) return unresolvable(NO_VICTIMS);
-  return { node: original.name, victims };
+  return { node: original.name, victims: victims.sort(moreImportant), pdbViolations };
 }
 
-/** upstream's pickOneNodeForPreemption without PDBs: lowest top victim, then lowest sum, then fewest victims. */
+/** upstream's filterPodsWithPDBViolation: which pods' eviction would exceed a matching budget's allowance. */
+function splitByDisruptionBudget(candidates: PodInfo[], budgets: PodDisruptionBudget[]) {
+  const allowed = budgets.map((b) => b.status?.disruptionsAllowed ?? 0);
+  const violating: PodInfo[] = [];
+  const nonViolating: PodInfo[] = [];
+  for (const p of candidates) {
+    let violates = false;
+    budgets.forEach((b, i) => {
+      const selector = b.spec?.selector;
+      if (b.metadata?.namespace !== p.pod.metadata?.namespace || !selector) return;
+      if (!selector.matchLabels && !selector.matchExpressions) return; // an empty selector matches nothing here
+      if (!selectorMatches(selector, p.pod.metadata?.labels)) return;
+      if (b.status?.disruptedPods?.[p.pod.metadata?.name ?? ""]) return; // already being evicted
+      allowed[i] = (allowed[i] as number) - 1;
+      if ((allowed[i] as number) < 0) violates = true;
+    });
+    (violates ? violating : nonViolating).push(p);
+  }
+  return { violating, nonViolating };
+}
+
+/**
+ * upstream's pickOneNodeForPreemption: fewest PodDisruptionBudget violations, then the lowest most important
+ * victim, then the lowest sum of priorities, then the fewest victims.
+ */
 function pickCandidate(candidates: Candidate[]): Candidate {
   const key = (c: Candidate) => {
     const top = Math.max(...c.victims.map((v) => v.priority));
     const sum = c.victims.reduce((s, v) => s + v.priority + 2 ** 31, 0); // shift so negative priorities still add
-    return [top, sum, c.victims.length];
+    return [c.pdbViolations, top, sum, c.victims.length];
   };
   return candidates.reduce((best, c) => {
     const [a, b] = [key(c), key(best)];
