@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { KubeObject } from "../../api/types.ts";
-import type { ApplyConflictError, PatchError } from "./errors.ts";
+import type { ApplyConflictError } from "./errors.ts";
 import { defaultFieldManager, patchObject, trackWrite } from "./patcher.ts";
 import { deployment } from "./testing.ts";
 
@@ -109,24 +109,23 @@ describe("patchObject / trackWrite", () => {
 		).not.toThrow();
 	});
 
-	test("custom resources: no strategic merge (415); apply merges by the CRD's list types", () => {
+	test("custom resources: strategic merge replaces lists; apply merges by the CRD's list types", () => {
 		const cr: KubeObject = {
 			apiVersion: "example.com/v1",
 			kind: "Widget",
 			metadata: { name: "w" },
 			spec: { ports: [{ name: "a", port: 1 }], tags: ["x"] },
 		};
-		const e = thrown(() =>
-			patchObject({
-				kind: widgets,
-				current: cr,
-				patch: {},
-				patchType: "strategic",
-				fieldManager: "m",
-				force: false,
-			}),
-		);
-		expect((e as PatchError).code).toBe(415);
+		// Strategic merge on a custom resource replaces lists (kubectl computes it so from the schema).
+		const smp = patchObject({
+			kind: widgets,
+			current: cr,
+			patch: { spec: { ports: [{ name: "z", port: 9 }] } },
+			patchType: "strategic",
+			fieldManager: "m",
+			force: false,
+		});
+		expect(smp.spec.ports).toEqual([{ name: "z", port: 9 }]);
 		const first = patchObject({
 			kind: widgets,
 			current: undefined,

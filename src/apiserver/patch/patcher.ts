@@ -6,7 +6,7 @@ import type { KubeObject } from "../../api/types.ts";
 import { serverSideApply } from "./apply.ts";
 import { applyPatch, type PatchType } from "./apply-patch.ts";
 import { PatchError } from "./errors.ts";
-import type { PatchMeta } from "./meta.ts";
+import { noPatchMeta, type PatchMeta } from "./meta.ts";
 import { patchMetaForKind } from "./openapi-meta.ts";
 import { patchMetaFromSchema } from "./schema-meta.ts";
 import type { TrackedFields } from "./tracking.ts";
@@ -19,7 +19,7 @@ export interface KindInfo {
 	kind: string;
 	/** Has a status subresource: main-resource writes do not own status, status writes own only status. */
 	status?: boolean;
-	/** A custom resource: no strategic merge patch; list types come from `schema` when given. */
+	/** A custom resource: list types come from `schema` when given (none for strategic merge). */
 	custom?: boolean;
 	/** The OpenAPI v3 schema of a custom resource's version. */
 	schema?: unknown;
@@ -96,18 +96,22 @@ export function patchObject(input: {
 			subresource: input.subresource,
 			...endpointFields(kind, input.subresource),
 		}).object;
-	if (patchType === "strategic" && kind.custom)
-		throw new PatchError(
-			415,
-			"UnsupportedMediaType",
-			"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml",
-		);
 	if (!current)
 		throw new PatchError(
 			422,
 			"Invalid",
 			"cannot patch an object that does not exist",
 		);
+	// Upstream answers 415 to strategic merge on custom resources. kubectl sends it only when the OpenAPI
+	// document offers it for the kind; until ours stops offering it for CRDs, accept it with the meaning
+	// kubectl computed the patch for (no patch strategies: lists replaced).
+	if (patchType === "strategic" && kind.custom)
+		return applyPatch({
+			current,
+			patch: input.patch,
+			patchType,
+			meta: noPatchMeta,
+		});
 	return applyPatch({ current, patch: input.patch, patchType, meta });
 }
 
