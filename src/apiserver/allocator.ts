@@ -116,6 +116,9 @@ export class ServiceAllocators {
   async allocate(svc: KubeObject, old?: KubeObject): Promise<void> {
     const spec = svc.spec ?? {};
     const errs: FieldError[] = [];
+    // What this call claimed, handed back if the request fails validation further on.
+    const claimedIps: number[] = [];
+    const claimedPorts: number[] = [];
     if (wantsClusterIp(svc) && !old?.spec?.clusterIP) {
       if (spec.clusterIP) {
         const n = ipToInt(spec.clusterIP);
@@ -124,11 +127,14 @@ export class ServiceAllocators {
           errs.push(invalidValue("spec.clusterIPs[0]", spec.clusterIP, `provided IP is not in the valid range. The range of valid IPs is ${this.cidr.text}`));
         } else if (!(await this.ips.claim(offset))) {
           errs.push(invalidValue("spec.clusterIPs[0]", spec.clusterIP, "provided IP is already allocated"));
-        }
+        } else claimedIps.push(offset);
       } else {
         const offset = await this.ips.allocate();
         if (offset === undefined) errs.push(invalidValue("spec.clusterIPs", "", "range is full"));
-        else spec.clusterIP = nthIp(this.cidr, offset);
+        else {
+          spec.clusterIP = nthIp(this.cidr, offset);
+          claimedIps.push(offset);
+        }
       }
     }
     if (spec.clusterIP && spec.clusterIP !== "None") spec.clusterIPs = [spec.clusterIP];
@@ -146,19 +152,26 @@ export class ServiceAllocators {
             errs.push(invalidValue(`spec.ports[${i}].nodePort`, p.nodePort, `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_BASE}-${NODE_PORT_BASE + NODE_PORT_SIZE - 1}`));
           } else if (!(await this.ports.claim(p.nodePort - NODE_PORT_BASE))) {
             errs.push(invalidValue(`spec.ports[${i}].nodePort`, p.nodePort, "provided port is already allocated"));
-          }
+          } else claimedPorts.push(p.nodePort - NODE_PORT_BASE);
         } else {
           const offset = await this.ports.allocate();
           if (offset === undefined) errs.push(invalidValue(`spec.ports[${i}].nodePort`, 0, "range is full"));
-          else p.nodePort = NODE_PORT_BASE + offset;
+          else {
+            p.nodePort = NODE_PORT_BASE + offset;
+            claimedPorts.push(offset);
+          }
         }
       }
     } else {
       for (const p of ports) delete p.nodePort;
     }
+    if (errs.length) {
+      await this.ips.release(claimedIps);
+      await this.ports.release(claimedPorts);
+      throwIfInvalid(errs, "", "Service", svc.metadata?.name ?? "");
+    }
     // Ports the old object held and the new one dropped go back to the pool.
     await this.ports.release([...oldPorts].filter((p) => !kept.has(p)).map((p) => p - NODE_PORT_BASE));
-    throwIfInvalid(errs, "", "Service", svc.metadata?.name ?? "");
   }
 
   async release(svc: KubeObject): Promise<void> {
