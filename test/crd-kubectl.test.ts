@@ -2,24 +2,10 @@
 // apply, Established, api-resources, explain, create/get/patch of custom resources, printer columns,
 // 422 validation with field causes, strict unknown fields, the status subresource, deletion.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-	type Kubectl,
-	startTestServer,
-	type TestServer,
-} from "../src/apiserver/openapi/testing/kubectl.ts";
+import { describe, expect, test } from "bun:test";
+import { useTestServer } from "../src/apiserver/openapi/testing/kubectl.ts";
 
-let cluster: TestServer;
-let kubectl: Kubectl;
-
-beforeAll(async () => {
-	cluster = await startTestServer();
-	kubectl = cluster.kubectl;
-});
-
-afterAll(async () => {
-	await cluster?.stop();
-});
+const kubectl = useTestServer();
 
 const crdYaml = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

@@ -2,24 +2,10 @@
 // client-side apply (strategic merge from the v3 patch metadata), server-side apply, and strict field
 // validation of built-in kinds (unknown fields named by path, as a real cluster does).
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import {
-	type Kubectl,
-	startTestServer,
-	type TestServer,
-} from "../src/apiserver/openapi/testing/kubectl.ts";
+import { describe, expect, test } from "bun:test";
+import { useTestServer } from "../src/apiserver/openapi/testing/kubectl.ts";
 
-let cluster: TestServer;
-let kubectl: Kubectl;
-
-beforeAll(async () => {
-	cluster = await startTestServer();
-	kubectl = cluster.kubectl;
-});
-
-afterAll(async () => {
-	await cluster?.stop();
-});
+const kubectl = useTestServer();
 
 const deployment = (image: string, extra = "") => `apiVersion: apps/v1
 kind: Deployment

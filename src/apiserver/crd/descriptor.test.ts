@@ -1,5 +1,4 @@
 import { describe, expect, test } from "bun:test";
-import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1";
 import { BUILT_IN_RESOURCES } from "../resources/index.ts";
 import {
 	crdSchemaOf,
@@ -8,69 +7,58 @@ import {
 	sortVersionsByKubeAwareness,
 	unknownFields,
 } from "./descriptor.ts";
+import { crontabCrd } from "./testing/crontab.ts";
 
-const crd: CustomResourceDefinition = {
-	apiVersion: "apiextensions.k8s.io/v1",
-	kind: "CustomResourceDefinition",
-	metadata: { name: "crontabs.stable.example.com" },
-	spec: {
-		group: "stable.example.com",
-		scope: "Namespaced",
-		names: {
-			plural: "crontabs",
-			kind: "CronTab",
-			shortNames: ["ct"],
-			categories: ["all"],
+const crd = crontabCrd(
+	[
+		{
+			name: "v1beta1",
+			served: true,
+			storage: false,
+			schema: {
+				openAPIV3Schema: {
+					type: "object",
+					"x-kubernetes-preserve-unknown-fields": true,
+				} as object,
+			},
 		},
-		versions: [
-			{
-				name: "v1beta1",
-				served: true,
-				storage: false,
-				schema: {
-					openAPIV3Schema: {
-						type: "object",
-						"x-kubernetes-preserve-unknown-fields": true,
-					} as object,
+		{
+			name: "v1",
+			served: true,
+			storage: true,
+			subresources: {
+				status: {},
+				scale: {
+					specReplicasPath: ".spec.replicas",
+					statusReplicasPath: ".status.replicas",
 				},
 			},
-			{
-				name: "v1",
-				served: true,
-				storage: true,
-				subresources: {
-					status: {},
-					scale: {
-						specReplicasPath: ".spec.replicas",
-						statusReplicasPath: ".status.replicas",
-					},
-				},
-				selectableFields: [{ jsonPath: ".spec.replicas" }],
-				additionalPrinterColumns: [
-					{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
-				],
-				schema: {
-					openAPIV3Schema: {
-						type: "object",
-						properties: {
-							spec: {
-								type: "object",
-								properties: {
-									replicas: { type: "integer", default: 1, maximum: 5 },
-								},
+			selectableFields: [{ jsonPath: ".spec.replicas" }],
+			additionalPrinterColumns: [
+				{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
+			],
+			schema: {
+				openAPIV3Schema: {
+					type: "object",
+					properties: {
+						spec: {
+							type: "object",
+							properties: {
+								replicas: { type: "integer", default: 1, maximum: 5 },
 							},
-							status: {
-								type: "object",
-								properties: { replicas: { type: "integer" } },
-							},
+						},
+						status: {
+							type: "object",
+							properties: { replicas: { type: "integer" } },
 						},
 					},
 				},
 			},
-			{ name: "v0", served: false, storage: false },
-		],
-	},
-};
+		},
+		{ name: "v0", served: false, storage: false },
+	],
+	{ categories: ["all"] },
+);
 
 describe("crdToResourceDescriptors", () => {
 	const [beta, v1] = crdToResourceDescriptors(crd);

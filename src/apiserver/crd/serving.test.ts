@@ -10,6 +10,7 @@ import type { Store } from "../../store/types.ts";
 import { type ApiServer, createApiServer } from "../app.ts";
 import { unknownFields } from "./descriptor.ts";
 import { type CrdServing, startCrdServing } from "./serving.ts";
+import { crontab, crontabCrd, crontabVersion } from "./testing/crontab.ts";
 
 const admin = { username: "admin", groups: ["system:masters"] };
 let dir: string;
@@ -54,53 +55,31 @@ async function eventually<T>(
 
 const crdPath = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
 const crPath = "/apis/stable.example.com/v1/namespaces/default/crontabs";
-const crd = {
-	apiVersion: "apiextensions.k8s.io/v1",
-	kind: "CustomResourceDefinition",
-	metadata: { name: "crontabs.stable.example.com" },
-	spec: {
-		group: "stable.example.com",
-		scope: "Namespaced",
-		names: { plural: "crontabs", kind: "CronTab", shortNames: ["ct"] },
-		versions: [
-			{
-				name: "v1",
-				served: true,
-				storage: true,
-				subresources: { status: {} },
-				additionalPrinterColumns: [
-					{ name: "Spec", type: "string", jsonPath: ".spec.cronSpec" },
-					{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
-				],
-				schema: {
-					openAPIV3Schema: {
-						type: "object",
-						properties: {
-							spec: {
-								type: "object",
-								required: ["cronSpec"],
-								properties: {
-									cronSpec: { type: "string" },
-									replicas: { type: "integer", default: 1, maximum: 10 },
-								},
-							},
-							status: {
-								type: "object",
-								properties: { ok: { type: "boolean" } },
-							},
-						},
+const crd = crontabCrd([
+	crontabVersion(
+		{
+			type: "object",
+			properties: {
+				spec: {
+					type: "object",
+					required: ["cronSpec"],
+					properties: {
+						cronSpec: { type: "string" },
+						replicas: { type: "integer", default: 1, maximum: 10 },
 					},
 				},
+				status: { type: "object", properties: { ok: { type: "boolean" } } },
 			},
-		],
-	},
-};
-const crontab = (name: string, spec: Record<string, unknown>) => ({
-	apiVersion: "stable.example.com/v1",
-	kind: "CronTab",
-	metadata: { name },
-	spec,
-});
+		},
+		{
+			subresources: { status: {} },
+			additionalPrinterColumns: [
+				{ name: "Spec", type: "string", jsonPath: ".spec.cronSpec" },
+				{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
+			],
+		},
+	),
+]);
 
 beforeAll(async () => {
 	dir = mkdtempSync(join(tmpdir(), "k3lite-crd-"));

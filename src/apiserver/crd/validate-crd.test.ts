@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1";
+import { crontabCrd, crontabVersion } from "./testing/crontab.ts";
 import {
 	validateCustomResourceDefinition,
 	validateCustomResourceDefinitionUpdate,
@@ -8,57 +9,36 @@ import {
 function crd(
 	mutate: (c: CustomResourceDefinition) => void = () => {},
 ): CustomResourceDefinition {
-	const c: CustomResourceDefinition = {
-		apiVersion: "apiextensions.k8s.io/v1",
-		kind: "CustomResourceDefinition",
-		metadata: { name: "crontabs.stable.example.com" },
-		spec: {
-			group: "stable.example.com",
-			scope: "Namespaced",
-			names: {
-				plural: "crontabs",
-				singular: "crontab",
-				kind: "CronTab",
-				listKind: "CronTabList",
-				shortNames: ["ct"],
-			},
-			versions: [
-				{
-					name: "v1",
-					served: true,
-					storage: true,
-					schema: {
-						openAPIV3Schema: {
-							type: "object",
-							properties: {
-								spec: {
-									type: "object",
-									properties: {
-										replicas: { type: "integer", default: 1 },
-										port: { "x-kubernetes-int-or-string": true } as object,
-									},
-								},
-								status: {
-									type: "object",
-									"x-kubernetes-preserve-unknown-fields": true,
-								} as object,
-							},
-						},
-					},
-					subresources: {
-						status: {},
-						scale: {
-							specReplicasPath: ".spec.replicas",
-							statusReplicasPath: ".status.replicas",
-						},
-					},
-					additionalPrinterColumns: [
-						{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
-					],
+	const schema = {
+		type: "object",
+		properties: {
+			spec: {
+				type: "object",
+				properties: {
+					replicas: { type: "integer", default: 1 },
+					port: { "x-kubernetes-int-or-string": true },
 				},
-			],
+			},
+			status: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
 		},
 	};
+	const c = crontabCrd(
+		[
+			crontabVersion(schema, {
+				subresources: {
+					status: {},
+					scale: {
+						specReplicasPath: ".spec.replicas",
+						statusReplicasPath: ".status.replicas",
+					},
+				},
+				additionalPrinterColumns: [
+					{ name: "Replicas", type: "integer", jsonPath: ".spec.replicas" },
+				],
+			}),
+		],
+		{ listKind: "CronTabList" },
+	);
 	mutate(c);
 	return c;
 }

@@ -1,66 +1,35 @@
 import { describe, expect, test } from "bun:test";
 import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1";
+import { acceptCustomResourceDefinition } from "../crd/conditions.ts";
+import { crontabCrd, crontabVersion } from "../crd/testing/crontab.ts";
 import { BUILT_IN_RESOURCES } from "../resources/index.ts";
 import { servedResourcesOf } from "./from-descriptors.ts";
 import { createOpenApiRoutes } from "./routes.ts";
 
 const builtins = servedResourcesOf(BUILT_IN_RESOURCES);
 
-function crontabCrd(resourceVersion = "1"): CustomResourceDefinition {
-	return {
-		apiVersion: "apiextensions.k8s.io/v1",
-		kind: "CustomResourceDefinition",
-		metadata: {
-			name: "crontabs.stable.example.com",
-			uid: "u1",
-			resourceVersion,
-		},
-		spec: {
-			group: "stable.example.com",
-			scope: "Namespaced",
-			names: {
-				plural: "crontabs",
-				singular: "crontab",
-				kind: "CronTab",
-				shortNames: ["ct"],
+/** An Established CronTab CRD whose schema description tells which resourceVersion it is. */
+function establishedCrontab(resourceVersion = "1"): CustomResourceDefinition {
+	const schema = {
+		type: "object",
+		properties: {
+			spec: {
+				type: "object",
+				description: `cron spec ${resourceVersion}`,
+				properties: {
+					cronSpec: { type: "string" },
+					replicas: { type: "integer", nullable: true },
+				},
 			},
-			versions: [
-				{
-					name: "v1",
-					served: true,
-					storage: true,
-					subresources: { status: {} },
-					schema: {
-						openAPIV3Schema: {
-							type: "object",
-							properties: {
-								spec: {
-									type: "object",
-									description: `cron spec ${resourceVersion}`,
-									properties: {
-										cronSpec: { type: "string" },
-										replicas: { type: "integer", nullable: true },
-									},
-								},
-							},
-						},
-					},
-				},
-			],
-		},
-		status: {
-			conditions: [
-				{
-					type: "Established",
-					status: "True",
-					reason: "InitialNamesAccepted",
-					message: "",
-				},
-			],
-			acceptedNames: { plural: "crontabs", kind: "CronTab" },
-			storedVersions: ["v1"],
 		},
 	};
+	const crd = crontabCrd(
+		[crontabVersion(schema, { subresources: { status: {} } })],
+		{},
+		{ uid: "u1", resourceVersion },
+	);
+	crd.status = acceptCustomResourceDefinition(crd, []);
+	return crd;
 }
 
 function setup(crds: CustomResourceDefinition[] = []) {
@@ -120,7 +89,7 @@ describe("openapi v3", () => {
 
 	test("Established CRDs get a document, rebuilt when their resourceVersion changes", async () => {
 		const { get, crds } = setup();
-		crds.push(crontabCrd("1"));
+		crds.push(establishedCrontab("1"));
 		const index = (await (await get("/openapi/v3")).json()) as {
 			paths: Record<string, { serverRelativeURL: string }>;
 		};
@@ -143,7 +112,7 @@ describe("openapi v3", () => {
 		expect(Object.keys(doc.paths)).toContain(
 			"/apis/stable.example.com/v1/namespaces/{namespace}/crontabs/{name}/status",
 		);
-		crds[0] = crontabCrd("2");
+		crds[0] = establishedCrontab("2");
 		const again = (await (
 			await get("/openapi/v3/apis/stable.example.com/v1")
 		).json()) as typeof doc;
@@ -151,7 +120,7 @@ describe("openapi v3", () => {
 			again.components.schemas["com.example.stable.v1.CronTab"].properties.spec
 				.description,
 		).toBe("cron spec 2");
-		crds[0] = { ...crontabCrd("3"), status: { conditions: [] } };
+		crds[0] = { ...establishedCrontab("3"), status: { conditions: [] } };
 		expect((await get("/openapi/v3/apis/stable.example.com/v1")).status).toBe(
 			404,
 		);
@@ -160,7 +129,7 @@ describe("openapi v3", () => {
 
 describe("openapi v2", () => {
 	test("one Swagger 2.0 document with definitions, paths and CRD schemas without v3-only keywords", async () => {
-		const { get } = setup([crontabCrd()]);
+		const { get } = setup([establishedCrontab()]);
 		const doc = (await (await get("/openapi/v2")).json()) as {
 			swagger: string;
 			definitions: Record<

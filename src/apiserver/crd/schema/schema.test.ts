@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { crontab } from "../testing/crontab.ts";
 import { applyDefaults } from "./defaults.ts";
 import { pruneUnknownFields } from "./prune.ts";
 import type { CrdSchema } from "./types.ts";
@@ -56,12 +57,7 @@ const schema: CrdSchema = {
 	},
 };
 
-const cr = (spec: Record<string, unknown>) => ({
-	apiVersion: "stable.example.com/v1",
-	kind: "CronTab",
-	metadata: { name: "x", namespace: "default" },
-	spec,
-});
+const cr = (spec: Record<string, unknown>) => crontab("x", spec);
 
 describe("validation", () => {
 	test("a valid object has no errors", () => {

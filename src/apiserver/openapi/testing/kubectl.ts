@@ -1,6 +1,7 @@
 // Test helpers shared by the OpenAPI and CRD tests: the real kubectl run against a server in this process
 // (asynchronously, so the server can answer), and an in-process k3lite server (temp dir, free port).
 
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -99,4 +100,26 @@ export async function startTestServer(): Promise<TestServer> {
 			rmSync(dir, { recursive: true, force: true });
 		},
 	};
+}
+
+/** Starts a test server before the file's tests and stops it after; `kubectl` runs against it. */
+export function useTestServer(): Kubectl {
+	let cluster: TestServer | undefined;
+	beforeAll(async () => {
+		cluster = await startTestServer();
+	});
+	afterAll(async () => {
+		await cluster?.stop();
+	});
+	return Object.assign((...args: string[]) => running().kubectl(...args), {
+		withFile: (verb: string, yaml: string, ...extra: string[]) =>
+			running().kubectl.withFile(verb, yaml, ...extra),
+	});
+	function running(): TestServer {
+		if (!cluster)
+			throw new Error(
+				"the test server is not running (use kubectl inside tests)",
+			);
+		return cluster;
+	}
 }
