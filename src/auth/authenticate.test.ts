@@ -20,6 +20,7 @@ beforeAll(async () => {
   auth = createAuthenticator({
     clientCaPem: pki.clientCaCertPem,
     saVerifyKeyPem: pki.saVerifyKeyPem,
+    tokenCacheMs: 0, // these tests revoke tokens and expect the very next request to notice
     lookup: {
       secret: async (ns, name) => objects.get(`secret/${ns}/${name}`) as Secret | undefined,
       pod: async (ns, name) => objects.get(`pod/${ns}/${name}`) as Pod | undefined,
@@ -167,4 +168,34 @@ test("failed token attempts are rate limited per address; certificates still wor
   const { certPem } = await issueClientCert(pki, { commonName: "carol", organizations: [] });
   const viaCert = await limited.authenticate({ peerCertificate: { raw: der(certPem) }, peerAuthorized: true, clientAddress: "203.0.113.9" });
   expect(viaCert).toHaveProperty("user.username", "carol");
+});
+
+test("successful token authentications are cached briefly (as kube-apiserver), failures are not", async () => {
+  let lookups = 0;
+  const cached = createAuthenticator({
+    clientCaPem: pki.clientCaCertPem,
+    saVerifyKeyPem: pki.saVerifyKeyPem,
+    tokenCacheMs: 200,
+    lookup: {
+      secret: async () => undefined,
+      pod: async () => undefined,
+      serviceAccount: async () => {
+        lookups++;
+        return { metadata: { uid: sa.uid } };
+      },
+    },
+  });
+  const { token } = await signServiceAccountToken(
+    { signingKeyPem: pki.saSigningKeyPem },
+    { kind: "bound", serviceAccount: sa, audiences: ["https://kubernetes.default.svc.cluster.local"] },
+  );
+  for (let i = 0; i < 5; i++) expect(await cached.authenticate(bearer(token))).toHaveProperty("user");
+  expect(lookups).toBe(1);
+  const deadline = Date.now() + 10_000;
+  while (lookups === 1 && Date.now() < deadline) {
+    await Bun.sleep(50);
+    await cached.authenticate(bearer(token));
+  }
+  expect(lookups).toBe(2);
+  for (let i = 0; i < 3; i++) await cached.authenticate(bearer("abcdef.0123456789abcdef"));
 });

@@ -2,7 +2,14 @@
 // (ServiceAccount JWTs, bootstrap tokens). The answer is a user, an error (→ 401) or null for anonymous; bad input
 // of any shape becomes an error, never a throw.
 import type { UserInfo } from "../api/types.ts";
-import { bootstrapTokenSecretName, BOOTSTRAP_TOKEN_NAMESPACE, parseBootstrapToken, validateBootstrapToken } from "./bootstrap-token.ts";
+import { createHash } from "node:crypto";
+import {
+  BOOTSTRAP_TOKEN_NAMESPACE,
+  bootstrapTokenExpiry,
+  bootstrapTokenSecretName,
+  parseBootstrapToken,
+  validateBootstrapToken,
+} from "./bootstrap-token.ts";
 import type { AuthRateLimiter } from "./ratelimit.ts";
 import { type ServiceAccountTokenLookup, verifyServiceAccountToken } from "./serviceaccount-token.ts";
 import { createX509Authenticator } from "./x509-authenticator.ts";
@@ -13,6 +20,13 @@ export { signServiceAccountToken } from "./serviceaccount-token.ts";
 export const ANONYMOUS_USER: UserInfo = { username: "system:anonymous", groups: ["system:unauthenticated"] };
 /** Longer tokens are refused before any parsing (JWTs are a few KB at most). */
 const MAX_TOKEN_LENGTH = 16 * 1024;
+/**
+ * Successful token authentications are remembered this long, as kube-apiserver's token cache does (success
+ * TTL 10 s, failures not cached): verifying a JWT and its objects costs ~100 µs. A revoked token (its pod or
+ * secret deleted) therefore keeps working for at most this long.
+ */
+export const TOKEN_SUCCESS_CACHE_MS = 10_000;
+const TOKEN_CACHE_LIMIT = 4096;
 
 export interface AuthenticationInput {
   /** The TLS peer certificate (node:tls getPeerCertificate()); `{}` or null when none was sent. */
@@ -37,6 +51,8 @@ export interface AuthenticatorOptions {
   apiAudiences?: string[];
   /** Reads Secrets, Pods, ServiceAccounts so revoked credentials stop working. */
   lookup: ServiceAccountTokenLookup;
+  /** Success cache lifetime; 0 turns the cache off. Default TOKEN_SUCCESS_CACHE_MS. */
+  tokenCacheMs?: number;
   /**
    * Limits failed bearer-token attempts per clientAddress (guessing tokens is the only online attack here;
    * client certificates still authenticate from a blocked address).
@@ -54,14 +70,36 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
   const authenticateCertificate = createX509Authenticator(opts.clientCaPem);
   const apiAudiences = opts.apiAudiences ?? [opts.issuer ?? "https://kubernetes.default.svc.cluster.local"];
 
-  async function authenticateToken(token: string, audiences?: string[]) {
+  type TokenResult = { user: UserInfo; audiences: string[] } | { error: string };
+  const cacheMs = opts.tokenCacheMs ?? TOKEN_SUCCESS_CACHE_MS;
+  const cache = new Map<string, { result: TokenResult; until: number }>();
+
+  async function authenticateToken(token: string, audiences?: string[]): Promise<TokenResult> {
     if (token.length === 0 || token.length > MAX_TOKEN_LENGTH) return { error: "invalid bearer token" };
+    if (cacheMs <= 0) return verifyToken(token, audiences);
+    const key = `${createHash("sha256").update(token).digest("base64url")}|${(audiences ?? []).join(",")}`;
+    const now = Date.now();
+    const hit = cache.get(key);
+    if (hit && hit.until > now) return hit.result;
+    const result = await verifyToken(token, audiences);
+    if ("user" in result) {
+      if (cache.size >= TOKEN_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
+      const expiresAt = (result as { expiresAt?: number }).expiresAt ?? Number.POSITIVE_INFINITY;
+      cache.set(key, { result: { user: result.user, audiences: result.audiences }, until: Math.min(now + cacheMs, expiresAt) });
+    } else {
+      cache.delete(key);
+    }
+    return "user" in result ? { user: result.user, audiences: result.audiences } : result;
+  }
+
+  async function verifyToken(token: string, audiences?: string[]): Promise<TokenResult & { expiresAt?: number }> {
     try {
       const bootstrap = parseBootstrapToken(token);
       if (bootstrap) {
         const secret = await opts.lookup.secret(BOOTSTRAP_TOKEN_NAMESPACE, bootstrapTokenSecretName(bootstrap.id));
         const result = validateBootstrapToken(bootstrap, secret);
-        return "user" in result ? { user: result.user, audiences: apiAudiences } : result;
+        if (!("user" in result)) return result;
+        return { user: result.user, audiences: apiAudiences, expiresAt: secret && bootstrapTokenExpiry(secret)?.getTime() };
       }
       if (token.split(".").length !== 3) return { error: "invalid bearer token" };
       const result = await verifyServiceAccountToken(token, {
@@ -72,7 +110,7 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
       });
       if ("error" in result) return result;
       // Legacy tokens carry no audience: upstream treats them as valid for the API server's own audiences.
-      return { user: result.user, audiences: result.audiences.length ? result.audiences : apiAudiences };
+      return { user: result.user, audiences: result.audiences.length ? result.audiences : apiAudiences, expiresAt: result.expiresAt };
     } catch (err) {
       return { error: `authentication failed: ${(err as Error).message}` };
     }

@@ -123,7 +123,7 @@ export interface VerifyOptions {
 export async function verifyServiceAccountToken(
   token: string,
   opts: VerifyOptions,
-): Promise<{ user: UserInfo; audiences: string[] } | { error: string }> {
+): Promise<{ user: UserInfo; audiences: string[]; expiresAt?: number } | { error: string }> {
   let unverified: JWTPayload;
   try {
     unverified = decodeJwt(token);
@@ -146,7 +146,8 @@ export async function verifyServiceAccountToken(
     return { error: `invalid bearer token: ${(err as Error).message}` };
   }
   try {
-    return legacy ? await checkLegacy(token, claims, opts.lookup) : await checkBound(claims, opts);
+    const result = legacy ? await checkLegacy(token, claims, opts.lookup) : await checkBound(claims, opts);
+    return "user" in result && typeof claims.exp === "number" ? { ...result, expiresAt: claims.exp * 1000 } : result;
   } catch (err) {
     return { error: `token lookup failed: ${(err as Error).message}` };
   }

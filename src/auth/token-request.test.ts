@@ -36,7 +36,7 @@ test("a pod-bound token authenticates until the pod is gone", async () => {
   const result = await request({ audiences: [], boundObjectRef: { kind: "Pod", apiVersion: "v1", name: "job-1" } });
   if (!("tokenRequest" in result)) throw new Error(result.message);
   expect(result.tokenRequest.spec.expirationSeconds).toBe(3600);
-  const auth = createAuthenticator({ clientCaPem: pki.clientCaCertPem, saVerifyKeyPem: pki.saVerifyKeyPem, lookup });
+  const auth = createAuthenticator({ clientCaPem: pki.clientCaCertPem, saVerifyKeyPem: pki.saVerifyKeyPem, lookup, tokenCacheMs: 0 });
   const who = await auth.authenticateToken(result.tokenRequest.status?.token ?? "");
   expect(who).toHaveProperty("user.extra", {
     "authentication.kubernetes.io/pod-name": ["job-1"],
@@ -61,7 +61,7 @@ test("upstream's refusals", async () => {
 test("legacy token secret data authenticates while the secret holds it", async () => {
   const data = await legacyTokenSecretData({ signingKeyPem: pki.saSigningKeyPem, serviceAccount: sa, secretName: "builder-token", caPem: pki.serverCaCertPem });
   secrets.set("builder-token", { metadata: { name: "builder-token" }, data });
-  const auth = createAuthenticator({ clientCaPem: pki.clientCaCertPem, saVerifyKeyPem: pki.saVerifyKeyPem, lookup });
+  const auth = createAuthenticator({ clientCaPem: pki.clientCaCertPem, saVerifyKeyPem: pki.saVerifyKeyPem, lookup, tokenCacheMs: 0 });
   const token = Buffer.from(data.token as string, "base64").toString();
   expect(await auth.authenticateToken(token)).toHaveProperty("user.username", "system:serviceaccount:ci:builder");
   expect(Buffer.from(data.namespace as string, "base64").toString()).toBe("ci");
