@@ -1,6 +1,7 @@
 // Derives the OpenAPI (Swagger 2.0 style) definitions of every built-in kind k3lite serves from the
 // declarations in kubernetes-types, with the TypeScript compiler API. Run: `bun scripts/gen-openapi.ts`.
-// Writes src/apiserver/openapi/generated/definitions.json, which the API server embeds.
+// Writes src/apiserver/openapi/generated/definitions.json, which the API server embeds (a test checks it is
+// current: rerun after changing kubernetes-types or patch-strategies.ts).
 
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -248,15 +249,21 @@ function typeSchema(module: string, node: ts.TypeNode, where: string): Schema {
 	throw new Error(`${where}: unsupported type ${node.getText()}`);
 }
 
-for (const module of servedModules) {
-	for (const name of loadModule(module).decls.keys()) define(module, name);
+/** Every definition of the served modules (and what they refer to), sorted by name. */
+export function generateDefinitions(): Record<string, Schema> {
+	for (const module of servedModules) {
+		for (const name of loadModule(module).decls.keys()) define(module, name);
+	}
+	return Object.fromEntries(
+		Object.entries(definitions).sort(([a], [b]) => a.localeCompare(b)),
+	);
 }
 
-const sorted = Object.fromEntries(
-	Object.entries(definitions).sort(([a], [b]) => a.localeCompare(b)),
-);
-mkdirSync(dirname(outFile), { recursive: true });
-writeFileSync(outFile, `${JSON.stringify({ definitions: sorted })}\n`);
-// Formatted the way the linter wants it, so `biome check src` stays clean.
-Bun.spawnSync(["bunx", "biome", "format", "--write", outFile]);
-console.log(`wrote ${Object.keys(sorted).length} definitions to ${outFile}`);
+if (import.meta.main) {
+	const sorted = generateDefinitions();
+	mkdirSync(dirname(outFile), { recursive: true });
+	writeFileSync(outFile, `${JSON.stringify({ definitions: sorted })}\n`);
+	// Formatted the way the linter wants it, so `biome check src` stays clean.
+	Bun.spawnSync(["bunx", "biome", "format", "--write", outFile]);
+	console.log(`wrote ${Object.keys(sorted).length} definitions to ${outFile}`);
+}
