@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { KubeObject } from "../../api/types.ts";
 import { ApplyConflictError, PatchError } from "./errors.ts";
 import { serverSideApply, updateManagedFields } from "./index.ts";
-import { deploymentMeta as meta } from "./testing.ts";
+import { deploymentMeta as meta, thrown } from "./testing.ts";
 
 const t0 = "2026-11-24T20:00:00Z";
 const t1 = "2026-11-24T21:00:00Z";
@@ -67,15 +67,6 @@ function createdByClientSideApply(): KubeObject {
 
 const entry = (obj: KubeObject, manager: string) =>
 	obj.metadata?.managedFields?.find((m) => m.manager === manager);
-
-function thrown(f: () => unknown): unknown {
-	try {
-		f();
-	} catch (err) {
-		return err;
-	}
-	throw new Error("expected an error");
-}
 
 describe("server-side apply", () => {
 	test("creating records the applier's fields as FieldsV1, operation Apply", () => {

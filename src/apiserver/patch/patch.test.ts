@@ -2,19 +2,15 @@ import { describe, expect, test } from "bun:test";
 import type { KubeObject } from "../../api/types.ts";
 import { PatchError } from "./errors.ts";
 import { applyPatch } from "./index.ts";
-import { deployment, deploymentMeta as meta } from "./testing.ts";
+import { deployment, deploymentMeta as meta, thrown } from "./testing.ts";
 
 const containersOf = (o: KubeObject) =>
 	o.spec.template.spec.containers as { name: string; [k: string]: unknown }[];
 
 function patchError(f: () => unknown): PatchError {
-	try {
-		f();
-	} catch (err) {
-		if (err instanceof PatchError) return err;
-		throw err;
-	}
-	throw new Error("expected a PatchError");
+	const err = thrown(f);
+	if (err instanceof PatchError) return err;
+	throw err;
 }
 
 describe("JSON patch (RFC 6902)", () => {

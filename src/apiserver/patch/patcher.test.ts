@@ -2,7 +2,7 @@ import { describe, expect, test } from "bun:test";
 import type { KubeObject } from "../../api/types.ts";
 import type { ApplyConflictError } from "./errors.ts";
 import { defaultFieldManager, patchObject, trackWrite } from "./patcher.ts";
-import { deployment } from "./testing.ts";
+import { deployment, thrown } from "./testing.ts";
 
 const deployments = {
 	group: "apps",
@@ -41,15 +41,6 @@ const widgets = {
 	custom: true,
 	schema: widgetSchema,
 };
-
-function thrown(f: () => unknown): unknown {
-	try {
-		f();
-	} catch (err) {
-		return err;
-	}
-	throw new Error("expected an error");
-}
 
 describe("patchObject / trackWrite", () => {
 	test("built-in kinds get upstream's merge keys from the schemas", () => {

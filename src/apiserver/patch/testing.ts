@@ -1,4 +1,5 @@
-// Fixtures shared by this folder's tests: a Deployment and the patch metadata upstream declares for it.
+// Fixtures shared by this folder's tests: a Deployment, the patch metadata upstream declares for it, and a
+// helper catching the error a call throws.
 
 import type { KubeObject } from "../../api/types.ts";
 import { staticPatchMeta } from "./meta.ts";
@@ -58,4 +59,14 @@ export function deployment(): KubeObject {
 			},
 		},
 	};
+}
+
+/** The error `f` throws; fails the test when it throws nothing. */
+export function thrown(f: () => unknown): unknown {
+	try {
+		f();
+	} catch (err) {
+		return err;
+	}
+	throw new Error("expected an error");
 }
