@@ -60,7 +60,7 @@ function matches(req: Requirement, value: string | undefined): boolean {
 }
 
 export function parseLabelSelector(text: string | null | undefined): Predicate | undefined {
-  if (!text || !text.trim()) return undefined;
+  if (!text?.trim()) return undefined;
   const reqs = splitTerms(text).map(parseLabelTerm);
   return (obj) => {
     const labels = (obj.metadata?.labels ?? {}) as Record<string, string>;
@@ -72,7 +72,7 @@ export function parseLabelSelector(text: string | null | undefined): Predicate |
 export type FieldGetter = (obj: KubeObject) => Record<string, string | undefined>;
 
 export function parseFieldSelector(text: string | null | undefined, fields: FieldGetter | undefined): Predicate | undefined {
-  if (!text || !text.trim()) return undefined;
+  if (!text?.trim()) return undefined;
   const reqs = splitTerms(text).map((term) => {
     const m = /^([^=!]+?)\s*(==|=|!=)\s*(.*)$/.exec(term);
     if (!m) throw badRequest(`invalid selector: '${text}'; can't understand '${term}'`);

@@ -139,6 +139,12 @@ function special(message: string, v: Record<string, unknown>): unknown {
   }
 }
 
+/** The map or list at out[key], created on first use. */
+function slot(out: Record<string, unknown>, key: string, make: () => unknown): unknown {
+  if (out[key] === undefined) out[key] = make();
+  return out[key];
+}
+
 function message(r: Reader, name: string): unknown {
   const fields = fieldsOf(name);
   const out: Record<string, unknown> = {};
@@ -163,7 +169,7 @@ function message(r: Reader, name: string): unknown {
         else if (t >> 3 === 2) val = SCALARS.has(type) ? scalar(er, t & 7, type) : message(new Reader(er.bytes()), type);
         else er.skip(t & 7);
       }
-      const map = (out[key] ??= {}) as Record<string, unknown>;
+      const map = slot(out, key, () => ({})) as Record<string, unknown>;
       map[k] = val ?? (type === "string" ? "" : SCALARS.has(type) ? 0 : {});
       continue;
     }
@@ -172,7 +178,7 @@ function message(r: Reader, name: string): unknown {
       if (kind === 1 && wire === 2 && type !== "string" && type !== "bytes") {
         // Packed repeated numbers.
         const sub = new Reader(r.bytes());
-        const arr = (out[key] ??= []) as unknown[];
+        const arr = slot(out, key, () => []) as unknown[];
         while (sub.pos < sub.end) arr.push(scalar(sub, type === "double" ? 1 : type === "float" ? 5 : 0, type));
         continue;
       }
@@ -180,7 +186,7 @@ function message(r: Reader, name: string): unknown {
     } else {
       value = special(type, message(new Reader(r.bytes()), type) as Record<string, unknown>);
     }
-    if (kind === 1) ((out[key] ??= []) as unknown[]).push(value);
+    if (kind === 1) (slot(out, key, () => []) as unknown[]).push(value);
     else if (value === undefined || value === "" || ((value === 0 || value === false) && !KEEP_ZERO.has(key))) continue;
     else out[key] = value;
   }

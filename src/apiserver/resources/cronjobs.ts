@@ -23,7 +23,8 @@ export default describe({
   categories: ["all"],
   status: true,
   defaults(cj) {
-    const spec = (cj.spec ??= {});
+    cj.spec ??= {};
+    const spec = cj.spec;
     spec.concurrencyPolicy ??= "Allow";
     spec.suspend ??= false;
     spec.successfulJobsHistoryLimit ??= 3;

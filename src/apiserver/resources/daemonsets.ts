@@ -16,7 +16,8 @@ export default describe({
   categories: ["all"],
   status: true,
   defaults(d) {
-    const spec = (d.spec ??= {});
+    d.spec ??= {};
+    const spec = d.spec;
     spec.updateStrategy ??= { type: "RollingUpdate" };
     if (spec.updateStrategy.type === "RollingUpdate") spec.updateStrategy.rollingUpdate ??= { maxUnavailable: 1, maxSurge: 0 };
     spec.revisionHistoryLimit ??= 10;

@@ -16,7 +16,8 @@ export default describe({
   status: true,
   scale: REPLICAS_SCALE,
   defaults(d) {
-    const spec = (d.spec ??= {});
+    d.spec ??= {};
+    const spec = d.spec;
     spec.replicas ??= 1;
     spec.strategy ??= { type: "RollingUpdate" };
     if (spec.strategy.type === "RollingUpdate" || !spec.strategy.type) {

@@ -42,7 +42,8 @@ export default describe({
   categories: ["all"],
   status: true,
   defaults(job) {
-    const spec = (job.spec ??= {});
+    job.spec ??= {};
+    const spec = job.spec;
     spec.completions ??= 1;
     spec.parallelism ??= 1;
     spec.backoffLimit ??= 6;

@@ -11,7 +11,8 @@ export default describe({
   namespaced: true,
   shortNames: ["netpol"],
   defaults(np) {
-    const spec = (np.spec ??= {});
+    np.spec ??= {};
+    const spec = np.spec;
     spec.podSelector ??= {};
     if (!spec.policyTypes) spec.policyTypes = spec.egress ? ["Ingress", "Egress"] : ["Ingress"];
   },

@@ -15,7 +15,8 @@ export default describe({
   status: true,
   scale: REPLICAS_SCALE,
   defaults(rs) {
-    const spec = (rs.spec ??= {});
+    rs.spec ??= {};
+    const spec = rs.spec;
     spec.replicas ??= 1;
     defaultTemplate(spec.template);
   },

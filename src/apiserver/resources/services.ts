@@ -88,7 +88,8 @@ export default describe({
   subresources: ["proxy"],
   nameValidator: dns1035Label,
   defaults(svc) {
-    const spec = (svc.spec ??= {});
+    svc.spec ??= {};
+    const spec = svc.spec;
     spec.type ??= "ClusterIP";
     spec.sessionAffinity ??= "None";
     if (spec.type !== "ExternalName") {

@@ -15,7 +15,8 @@ export default describe({
   status: true,
   scale: REPLICAS_SCALE,
   defaults(s) {
-    const spec = (s.spec ??= {});
+    s.spec ??= {};
+    const spec = s.spec;
     spec.replicas ??= 1;
     spec.podManagementPolicy ??= "OrderedReady";
     spec.updateStrategy ??= { type: "RollingUpdate", rollingUpdate: { partition: 0 } };

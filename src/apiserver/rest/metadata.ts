@@ -7,7 +7,10 @@ import type { ResourceDescriptor } from "../resources/types.ts";
 
 /** ObjectMeta with the server-owned fields writable (kubernetes-types marks them readonly for clients). */
 export type WritableMeta = { -readonly [K in keyof ObjectMeta]: ObjectMeta[K] };
-export const writableMeta = (obj: KubeObject): WritableMeta => (obj.metadata ??= {}) as WritableMeta;
+export function writableMeta(obj: KubeObject): WritableMeta {
+  obj.metadata ??= {};
+  return obj.metadata as WritableMeta;
+}
 
 /** RFC 3339 with second precision, as Kubernetes serialises metav1.Time. */
 export const nowRfc3339 = (ms = Date.now()) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
