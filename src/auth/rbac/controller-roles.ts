@@ -99,7 +99,8 @@ const controllerRules: Record<string, PolicyRule[]> = {
     rule(crud, [""], ["persistentvolumes"]),
     rule(["get", "list", "watch", "create", "delete"], [""], ["pods"]),
     rule(["get"], [""], ["pods/log"]),
-    rule(READ, ["storage.k8s.io"], ["storageclasses"]),
+    // It creates the default `local-path` StorageClass, as k3s's packaged provisioner manifest does.
+    rule([...READ, "create", "update", "patch"], ["storage.k8s.io"], ["storageclasses"]),
   ],
   "disruption-controller": [
     rule(READ, ["apps"], ["deployments", "replicasets", "statefulsets"]),
