@@ -39,6 +39,9 @@ function prng(seed: number) {
   };
 }
 
+// Hundreds of signature checks: allow for a loaded machine.
+const FUZZ_TIMEOUT_MS = 30_000;
+
 test("mutated client certificates are refused without throwing", async () => {
   const { certPem } = await issueClientCert(pki, { commonName: "alice", organizations: ["dev"] });
   const der = new Uint8Array(x509.PemConverter.decodeFirst(certPem));
@@ -53,7 +56,7 @@ test("mutated client certificates are refused without throwing", async () => {
     if (result && "user" in result) expect(result.user.username).toBe("alice");
     else expect(result).toHaveProperty("error");
   }
-});
+}, FUZZ_TIMEOUT_MS);
 
 test("mutated and malformed bearer tokens are refused without throwing, even when lookups fail", async () => {
   const { token } = await signServiceAccountToken(
@@ -78,4 +81,4 @@ test("mutated and malformed bearer tokens are refused without throwing, even whe
   for (const header of ["Bearer ", `Bearer ${"a".repeat(1 << 20)}`, "Bearer abcdef.0123456789abcdef"]) {
     expect(await auth.authenticate({ peerAuthorized: false, authorization: header })).toHaveProperty("error");
   }
-});
+}, FUZZ_TIMEOUT_MS);

@@ -80,5 +80,5 @@ describe("ensureAdminKubeconfig", () => {
     const renewed = await readFile(join(dir, "server", "tls", "client-admin.crt"), "utf8");
     expect(renewed).not.toBe(short.certPem);
     expect(certExpiresWithin(renewed, 90)).toBe(false);
-  });
+  }, 30_000);
 });

@@ -184,5 +184,5 @@ describe("renewal", () => {
     } finally {
       stop();
     }
-  });
+  }, 30_000);
 });
