@@ -23,7 +23,8 @@ beforeAll(async () => {
   k = await startTestServer();
   client = k.client;
   // Node heartbeats run on real time; with minutes passing in steps the node monitor would see silence.
-  controllers = startControllers(client, {
+  controllers = startControllers(k.controllerClients.client, {
+    clientFor: k.controllerClients.clientFor,
     clusterCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
     clock,

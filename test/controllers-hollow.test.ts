@@ -13,10 +13,12 @@ import {
   persistentvolumeclaims,
   pods,
   replicasets,
+  storageclasses,
 } from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
 import type { KubeClient } from "../src/client/types.ts";
 import { type RunningControllers, startControllers } from "../src/controllers/index.ts";
+import { localPathStorageClass } from "../src/controllers/localpath.ts";
 import { type TestServer, startTestServer } from "../src/controllers/testing/server.ts";
 import { type SchedulerHandle, startScheduler } from "../src/scheduler/scheduler.ts";
 
@@ -29,7 +31,8 @@ let hollow: HollowNodes;
 beforeAll(async () => {
   k = await startTestServer();
   client = k.client;
-  controllers = startControllers(client, {
+  controllers = startControllers(k.controllerClients.client, {
+    clientFor: k.controllerClients.clientFor,
     clusterCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
     dataDir: k.dataDir,
@@ -38,6 +41,8 @@ beforeAll(async () => {
   scheduler = startScheduler(client);
   hollow = startHollowNodes(client, { count: 3, readyDelayMs: 50, renewIntervalMs: 300, jobPodRunMs: 50 });
   await Promise.all([controllers.ready, scheduler.ready, hollow.ready]);
+  // k3s ships the default local-path StorageClass as a manifest; the provisioner creates it only when allowed to.
+  await client.create(storageclasses, localPathStorageClass()).catch(() => undefined);
 }, 90_000);
 
 afterAll(async () => {

@@ -16,7 +16,8 @@ let controllers: RunningControllers;
 beforeAll(async () => {
   k = await startTestServer();
   client = k.client;
-  controllers = startControllers(client, {
+  controllers = startControllers(k.controllerClients.client, {
+    clientFor: k.controllerClients.clientFor,
     clusterCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
     rootCA: "-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n",

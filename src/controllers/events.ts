@@ -31,6 +31,7 @@ export function createEventRecorder(client: KubeClient, component: string, clock
   const seen = new Map<string, Seen>(); // exact repeats → the Event object to bump
   const similar = new Map<string, { messages: Set<string>; since: number }>();
   let pending: Promise<unknown> = Promise.resolve();
+  let seq = 0;
   const log = consola.withTag("events");
 
   function remember<K, V>(map: Map<K, V>, key: K, value: V) {
@@ -63,7 +64,11 @@ export function createEventRecorder(client: KubeClient, component: string, clock
         seen.delete(exactKey); // the event expired or was deleted: start a new one next time
       });
     }
-    const name = `${m.name}.${(clock.now() * 1000 + Math.floor(Math.random() * 1000)).toString(16)}`;
+    // Unique per recorder (a sequence), and across recorders in the same millisecond (a random tail).
+    const tail = `${(seq++ % 0x10000).toString(16).padStart(4, "0")}${Math.floor(Math.random() * 0x100)
+      .toString(16)
+      .padStart(2, "0")}`;
+    const name = `${m.name}.${clock.now().toString(16)}${tail}`;
     const entry: Seen = { name, namespace, count: 1, first: now };
     remember(seen, exactKey, entry);
     const ev: Event = {

@@ -5,6 +5,7 @@
 
 import { rm } from "node:fs/promises";
 import { join, resolve, sep } from "node:path";
+import { consola } from "consola";
 import type { PersistentVolume, PersistentVolumeClaim, storage } from "../api/types.ts";
 import { persistentvolumeclaims as pvcRef, persistentvolumes as pvRef, storageclasses } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
@@ -81,7 +82,15 @@ export function startLocalPathProvisioner(ctx: ControllerContext, dataDir: strin
     try {
       await ctx.client.create(storageclasses, localPathStorageClass());
     } catch (err) {
-      if (!(err instanceof ApiError && err.code === 409)) throw err;
+      if (err instanceof ApiError && err.code === 409) return;
+      // Without the right to create it, the class must come from elsewhere (a manifest, the server bootstrap).
+      if (err instanceof ApiError && err.code === 403) {
+        consola
+          .withTag("local-path-provisioner")
+          .warn(`cannot create StorageClass ${LOCAL_PATH_CLASS}: ${err.message}`);
+        return;
+      }
+      throw err;
     }
   }
 

@@ -7,12 +7,17 @@ import { join } from "node:path";
 import { toServerConfig } from "../../cli/commands/server.ts";
 import { resolveFlags } from "../../cli/config.ts";
 import { serverFlags } from "../../cli/flags.ts";
+import { CONTROLLER_MANAGER_USER } from "../../auth/rbac/bootstrap-policy.ts";
+import { controllerUser } from "../../auth/rbac/controller-roles.ts";
 import type { KubeClient } from "../../client/types.ts";
 import { type RunningServer, startServer } from "../../server/index.ts";
 
 export interface TestServer {
   server: RunningServer;
+  /** A privileged client, for test set-up and assertions. */
   client: KubeClient;
+  /** The identities controllers run with in `k3lite server`: the manager's, and one ServiceAccount each. */
+  controllerClients: { client: KubeClient; clientFor(account: string): KubeClient };
   kubeconfig: string;
   dataDir: string;
   /** Runs kubectl; throws with stderr when it fails. */
@@ -35,6 +40,10 @@ export async function startTestServer(): Promise<TestServer> {
   return {
     server,
     client: server.client(),
+    controllerClients: {
+      client: server.client(CONTROLLER_MANAGER_USER, "k3lite-controller-manager"),
+      clientFor: (account) => server.client(controllerUser(account), `k3lite-controller-manager/${account}`),
+    },
     kubeconfig,
     dataDir,
     async kubectl(...args) {
