@@ -189,6 +189,73 @@ describe("CRD serving", () => {
 		]);
 	});
 
+	test("a CRD refused its names gets them once the CRD holding them goes", async () => {
+		const rival = crontabCrd(
+			[crontabVersion({ type: "object" })],
+			{
+				plural: "crontabz",
+				singular: "crontabz",
+				kind: "Rival",
+				shortNames: ["ctz"],
+			},
+			{
+				name: "crontabz.stable.example.com",
+			},
+		);
+		const holder = crontabCrd(
+			[crontabVersion({ type: "object" })],
+			{
+				plural: "holders",
+				singular: "holder",
+				kind: "Holder",
+				shortNames: ["ctz"],
+			},
+			{
+				name: "holders.stable.example.com",
+			},
+		);
+		expect((await call("POST", crdPath, holder)).status).toBe(201);
+		await eventually(
+			async () =>
+				api.registry.get("stable.example.com", "v1", "holders")
+					? true
+					: undefined,
+			"holder served",
+		);
+		expect((await call("POST", crdPath, rival)).status).toBe(201);
+		const refused = await eventually(async () => {
+			const got = await call("GET", `${crdPath}/crontabz.stable.example.com`);
+			const names = (got.body.status?.conditions ?? []).find(
+				(c: { type: string }) => c.type === "NamesAccepted",
+			);
+			return names ? names : undefined;
+		}, "NamesAccepted");
+		expect(refused).toMatchObject({
+			status: "False",
+			reason: "ShortNamesConflict",
+		});
+		expect(
+			(await call("DELETE", `${crdPath}/holders.stable.example.com`)).status,
+		).toBe(200);
+		await eventually(
+			async () =>
+				api.registry.get("stable.example.com", "v1", "crontabz")
+					? true
+					: undefined,
+			"rival served",
+		);
+		expect(
+			(await call("DELETE", `${crdPath}/crontabz.stable.example.com`)).status,
+		).toBe(200);
+		await eventually(
+			async () =>
+				api.registry.get("stable.example.com", "v1", "crontabz")
+					? undefined
+					: true,
+			"rival gone",
+		);
+	});
+
 	test("a restarted API server serves the stored CRDs at once", async () => {
 		const again = createApiServer({ store, serviceCidr: "10.43.0.0/16" });
 		const servingAgain = await startCrdServing({

@@ -156,6 +156,16 @@ export async function startCrdServing(
 		} else {
 			enqueue(() => sync(crd));
 		}
+		// Names another CRD of the group gave up may now be free for one that was refused them.
+		for (const other of cache.list())
+			if (
+				other.spec.group === crd.spec.group &&
+				other.metadata?.name !== name &&
+				!isEstablished(other)
+			)
+				enqueue(() =>
+					sync(cache.get(undefined, other.metadata?.name ?? "") ?? other),
+				);
 	});
 
 	return {
