@@ -51,17 +51,22 @@ export class OpenApiModel {
 
 	constructor(builtins: ServedResource[], crds: CustomResourceDefinition[]) {
 		this.definitions = { ...builtinDefinitions };
-		this.resources = [...builtins];
-		for (const crd of crds) {
+		for (const crd of crds)
 			Object.assign(this.definitions, crdDefinitions(crd));
-			this.resources.push(...crdResources(crd));
-		}
 		for (const [name, def] of Object.entries(this.definitions)) {
 			for (const gvk of (def["x-kubernetes-group-version-kind"] as
 				| GroupVersionKind[]
 				| undefined) ?? [])
 				this.names.set(gvkKey(gvk), name);
 		}
+		// A resource without a schema (a custom resource whose CRD is not given) is left out, never a 500.
+		const known = builtins.filter(
+			(r) => this.names.has(gvkKey(r)) || definitionNameFor(r),
+		);
+		const custom = crds
+			.flatMap(crdResources)
+			.filter((r) => !known.some((k) => gvkKey(k) === gvkKey(r)));
+		this.resources = [...known, ...custom];
 	}
 
 	definitionName(gvk: GroupVersionKind): string {

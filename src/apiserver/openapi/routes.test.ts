@@ -127,6 +127,28 @@ describe("openapi v3", () => {
 	});
 });
 
+describe("resources without a schema", () => {
+	test("are left out rather than failing the documents", async () => {
+		const stray = {
+			group: "stable.example.com",
+			version: "v1",
+			kind: "CronTab",
+			resource: "crontabs",
+			namespaced: true,
+			verbs: ["get"],
+		};
+		const app = createOpenApiRoutes({
+			resources: () => [...builtins, stray],
+			customResourceDefinitions: () => [],
+		});
+		expect((await app.request("/openapi/v3")).status).toBe(200);
+		expect((await app.request("/openapi/v2")).status).toBe(200);
+		expect(
+			(await app.request("/openapi/v3/apis/stable.example.com/v1")).status,
+		).toBe(404);
+	});
+});
+
 describe("openapi v2", () => {
 	test("one Swagger 2.0 document with definitions, paths and CRD schemas without v3-only keywords", async () => {
 		const { get } = setup([establishedCrontab()]);
