@@ -13,7 +13,7 @@ import { AGGREGATED_DISCOVERY_TYPE, Discovery, wantsAggregated } from "./discove
 import { forbidden, pathNotFound, StatusError, statusResponse, toStatusError, unauthorized } from "./errors.ts";
 import { jsonText } from "./output.ts";
 import { Registry } from "./registry.ts";
-import { requestInfo } from "./request-info.ts";
+import { type RequestInfo, requestInfo } from "./request-info.ts";
 import type { ApiContext, Patcher } from "./rest/context.ts";
 import { defaultPatcher } from "./rest/patch.ts";
 import { type SubresourceHandler, serveResource } from "./rest/router.ts";
@@ -43,7 +43,7 @@ const ANONYMOUS: UserInfo = { username: "system:anonymous", groups: ["system:una
 /** A connection's certificate never changes; re-verify now and then for expiry. */
 const SOCKET_USER_TTL_MS = 60_000;
 
-type Env = { user?: UserInfo; incoming?: { socket?: TLSSocket } };
+export type Env = { user?: UserInfo; incoming?: { socket?: TLSSocket } };
 type Variables = { user: UserInfo };
 
 export interface ApiServer {
@@ -56,6 +56,9 @@ export interface ApiServer {
   subresources: Map<string, SubresourceHandler>;
   /** Routes mounted before the generic REST catch-all (OpenAPI, /cacerts, …). */
   mount(path: string, app: Hono): void;
+  /** Authentication and authorization as the app does them, for requests that bypass it (connection upgrades). */
+  authenticateRequest(req: Request, env: Env | undefined): Promise<UserInfo | StatusError>;
+  authorizeRequest(user: UserInfo, info: RequestInfo): Promise<StatusError | undefined>;
   /** Swap the authenticator/authorizer once they are built (they may need the API server to exist first). */
   setAuth(auth: Pick<ApiServerOptions, "authenticate" | "authenticateToken" | "authorizer">): void;
   ready: { value: boolean };
@@ -144,13 +147,36 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     return { username: as, groups: [...new Set([...groups, ...implied, "system:authenticated"])] };
   }
 
+  /** Who a request is from: its in-process identity, client certificate or token, then impersonation. */
+  async function authenticateRequest(req: Request, env: Env | undefined): Promise<UserInfo | StatusError> {
+    const who = await identify(req, env);
+    return who instanceof StatusError || who === ANONYMOUS ? who : impersonate(req, who);
+  }
+
+  /** A 403 Status when `user` may not do what `info` describes (system:masters skip the authorizer). */
+  async function authorizeRequest(user: UserInfo, info: RequestInfo): Promise<StatusError | undefined> {
+    if (user.groups.includes(MASTERS)) return undefined;
+    const decision = await context.authorizer.authorize(user, {
+      verb: info.verb,
+      apiGroup: info.group,
+      apiVersion: info.version,
+      resource: info.resource,
+      subresource: info.subresource,
+      namespace: info.namespace,
+      name: info.name,
+      path: info.isResourceRequest ? undefined : info.path,
+    });
+    if (decision.allowed) return undefined;
+    const { verb, resource, subresource, group, name, namespace, path } = info;
+    return forbidden({ user: user.username, verb, resource, subresource, group, name, namespace, path }, decision.reason ?? "");
+  }
+
   app.use("*", async (c, next) => {
     if (SELF_AUTHENTICATED_PATHS.has(c.req.path)) {
       c.set("user", ANONYMOUS);
       return next();
     }
-    let who = await identify(c.req.raw, c.env);
-    if (!(who instanceof StatusError) && who !== ANONYMOUS) who = await impersonate(c.req.raw, who);
+    const who = await authenticateRequest(c.req.raw, c.env);
     if (who instanceof StatusError) return statusResponse(who);
     if (who === ANONYMOUS && !PUBLIC_PATHS.has(c.req.path)) return statusResponse(unauthorized());
     c.set("user", who);
@@ -177,26 +203,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
     const user = c.get("user");
     const info = requestInfo(req.method, path, url.searchParams.get("watch"));
-    if (!user.groups.includes(MASTERS)) {
-      const decision = await context.authorizer.authorize(user, {
-        verb: info.verb,
-        apiGroup: info.group,
-        apiVersion: info.version,
-        resource: info.resource,
-        subresource: info.subresource,
-        namespace: info.namespace,
-        name: info.name,
-        path: info.isResourceRequest ? undefined : path,
-      });
-      if (!decision.allowed) {
-        return statusResponse(
-          forbidden(
-            { user: user.username, verb: info.verb, resource: info.resource, subresource: info.subresource, group: info.group, name: info.name, namespace: info.namespace, path },
-            decision.reason ?? "",
-          ),
-        );
-      }
-    }
+    const denied = await authorizeRequest(user, info);
+    if (denied) return statusResponse(denied);
     if (!info.isResourceRequest) return discoveryResponse(path, req, url);
     return serveResource(context, info, req, url.searchParams, user, subresources);
   });
@@ -228,6 +236,8 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     allocators,
     subresources,
     ready,
+    authenticateRequest,
+    authorizeRequest,
     mount(path, sub) {
       mounted.push({ path: path.replace(/\/$/, "") || "/", app: sub });
     },

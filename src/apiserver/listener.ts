@@ -2,7 +2,8 @@
 // node:http server, which runs the Hono app through @hono/node-server. Client certificates are requested but not
 // required, so anonymous health checks and bearer tokens still work; the app decides per request.
 
-import { createServer as createHttpServer } from "node:http";
+import { createServer as createHttpServer, type IncomingMessage } from "node:http";
+import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
 import { getRequestListener } from "@hono/node-server";
@@ -16,6 +17,8 @@ export interface HttpsListenerOptions {
   clientCaPem: string;
   host: string;
   port: number;
+  /** Connection upgrades (exec/attach/port-forward over WebSocket or SPDY); without it they are refused. */
+  onUpgrade?(req: IncomingMessage, socket: Duplex, head: Buffer): void;
 }
 
 export interface HttpsListener {
@@ -29,6 +32,10 @@ export async function listenHttps(opts: HttpsListenerOptions): Promise<HttpsList
   http.requestTimeout = 0;
   http.headersTimeout = 60_000;
   http.keepAliveTimeout = 120_000;
+  http.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (opts.onUpgrade) opts.onUpgrade(req, socket, head);
+    else socket.end("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n");
+  });
   const sockets = new Set<TLSSocket>();
   const tls = createTlsServer(
     { cert: opts.certPem, key: opts.keyPem, ca: opts.clientCaPem, requestCert: true, rejectUnauthorized: false },

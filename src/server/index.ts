@@ -20,6 +20,7 @@ import type { KubeClient, Transport } from "../client/types.ts";
 import { openStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
 import { wireAuth } from "./auth.ts";
+import { wirePodStreams } from "./pod-streams.ts";
 import { bootstrapCluster } from "./bootstrap.ts";
 import type { ServerConfig } from "./config.ts";
 import { mountExtras } from "./routes.ts";
@@ -65,7 +66,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const transport = (user: UserInfo = APISERVER_USER) => inProcessTransport(api.app, user);
   const client = (user?: UserInfo, userAgent = "k3lite") => createClient(transport(user), { userAgent });
 
+  const onUpgrade = await wirePodStreams(api, pki);
+
   const listener = await listenHttps({
+    onUpgrade: (req, socket, head) => void onUpgrade(req, socket, head),
     fetch: api.app.fetch,
     certPem: pki.servingCertPem,
     keyPem: pki.servingKeyPem,
