@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { type HollowNodes, startHollowNodes } from "../src/agent/hollow.ts";
-import type { Deployment, Job, Node, PersistentVolumeClaim, Pod } from "../src/api/types.ts";
+import type { Deployment, Job, Node, PersistentVolumeClaim, Pod, ReplicaSet } from "../src/api/types.ts";
 import {
   deployments,
   inNamespace,
@@ -28,16 +28,19 @@ let controllers: RunningControllers;
 let scheduler: SchedulerHandle;
 let hollow: HollowNodes;
 
-beforeAll(async () => {
-  k = await startTestServer();
-  client = k.client;
-  controllers = startControllers(k.controllerClients.client, {
+const startTheControllers = () =>
+  startControllers(k.controllerClients.client, {
     clientFor: k.controllerClients.clientFor,
     clusterCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
     dataDir: k.dataDir,
     nodeLifecycle: { gracePeriodMs: 3000, monitorPeriodMs: 500 },
   });
+
+beforeAll(async () => {
+  k = await startTestServer();
+  client = k.client;
+  controllers = startTheControllers();
   scheduler = startScheduler(client);
   hollow = startHollowNodes(client, { count: 3, readyDelayMs: 50, renewIntervalMs: 300, jobPodRunMs: 50 });
   await Promise.all([controllers.ready, scheduler.ready, hollow.ready]);
@@ -123,6 +126,30 @@ test("a rolling update keeps maxUnavailable; rollout undo restores the previous 
   const history = await kubectl("rollout", "history", "deployment/web");
   expect(history).toMatch(/\n2\s/);
   expect(history).toMatch(/\n3\s/);
+}, 120_000);
+
+test("controllers restarted mid-rollout converge to the same end state", async () => {
+  await apply(deploymentYaml("restart", "nginx:1").replace("replicas: 4", "replicas: 6"));
+  await kubectl("rollout", "status", "deployment/restart", "--timeout=60s");
+  const sets = async () =>
+    (await client.list<ReplicaSet>(inNamespace(replicasets, "default"), { labelSelector: "app=restart" })).items;
+  await kubectl("set", "image", "deployment/restart", "web=nginx:2");
+  // Mid-rollout: both ReplicaSets have replicas.
+  await waitFor(async () => {
+    const list = await sets();
+    return list.length === 2 && list.every((rs) => (rs.spec?.replicas ?? 0) > 0);
+  }, "rollout under way");
+  await controllers.stop();
+  controllers = startTheControllers();
+  await controllers.ready;
+  await kubectl("rollout", "status", "deployment/restart", "--timeout=60s");
+  const final = await sets();
+  expect(final.map((rs) => [rs.spec?.template?.spec?.containers[0].image, rs.spec?.replicas]).sort()).toEqual([
+    ["nginx:1", 0],
+    ["nginx:2", 6],
+  ]);
+  const images = (await livePods("app=restart")).map((p) => p.spec?.containers[0].image);
+  expect(images).toEqual(Array(6).fill("nginx:2"));
 }, 120_000);
 
 test("rollout pause, resume and restart; a stuck rollout exceeds its progress deadline", async () => {
