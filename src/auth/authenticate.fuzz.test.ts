@@ -1,19 +1,19 @@
 // Fuzz-ish: many malformed inputs on the authentication paths must each be refused cleanly, never thrown.
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { beforeAll, expect, test } from "bun:test";
 import { type Authenticator, createAuthenticator, signServiceAccountToken } from "./authenticate.ts";
-import { ensureServerPki, issueClientCert, type ServerPki } from "./pki.ts";
+import { issueClientCert, type ServerPki } from "./pki.ts";
 import { x509 } from "./x509.ts";
+import { tempDirs, testPki } from "./testing.ts";
+
+const tempDir = tempDirs("fuzz");
 
 let dir: string;
 let pki: ServerPki;
 let auth: Authenticator;
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "k3lite-fuzz-"));
-  pki = await ensureServerPki({ dataDir: dir, nodeName: "n", sans: [], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" });
+  dir = await tempDir();
+  pki = await testPki(dir);
   auth = createAuthenticator({
     clientCaPem: pki.clientCaCertPem,
     saVerifyKeyPem: pki.saVerifyKeyPem,
@@ -25,9 +25,6 @@ beforeAll(async () => {
       serviceAccount: async () => ({ metadata: { uid: "u" } }),
     },
   });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 /** A small deterministic PRNG so failures reproduce. */

@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { Pod, Secret, ServiceAccount } from "../api/types.ts";
 import { type Authenticator, bearerToken, createAuthenticator, signServiceAccountToken } from "./authenticate.ts";
 import { bootstrapTokenSecret } from "./bootstrap-token.ts";
-import { ensureServerPki, issueClientCert, type ServerPki } from "./pki.ts";
+import { issueClientCert, type ServerPki } from "./pki.ts";
 import { generateKeyPair, privateKeyToPem, x509 } from "./x509.ts";
+import { tempDirs, testPki } from "./testing.ts";
+
+const tempDir = tempDirs("authn");
 
 let dir: string;
 let pki: ServerPki;
@@ -15,8 +15,8 @@ const objects = new Map<string, Secret | Pod | ServiceAccount>();
 const sa = { namespace: "default", name: "builder", uid: "sa-uid-1" };
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "k3lite-authn-"));
-  pki = await ensureServerPki({ dataDir: dir, nodeName: "n1", sans: [], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" });
+  dir = await tempDir();
+  pki = await testPki(dir);
   auth = createAuthenticator({
     clientCaPem: pki.clientCaCertPem,
     saVerifyKeyPem: pki.saVerifyKeyPem,
@@ -28,9 +28,6 @@ beforeAll(async () => {
     },
   });
   objects.set("sa/default/builder", { metadata: { name: "builder", namespace: "default", uid: sa.uid } });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
 });
 
 const der = (pem: string) => Buffer.from(x509.PemConverter.decodeFirst(pem));

@@ -1,21 +1,18 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { beforeAll, expect, test } from "bun:test";
 import type { CertificateSigningRequest } from "kubernetes-types/certificates/v1";
 import { KUBE_APISERVER_CLIENT, KUBE_APISERVER_CLIENT_KUBELET, KUBELET_SERVING, signCertificateSigningRequest } from "./csr-signer.ts";
-import { ensureServerPki, type ServerPki } from "./pki.ts";
+import type { ServerPki } from "./pki.ts";
 import { createX509Authenticator } from "./x509-authenticator.ts";
 import { EC_SIGNING_ALGORITHM, generateKeyPair, parseCertificates, x509 } from "./x509.ts";
+import { tempDirs, testPki } from "./testing.ts";
+
+const tempDir = tempDirs("csr");
 
 let dir: string;
 let pki: ServerPki;
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "k3lite-csr-"));
-  pki = await ensureServerPki({ dataDir: dir, nodeName: "n", sans: [], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir();
+  pki = await testPki(dir);
 });
 
 async function csr(name: string, signerName: string, usages: string[], sans: x509.JsonGeneralName[] = []): Promise<CertificateSigningRequest> {

@@ -1,7 +1,6 @@
-import { afterAll, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm, stat, writeFile, mkdir } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { expect, test } from "bun:test";
+import { readFile, stat, writeFile, mkdir } from "node:fs/promises";
+import { dirname, } from "node:path";
 import {
   createSecretsTransformer,
   encryptionConfigPath,
@@ -11,16 +10,9 @@ import {
   rotateKeys,
   type SecretsTransformer,
 } from "./encryption.ts";
+import { tempDirs } from "./testing.ts";
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "k3lite-enc-"));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("enc");
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

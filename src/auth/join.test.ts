@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
 import { createServer, type Server } from "node:https";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { getRequestListener } from "@hono/node-server";
 import type { Secret } from "../api/types.ts";
 import { bootstrapTokenSecret } from "./bootstrap-token.ts";
 import { createJoinRoutes, JoinError, joinCluster } from "./join.ts";
-import { ensureServerPki, type ServerPki } from "./pki.ts";
+import type { ServerPki } from "./pki.ts";
 import { createAuthRateLimiter } from "./ratelimit.ts";
 import { ensureServerToken, parseToken } from "./token.ts";
 import { createX509Authenticator } from "./x509-authenticator.ts";
 import { x509 } from "./x509.ts";
+import { tempDirs, testPki } from "./testing.ts";
+
+const tempDir = tempDirs("join");
 
 let dir: string;
 let pki: ServerPki;
@@ -22,8 +23,8 @@ const requests: { path: string; authorization?: string }[] = [];
 const secrets = new Map<string, Secret>();
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "k3lite-join-"));
-  pki = await ensureServerPki({ dataDir: dir, nodeName: "srv", sans: [], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" });
+  dir = await tempDir();
+  pki = await testPki(dir);
   token = await ensureServerToken(dir, pki.caBundlePem);
   const app = createJoinRoutes({
     pki,
@@ -41,7 +42,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   server.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 async function expectJoinError(promise: Promise<unknown>, pattern: RegExp, retryable = false) {

@@ -1,17 +1,14 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { describe, expect, test } from "bun:test";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import * as http from "node:http";
 import * as tls from "node:tls";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { ensureAdminKubeconfig, parseFileMode, renderKubeconfig, writeAdminKubeconfig } from "./kubeconfig.ts";
-import { certExpiresWithin, ensureServerPki, issueClientCert } from "./pki.ts";
+import { certExpiresWithin, issueClientCert } from "./pki.ts";
+import { tempDirs, testPki } from "./testing.ts";
 
-const dirs: string[] = [];
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("kubeconfig");
 
 test("renders a k3s-style kubeconfig with embedded data", () => {
   const text = renderKubeconfig({ server: "https://127.0.0.1:6443", caPem: "CA", certPem: "CERT", keyPem: "KEY" });
@@ -28,8 +25,7 @@ test("token users carry only the token", () => {
 });
 
 test("writeAdminKubeconfig creates parent dirs with the given mode, readable by kubectl", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "k3lite-kubeconfig-"));
-  dirs.push(dir);
+  const dir = await tempDir();
   const path = join(dir, "etc", "k3lite", "k3lite.yaml");
   await writeAdminKubeconfig(path, 0o640, { server: "https://127.0.0.1:6443", caPem: "CA", token: "t" });
   expect((await stat(path)).mode & 0o777).toBe(0o640);
@@ -47,9 +43,8 @@ test("parseFileMode", () => {
 
 describe("ensureAdminKubeconfig", () => {
   test("kubectl talks to a TLS server with it (verified), and the admin cert is reused until near expiry", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "k3lite-admin-"));
-    dirs.push(dir);
-    const pki = await ensureServerPki({ dataDir: dir, nodeName: "n1", sans: [], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" });
+    const dir = await tempDir();
+    const pki = await testPki(dir);
     const seen: unknown[] = [];
     const tlsServer = tls.createServer({ cert: pki.servingCertPem, key: pki.servingKeyPem, ca: pki.clientCaCertPem, requestCert: true, rejectUnauthorized: false });
     const httpServer = http.createServer((req, res) => {

@@ -1,7 +1,5 @@
-import { afterAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { describe, expect, test } from "bun:test";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import * as tls from "node:tls";
 import {
   certExpiresWithin,
@@ -12,16 +10,9 @@ import {
   signLeafCert,
 } from "./pki.ts";
 import { generateKeyPair, parseCertificates, privateKeyToPem, x509 } from "./x509.ts";
+import { tempDirs } from "./testing.ts";
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "k3lite-pki-"));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("pki");
 
 const base = { nodeName: "node-a", sans: ["10.0.0.5", "k3lite.example.com"], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" };
 

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import type { KubeObject, UserInfo } from "../api/types.ts";
 import { type ApiServer, createApiServer } from "../apiserver/app.ts";
 import { openStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
 import { createAuthenticator } from "./authenticate.ts";
-import { ensureServerPki, type ServerPki } from "./pki.ts";
+import type { ServerPki } from "./pki.ts";
 import { tokenRequestHandler } from "./token-request-route.ts";
+import { tempDirs, testPki } from "./testing.ts";
+
+const tempDir = tempDirs("tokenroute");
 
 let dir: string;
 let store: Store;
@@ -35,9 +35,9 @@ async function getObject(path: string): Promise<any> {
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "k3lite-tokenroute-"));
+  dir = await tempDir();
   store = await openStore({ dataDir: dir });
-  pki = await ensureServerPki({ dataDir: dir, nodeName: "n", sans: [], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" });
+  pki = await testPki(dir);
   api = createApiServer({ store, serviceCidr: "10.43.0.0/16" });
   api.subresources.set(
     "serviceaccounts/token",
@@ -56,7 +56,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await store?.close();
-  await rm(dir, { recursive: true, force: true });
 });
 
 test("POST serviceaccounts/<name>/token returns a token that authenticates as the ServiceAccount", async () => {

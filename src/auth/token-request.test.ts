@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { beforeAll, expect, test } from "bun:test";
 import type { Pod, Secret, ServiceAccount } from "../api/types.ts";
 import { createAuthenticator } from "./authenticate.ts";
-import { ensureServerPki, type ServerPki } from "./pki.ts";
+import type { ServerPki } from "./pki.ts";
 import { legacyTokenSecretData, serveTokenRequest } from "./token-request.ts";
+import { tempDirs, testPki } from "./testing.ts";
+
+const tempDir = tempDirs("tokenreq");
 
 let dir: string;
 let pki: ServerPki;
@@ -21,11 +21,8 @@ const lookup = {
 const audiences = ["https://kubernetes.default.svc.cluster.local"];
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "k3lite-tokenreq-"));
-  pki = await ensureServerPki({ dataDir: dir, nodeName: "n", sans: [], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" });
-});
-afterAll(async () => {
-  await rm(dir, { recursive: true, force: true });
+  dir = await tempDir();
+  pki = await testPki(dir);
 });
 
 const request = (spec: object) =>

@@ -1,18 +1,9 @@
-import { afterAll, expect, test } from "bun:test";
-import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { expect, test } from "bun:test";
+import { readFile, stat } from "node:fs/promises";
 import { caBundleHash, caHashMatches, ensureServerToken, parseToken, rotateServerToken, serverTokenPath } from "./token.ts";
+import { tempDirs } from "./testing.ts";
 
-const dirs: string[] = [];
-async function tempDir(): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), "k3lite-token-"));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(async () => {
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
-});
+const tempDir = tempDirs("token");
 
 const bundle = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
 
