@@ -94,9 +94,12 @@ function versionDescriptor(
 		fields: selectableFields(v),
 	};
 	schemas.set(descriptor, schema);
-	// What the patch code's KindInfo reads (src/apiserver/patch/patcher.ts): no strategic merge for custom
+	// custom/schema: what the patch code's KindInfo reads (src/apiserver/patch/patcher.ts): no strategic merge for custom
 	// resources, and server-side apply's list types from the schema.
-	return Object.assign(descriptor, { custom: true, schema });
+	// storageVersion: where conversion.ts stores objects of every served version.
+	const storageVersion =
+		crd.spec.versions.find((sv) => sv.storage)?.name ?? v.name;
+	return Object.assign(descriptor, { custom: true, schema, storageVersion });
 }
 
 /** Descriptors for every served version of a CRD (the caller decides it is Established; see isEstablished). */
