@@ -95,8 +95,23 @@ export async function joinClusterWithBackoff(
     } catch (err) {
       if (!(err instanceof JoinError) || !err.retryable || opts.signal?.aborted) throw err;
       opts.onRetry?.(err, delay);
-      await new Promise((resolve) => setTimeout(resolve, delay));
+      await abortableSleep(delay, opts.signal);
+      if (opts.signal?.aborted) throw err;
       delay = Math.min(delay * 2, opts.maxDelayMs ?? 60_000);
     }
   }
+}
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        resolve();
+      },
+      { once: true },
+    );
+  });
 }

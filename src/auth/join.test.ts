@@ -166,3 +166,22 @@ test("ensureAgentCredentials joins once, then reuses the stored certificate", as
   expect((await stat(agentCredentialPaths(agentDir).key)).mode & 0o777).toBe(0o600);
   expect((await stat(agentCredentialPaths(agentDir).nodePassword)).mode & 0o777).toBe(0o600);
 });
+
+test("joinClusterWithBackoff retries unreachable servers with growing delays and stops when aborted", async () => {
+  const { joinClusterWithBackoff } = await import("./join-client.ts");
+  const delays: number[] = [];
+  const controller = new AbortController();
+  const err = await joinClusterWithBackoff({
+    server: "https://127.0.0.1:1",
+    token,
+    nodeName: "x",
+    signal: controller.signal,
+    maxDelayMs: 4000,
+    onRetry: (_e, ms) => {
+      delays.push(ms);
+      if (delays.length === 3) controller.abort();
+    },
+  }).catch((e: unknown) => e);
+  expect(err).toBeInstanceOf(JoinError);
+  expect(delays).toEqual([1000, 2000, 4000]);
+}, 30_000);
