@@ -79,3 +79,54 @@ test("a new namespace gets default ServiceAccount and kube-root-ca.crt; deleting
   const left = await client.list<Pod>(inNamespace(pods, "scratch"));
   expect(left.items).toHaveLength(0);
 }, 120_000);
+
+test("custom resources take part in garbage collection", async () => {
+  const crd = {
+    apiVersion: "apiextensions.k8s.io/v1",
+    kind: "CustomResourceDefinition",
+    metadata: { name: "widgets.example.com" },
+    spec: {
+      group: "example.com",
+      scope: "Namespaced",
+      names: { plural: "widgets", singular: "widget", kind: "Widget" },
+      versions: [
+        {
+          name: "v1",
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: "object", "x-kubernetes-preserve-unknown-fields": true } },
+        },
+      ],
+    },
+  };
+  await client.create({ group: "apiextensions.k8s.io", version: "v1", resource: "customresourcedefinitions" }, crd);
+  const widgets = { group: "example.com", version: "v1", resource: "widgets", namespace: "default" };
+  const owner = await waitFor(
+    () =>
+      client.create<KubeObject>(widgets, {
+        apiVersion: "example.com/v1",
+        kind: "Widget",
+        metadata: { name: "parent" },
+      }),
+    "CRD served",
+    30_000,
+  );
+  const ref = { apiVersion: "example.com/v1", kind: "Widget", name: "parent", uid: owner.metadata?.uid ?? "" };
+  await client.create(widgets, {
+    apiVersion: "example.com/v1",
+    kind: "Widget",
+    metadata: { name: "child", ownerReferences: [ref] },
+  });
+  await client.create(inNamespace(configmaps, "default"), {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "child-config", ownerReferences: [ref] },
+  });
+  await kubectl("delete", "widget", "parent");
+  await waitFor(
+    async () => !(await kubectl("get", "configmaps", "-o", "name")).includes("child-config"),
+    "owned ConfigMap collected",
+    30_000,
+  );
+  await waitFor(async () => (await client.list(widgets)).items.length === 0, "owned Widget collected", 30_000);
+}, 90_000);

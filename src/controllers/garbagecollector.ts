@@ -3,7 +3,7 @@
 // references before releasing an owner with the `orphan` finalizer (Orphan). A graph of ownerReferences over
 // the monitored collections finds dependents; owners not in the graph are confirmed with a live GET.
 
-import type { KubeObject, meta } from "../api/types.ts";
+import type { KubeObject, apiextensions, meta } from "../api/types.ts";
 import * as refs from "../client/refs.ts";
 import { ApiError, type ResourceRef } from "../client/types.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
@@ -67,7 +67,11 @@ export function startGarbageCollector(ctx: ControllerContext): Controller {
     return (m.ownerReferences?.length ?? 0) > 0 || (!!m.deletionTimestamp && !!ours);
   }
 
-  for (const collection of MONITORED) {
+  const monitored = new Set<string>();
+  function monitor(collection: ResourceRef) {
+    const id = `${collection.group}/${collection.resource}`;
+    if (monitored.has(id)) return;
+    monitored.add(id);
     const informer = ctx.informer<KubeObject>(collection);
     const upsert = (old: KubeObject | undefined, obj: KubeObject) => {
       const uid = obj.metadata?.uid ?? "";
@@ -89,6 +93,18 @@ export function startGarbageCollector(ctx: ControllerContext): Controller {
         for (const owner of obj.metadata?.ownerReferences ?? []) controller.enqueue(owner.uid);
       },
     });
+  }
+  for (const collection of MONITORED) monitor(collection);
+  // Custom resources take part too: watch each CRD's storage version once it is established.
+  ctx.informer<apiextensions.CustomResourceDefinition>(refs.customresourcedefinitions).addEventHandler({
+    onAdd: (crd) => monitorCRD(crd),
+    onUpdate: (_, crd) => monitorCRD(crd),
+  });
+  function monitorCRD(crd: apiextensions.CustomResourceDefinition) {
+    const established = crd.status?.conditions?.some((c) => c.type === "Established" && c.status === "True");
+    const version = crd.spec.versions.find((v) => v.storage) ?? crd.spec.versions[0];
+    if (established && version)
+      monitor({ group: crd.spec.group, version: version.name, resource: crd.spec.names.plural });
   }
 
   async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
