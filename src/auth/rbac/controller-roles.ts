@@ -114,6 +114,12 @@ const controllerRules: Record<string, PolicyRule[]> = {
     rule(["update"], [""], ["resourcequotas/status"]),
   ],
   "ttl-after-finished-controller": [rule(["get", "list", "watch", "delete"], ["batch"], ["jobs"])],
+  // Upstream's ephemeral-volume-controller: a PVC per generic ephemeral volume, owned by its pod.
+  "ephemeral-volume-controller": [
+    rule(READ, [""], ["pods"]),
+    rule(["update"], [""], ["pods/finalizers"]),
+    rule(["get", "list", "watch", "create"], [""], ["persistentvolumeclaims"]),
+  ],
 };
 
 export const CONTROLLER_NAMES = Object.keys(controllerRules);
