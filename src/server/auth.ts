@@ -9,14 +9,10 @@ import { ObjectCache } from "../apiserver/cache.ts";
 import { createAuthenticator } from "../auth/authenticate.ts";
 import { createAuthorizer } from "../auth/authorize.ts";
 import type { ServerPki } from "../auth/pki.ts";
-import type { TokenRequest } from "kubernetes-types/authentication/v1";
 import type { Node } from "../api/types.ts";
-import { asObject, readBody } from "../apiserver/body.ts";
-import { notFound, StatusError } from "../apiserver/errors.ts";
-import { respondObject } from "../apiserver/output.ts";
 import { objectKey } from "../apiserver/storage.ts";
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from "../auth/serviceaccount-token.ts";
-import { serveTokenRequest } from "../auth/token-request.ts";
+import { tokenRequestHandler } from "../auth/token-request-route.ts";
 import type { ServerConfig } from "./config.ts";
 
 export interface AuthCaches {
@@ -62,31 +58,23 @@ export async function wireAuth(api: ApiServer, pki: ServerPki, _config: ServerCo
       getPersistentVolumeClaim: (ns, name) => pvcs.get(ns, name),
     },
   });
-  api.subresources.set("serviceaccounts/token", async (s, name) => {
-    const request = asObject((await readBody(s.req, false)).value) as TokenRequest;
-    const serviceAccount = serviceAccounts.get(s.namespace, name);
-    if (!serviceAccount) throw notFound({ group: "", resource: "serviceaccounts" }, name);
-    const result = await serveTokenRequest({
+  api.subresources.set(
+    "serviceaccounts/token",
+    tokenRequestHandler({
       signingKeyPem: pki.saSigningKeyPem,
       apiAudiences: [DEFAULT_SERVICE_ACCOUNT_ISSUER],
-      serviceAccount,
-      request,
       lookup: {
-        pod: async (ns, n) => pods.get(ns, n),
-        secret: async (ns, n) => secrets.get(ns, n),
-        node: async (n) => {
+        serviceAccount: async (ns, name) => serviceAccounts.get(ns, name),
+        pod: async (ns, name) => pods.get(ns, name),
+        secret: async (ns, name) => secrets.get(ns, name),
+        node: async (name) => {
           const d = api.registry.get("", "v1", "nodes");
-          const kv = d && (await api.storage.store.get(objectKey(d, undefined, n)));
+          const kv = d && (await api.storage.store.get(objectKey(d, undefined, name)));
           return kv ? (api.storage.decode(kv) as Node) : undefined;
         },
       },
-    });
-    if ("code" in result) {
-      const reason = result.code === 404 ? "NotFound" : result.code === 422 ? "Invalid" : "BadRequest";
-      throw new StatusError({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: result.message, reason, code: result.code });
-    }
-    return respondObject(201, { kind: "TokenRequest", apiVersion: "authentication.k8s.io/v1", ...result.tokenRequest });
-  });
+    }),
+  );
   api.setAuth({
     authenticate: (input) => authenticator.authenticate(input),
     authenticateToken: (token, audiences) => authenticator.authenticateToken(token, audiences),
