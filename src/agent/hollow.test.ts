@@ -90,6 +90,20 @@ describe("hollow nodes", () => {
     expect(getPod(fake, "elsewhere")?.status).toBeUndefined();
   });
 
+  test("restartPolicy OnFailure restarts a failing container in place", async () => {
+    const fake = createFakeCluster();
+    hollow = startHollowNodes(fake.client, { count: 1, readyDelayMs: 0, restartBackoffMs: 1 });
+    await hollow.ready;
+    const annotations = { [RUN_MS_ANNOTATION]: "5", [EXIT_CODE_ANNOTATION]: "1" };
+    await fake.client.create(podsDefault, pod("flaky", "hollow-0", { annotations }, "OnFailure"));
+    const restarts = () => getPod(fake, "flaky")?.status?.containerStatuses?.[0]?.restartCount ?? 0;
+    await waitFor(() => restarts() >= 2, "restarted twice");
+    const status = getPod(fake, "flaky")?.status;
+    expect(status?.phase).toBe("Running");
+    expect(status?.containerStatuses?.[0]?.lastState?.terminated?.exitCode).toBe(1);
+    await hollow.stop(); // before the next restart lands
+  });
+
   test("pod IPs come from the node's podCIDR once IPAM assigned one", async () => {
     const fake = createFakeCluster();
     // Registered earlier (a restart): the node keeps the podCIDR IPAM gave it.

@@ -21,6 +21,8 @@ export interface HollowNodeOptions {
   readyDelayMs?: number;
   /** How long pods owned by a Job run before they succeed (-1: forever). */
   jobPodRunMs?: number;
+  /** First CrashLoopBackOff delay of a failed container with restartPolicy OnFailure (doubles per restart). */
+  restartBackoffMs?: number;
   labels?: Record<string, string>;
   taints?: core.Taint[];
   leaseDurationSeconds?: number;
@@ -199,6 +201,34 @@ function finishedStatus(pod: Pod, exitCode: number): core.PodStatus {
   };
 }
 
+/** Containers that exited with `exitCode` and wait in CrashLoopBackOff for their restart (restartPolicy OnFailure). */
+function crashedStatus(pod: Pod, exitCode: number): core.PodStatus {
+  const t = now();
+  return {
+    ...pod.status,
+    containerStatuses: (pod.status?.containerStatuses ?? []).map((s) => ({
+      ...s,
+      ready: false,
+      restartCount: (s.restartCount ?? 0) + 1,
+      lastState: { terminated: { exitCode, reason: "Error", startedAt: s.state?.running?.startedAt, finishedAt: t } },
+      state: { waiting: { reason: "CrashLoopBackOff", message: `back-off restarting failed container ${s.name}` } },
+    })),
+  };
+}
+
+/** The same containers running again. */
+function restartedStatus(pod: Pod): core.PodStatus {
+  const startedAt = now();
+  return {
+    ...pod.status,
+    containerStatuses: (pod.status?.containerStatuses ?? []).map((s) => ({
+      ...s,
+      ready: true,
+      state: { running: { startedAt } },
+    })),
+  };
+}
+
 export function startHollowNodes(client: KubeClient, opts: HollowNodeOptions): HollowNodes {
   const prefix = opts.namePrefix ?? "hollow-";
   const nodeNames = Array.from({ length: opts.count }, (_, i) => `${prefix}${i}`);
@@ -330,13 +360,31 @@ export function startHollowNodes(client: KubeClient, opts: HollowNodeOptions): H
       await client.patch(ref, name, { status }, "merge", undefined, "status");
       return;
     }
+    const first = pod.status?.containerStatuses?.[0];
+    if (first?.state?.waiting?.reason === "CrashLoopBackOff") {
+      // The kubelet's back-off: base doubling per restart, capped at five minutes.
+      const backoff = Math.min(
+        300_000,
+        (opts.restartBackoffMs ?? 10_000) * 2 ** Math.max(0, (first.restartCount ?? 1) - 1),
+      );
+      const wait = (Date.parse(first.lastState?.terminated?.finishedAt ?? "") || 0) + backoff - Date.now();
+      if (wait > 0) return queue.addAfter(key, wait);
+      await client.patch(ref, name, { status: restartedStatus(pod) }, "merge", undefined, "status");
+      return;
+    }
     const runMs = finishAfter(pod);
     if (runMs < 0) return;
-    const started = Date.parse(pod.status?.startTime ?? "") || since;
+    const runningSince = pod.status?.containerStatuses?.[0]?.state?.running?.startedAt ?? pod.status?.startTime;
+    const started = Date.parse(runningSince ?? "") || since;
     const wait = started + runMs - Date.now();
     if (wait > 0) return queue.addAfter(key, wait);
     const exitCode = Number(pod.metadata?.annotations?.[EXIT_CODE_ANNOTATION] ?? 0);
-    await client.patch(ref, name, { status: finishedStatus(pod, exitCode) }, "merge", undefined, "status");
+    // restartPolicy OnFailure: the kubelet restarts a failed container in place instead of failing the pod.
+    const status =
+      exitCode !== 0 && pod.spec?.restartPolicy === "OnFailure"
+        ? crashedStatus(pod, exitCode)
+        : finishedStatus(pod, exitCode);
+    await client.patch(ref, name, { status }, "merge", undefined, "status");
   }
 
   function finishAfter(pod: Pod): number {
