@@ -7,7 +7,9 @@
 import type { KubeObject } from "../../api/types.ts";
 import { type StoreEvent, StoreError, type Watcher } from "../../store/types.ts";
 import { badRequest, gone } from "../errors.ts";
+import { partialMetadata } from "../output.ts";
 import { collectionPrefix } from "../storage.ts";
+import { type IncludeObject, toTable } from "../table.ts";
 import { apiVersionOf, type Scope } from "./context.ts";
 import { selectorOf } from "./read.ts";
 
@@ -39,6 +41,7 @@ export async function watch(s: Scope): Promise<Response> {
   const prefix = collectionPrefix(s.desc, s.namespace);
   const apiVersion = apiVersionOf(s.desc);
   const matches = (obj: KubeObject) => !filter || filter(obj);
+  const includeObject = (s.query.get("includeObject") ?? "Metadata") as IncludeObject;
 
   let watcher: Watcher | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -64,7 +67,16 @@ export async function watch(s: Scope): Promise<Response> {
           controller.enqueue(encoder.encode(line));
           if ((controller.desiredSize ?? 0) < -MAX_QUEUED_EVENTS) close();
         };
-        const event = (type: string, text: string) => send(`{"type":"${type}","object":${text}}\n`);
+        // kubectl get -w asks for Table: each event then carries a one-row Table (columns in the first only).
+        let headersSent = false;
+        const asTable = (text: string) => {
+          const obj = JSON.parse(text);
+          const table = toTable(s.desc.columns, [obj], { resourceVersion: obj.metadata?.resourceVersion ?? "" }, includeObject, !headersSent);
+          headersSent = true;
+          return JSON.stringify(table);
+        };
+        const encodeObject = s.output === "table" ? asTable : s.output === "metadata" ? (t: string) => JSON.stringify(partialMetadata(JSON.parse(t))) : (t: string) => t;
+        const event = (type: string, text: string) => send(`{"type":"${type}","object":${encodeObject(text)}}\n`);
         const bookmark = (rv: number, annotations?: Record<string, string>) =>
           send(`${JSON.stringify({ type: "BOOKMARK", object: { kind: s.desc.kind, apiVersion, metadata: { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) } } })}\n`);
         const fail = (err: unknown) => {
