@@ -18,6 +18,7 @@ const main = defineCommand({
     snapshot: () => import("./commands/snapshot.ts").then((m) => m.default),
     token: () => import("./commands/token.ts").then((m) => m.default),
     sim: () => import("./commands/sim.ts").then((m) => m.default),
+    "secrets-encrypt": () => import("./commands/secrets-encrypt.ts").then((m) => m.default),
     version: () => import("./commands/version.ts").then((m) => m.default),
   },
 });

@@ -10,6 +10,7 @@ import { ensureServerPki, type ServerPki } from "../auth/pki.ts";
 import { APISERVER_USER } from "../auth/rbac/bootstrap-policy.ts";
 import { ensureServerToken } from "../auth/token.ts";
 import { createSecretsTransformer, loadOrCreateEncryptionConfig } from "../auth/encryption.ts";
+import { createSecretsEncryptRoutes, SECRETS_ENCRYPT_PATH } from "./secrets-encrypt.ts";
 import { createApiServer, type ApiServer } from "../apiserver/app.ts";
 import { nthIp, parseCidr } from "../apiserver/allocator.ts";
 import { inProcessTransport } from "../apiserver/in-process.ts";
@@ -59,6 +60,10 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   // Secrets are always readable whatever the flag (data written while it was on stays decryptable).
   const encryption = await createSecretsTransformer(await loadOrCreateEncryptionConfig(config.dataDir), { enabled: config.secretsEncryption });
   api.storage.setTransformer(api.registry.get("", "v1", "secrets")!, encryption);
+  api.mount(
+    SECRETS_ENCRYPT_PATH,
+    createSecretsEncryptRoutes({ api, dataDir: config.dataDir, enabled: config.secretsEncryption, serverToken: () => token, current: encryption }),
+  );
   const authCaches = await wireAuth(api, pki, config);
   const stopExtras = await mountExtras(api, pki, () => token);
   const crdServing = await startCrdServing({ registry: api.registry, storage: api.storage });
