@@ -16,6 +16,7 @@ export * from "./authorize.ts";
 export * from "./node-authorizer.ts";
 export * from "./reviews.ts";
 export * from "./encryption.ts";
+export * from "./encryption-rewrite.ts";
 export * from "./join.ts";
 export * from "./node-password.ts";
 export * from "./agent-credentials.ts";
