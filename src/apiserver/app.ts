@@ -9,7 +9,7 @@ import type { AuthenticationInput, AuthenticationResult } from "../auth/authenti
 import type { Store } from "../store/types.ts";
 import { bunVersion, gitCommit, version } from "../version.ts";
 import { ServiceAllocators, parseCidr } from "./allocator.ts";
-import { AGGREGATED_DISCOVERY_TYPE, Discovery, wantsAggregated } from "./discovery.ts";
+import { aggregatedDiscoveryType, aggregatedDiscoveryVersion, Discovery } from "./discovery.ts";
 import { forbidden, pathNotFound, StatusError, statusResponse, toStatusError, unauthorized } from "./errors.ts";
 import { jsonText } from "./output.ts";
 import { Registry } from "./registry.ts";
@@ -30,6 +30,8 @@ export interface ApiServerOptions {
   /** Absent = every authenticated user may do anything (used until RBAC is wired). */
   authorizer?: RequestAuthorizer;
   patch?: Patcher;
+  /** Events one watcher may queue before it is dropped as too slow. */
+  watchQueueLimit?: number;
   /** Kubernetes version reported by /version (kubectl warns on skew greater than one minor). */
   kubernetesVersion?: string;
 }
@@ -87,6 +89,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     authenticateToken: opts.authenticateToken,
     patch: opts.patch ?? defaultPatcher,
     unknownFields,
+    watchQueueLimit: opts.watchQueueLimit,
   };
   // Not ready until the server has bootstrapped the cluster and written the kubeconfig (startServer flips it).
   const ready = { value: false };
@@ -218,8 +221,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     const accept = req.headers.get("accept");
     const clean = path.replace(/\/$/, "");
     if (clean === "/api" || clean === "/apis") {
-      if (wantsAggregated(accept)) {
-        return new Response(discovery.aggregated(clean === "/api"), { headers: { "content-type": AGGREGATED_DISCOVERY_TYPE } });
+      const aggregated = aggregatedDiscoveryVersion(accept);
+      if (aggregated) {
+        return new Response(discovery.aggregated(clean === "/api", aggregated), { headers: { "content-type": aggregatedDiscoveryType(aggregated) } });
       }
       return jsonText(200, clean === "/api" ? discovery.coreVersions(url.host) : discovery.groups());
     }

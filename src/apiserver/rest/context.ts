@@ -28,6 +28,8 @@ export interface ApiContext {
   authorizer: RequestAuthorizer;
   authenticateToken?: TokenAuthenticator;
   patch: Patcher;
+  /** Events one watcher may have queued before it is dropped as too slow (default MAX_QUEUED_EVENTS). */
+  watchQueueLimit?: number;
   /** Names fields a type's schema does not know (for fieldValidation); absent = no unknown-field check. */
   unknownFields?(descriptor: ResourceDescriptor, obj: KubeObject): string[];
 }

@@ -42,6 +42,7 @@ export async function watch(s: Scope): Promise<Response> {
   const apiVersion = apiVersionOf(s.desc);
   const matches = (obj: KubeObject) => !filter || filter(obj);
   const includeObject = (s.query.get("includeObject") ?? "Metadata") as IncludeObject;
+  const queueLimit = s.ctx.watchQueueLimit ?? MAX_QUEUED_EVENTS;
 
   let watcher: Watcher | undefined;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -65,7 +66,7 @@ export async function watch(s: Scope): Promise<Response> {
         const send = (line: string) => {
           if (closed) return;
           controller.enqueue(encoder.encode(line));
-          if ((controller.desiredSize ?? 0) < -MAX_QUEUED_EVENTS) close();
+          if ((controller.desiredSize ?? 0) < -queueLimit) close();
         };
         // kubectl get -w asks for Table: each event then carries a one-row Table (columns in the first only).
         let headersSent = false;
