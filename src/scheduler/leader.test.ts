@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createFakeCluster } from "../client/fake.ts";
-import type { LeaderElector } from "../client/leaderelection.ts";
+import type { LeaderElector } from "../controllers/leaderelection.ts";
 import { inNamespace, nodes, pods } from "../client/refs.ts";
 import { waitFor } from "../client/testing.ts";
 import { startLeaderElectedScheduler } from "./leader.ts";
@@ -15,7 +15,7 @@ describe("leader-elected scheduler", () => {
   test("only the leader schedules; the other takes over when it stops", async () => {
     const fake = createFakeCluster();
     await fake.client.create(nodes, makeNode("n1"));
-    const timing = { leaseDurationMs: 1000, renewDeadlineMs: 300, retryPeriodMs: 20 };
+    const timing = { leaseDurationSeconds: 1, renewDeadlineMs: 300, retryPeriodMs: 20 };
     const a = startLeaderElectedScheduler(fake.client, { identity: "a", ...timing });
     running.push(a);
     await waitFor(() => a.isLeader(), "a leads");
