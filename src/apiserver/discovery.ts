@@ -111,10 +111,33 @@ function discoveryGroup(registry: Registry, group: string): object {
   };
 }
 
-export const AGGREGATED_DISCOVERY_TYPE = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList";
+/** Versions of aggregated discovery served: v2, and v2beta1 for kubectl 1.26–1.29 (same body, other apiVersion). */
+export type AggregatedDiscoveryVersion = "v2" | "v2beta1";
 
-export const wantsAggregated = (accept: string | null) =>
-  !!accept && accept.includes("as=APIGroupDiscoveryList") && accept.includes("v=v2") && accept.indexOf("v=v2;") <= accept.indexOf("as=APIGroupDiscoveryList");
+export const aggregatedDiscoveryType = (version: AggregatedDiscoveryVersion) =>
+  `application/json;g=apidiscovery.k8s.io;v=${version};as=APIGroupDiscoveryList`;
+
+/**
+ * The aggregated discovery version the Accept header asks for, or undefined for the legacy documents: the first
+ * media range we can serve wins, so `…v=v2beta1…,application/json` gets v2beta1 and a bare `application/json`
+ * (or a version we don't know) gets the legacy APIGroupList / APIVersions.
+ */
+export function aggregatedDiscoveryVersion(accept: string | null): AggregatedDiscoveryVersion | undefined {
+  for (const range of (accept ?? "").split(",")) {
+    const [type, ...rest] = range.split(";").map((s) => s.trim());
+    const params = new Map(rest.map((p) => p.split("=").map((s) => s.trim()) as [string, string]));
+    const json = type === "application/json" || type === "*/*" || type === "application/*";
+    if (!params.has("as")) {
+      if (json) return undefined;
+      continue;
+    }
+    const v = params.get("v");
+    if (json && params.get("as") === "APIGroupDiscoveryList" && params.get("g") === "apidiscovery.k8s.io" && (v === "v2" || v === "v2beta1")) {
+      return v;
+    }
+  }
+  return undefined;
+}
 
 /** Cached discovery documents (JSON text), rebuilt when the registry changes. */
 export class Discovery {
@@ -166,10 +189,10 @@ export class Discovery {
   }
 
   /** Aggregated discovery for /api (core only) or /apis (every other group). */
-  aggregated(core: boolean): string {
-    return this.cached(`aggregated:${core}`, () => ({
+  aggregated(core: boolean, version: AggregatedDiscoveryVersion = "v2"): string {
+    return this.cached(`aggregated:${core}:${version}`, () => ({
       kind: "APIGroupDiscoveryList",
-      apiVersion: "apidiscovery.k8s.io/v2",
+      apiVersion: `apidiscovery.k8s.io/${version}`,
       metadata: {},
       items: this.registry
         .groupNames()
