@@ -1,6 +1,7 @@
 // ServiceAccount issuer discovery (upstream's /.well-known/openid-configuration and /openid/v1/jwks), so
 // workloads and outside systems can verify ServiceAccount tokens with the public key alone.
 import { createHash } from "node:crypto";
+import { Hono } from "hono";
 import { exportJWK, importSPKI } from "jose";
 import { x509 } from "./x509.ts";
 
@@ -25,4 +26,18 @@ export function openIdConfiguration(issuer: string, jwksUri = `${issuer.replace(
     subject_types_supported: ["public"],
     id_token_signing_alg_values_supported: ["ES256"],
   };
+}
+
+/**
+ * The two discovery documents as a Hono sub-app for the API server to mount at "/" (both paths are fixed).
+ * Upstream serves them to group system:serviceaccounts (role system:service-account-issuer-discovery).
+ */
+export function createServiceAccountIssuerRoutes(opts: { issuer: string; saVerifyKeyPem: string; jwksUri?: string }): Hono {
+  const app = new Hono();
+  const config = JSON.stringify(openIdConfiguration(opts.issuer, opts.jwksUri));
+  const jwks = serviceAccountJwks(opts.saVerifyKeyPem).then((doc) => JSON.stringify(doc));
+  const json = { "content-type": "application/json" };
+  app.get(OPENID_CONFIGURATION_PATH, (c) => c.body(config, 200, json));
+  app.get(JWKS_PATH, async (c) => c.body(await jwks, 200, { "content-type": "application/jwk-set+json" }));
+  return app;
 }
