@@ -35,9 +35,13 @@ export function openIdConfiguration(issuer: string, jwksUri = `${issuer.replace(
 export function createServiceAccountIssuerRoutes(opts: { issuer: string; saVerifyKeyPem: string; jwksUri?: string }): Hono {
   const app = new Hono();
   const config = JSON.stringify(openIdConfiguration(opts.issuer, opts.jwksUri));
-  const jwks = serviceAccountJwks(opts.saVerifyKeyPem).then((doc) => JSON.stringify(doc));
+  // Computed on first request (an eager promise that failed would be an unhandled rejection at startup).
+  let jwks: Promise<string> | undefined;
   const json = { "content-type": "application/json" };
   app.get(OPENID_CONFIGURATION_PATH, (c) => c.body(config, 200, json));
-  app.get(JWKS_PATH, async (c) => c.body(await jwks, 200, { "content-type": "application/jwk-set+json" }));
+  app.get(JWKS_PATH, async (c) => {
+    jwks ??= serviceAccountJwks(opts.saVerifyKeyPem).then((doc) => JSON.stringify(doc));
+    return c.body(await jwks, 200, { "content-type": "application/jwk-set+json" });
+  });
   return app;
 }
