@@ -3,7 +3,7 @@
 
 import type { KubeObject } from "../../api/types.ts";
 import type { KeyValue } from "../../store/types.ts";
-import { badRequest } from "../errors.ts";
+import { badRequest, gone } from "../errors.ts";
 import { jsonText, listText, partialMetadata, respondObject } from "../output.ts";
 import { both, parseFieldSelector, parseLabelSelector, type Predicate } from "../selectors.ts";
 import { toTable, type IncludeObject } from "../table.ts";
@@ -61,7 +61,13 @@ export async function listPage(s: Scope, filter: Predicate | undefined): Promise
   const items: KeyValue[] = [];
   for (;;) {
     const want = limit ? limit - items.length : 0;
-    const page = await s.ctx.storage.list(s.desc, s.namespace, { limit: want, continue: cont, revision });
+    const page = await s.ctx.storage.list(s.desc, s.namespace, { limit: want, continue: cont, revision }).catch((err) => {
+      // An exact read at a compacted revision is "too old", as upstream words it (continue tokens say more).
+      if (!cont && revision !== undefined && (err as { code?: number }).code === 410) {
+        throw gone(`too old resource version: ${revision}`);
+      }
+      throw err;
+    });
     revision = page.revision;
     for (const kv of page.items) if (!filter || filter(s.ctx.storage.decode(kv))) items.push(kv);
     cont = page.continue;
