@@ -109,7 +109,9 @@ test("a conflict with the client-side applier is refused without --force-conflic
 		"kubectl-client-side-apply/Update",
 	]);
 
-	const refused = await k.kubectl(["apply", "--server-side", "-f", "-"], {
+	// Another field manager conflicts with what the client-side apply set.
+	const ci = ["apply", "--server-side", "--field-manager=ci", "-f", "-"];
+	const refused = await k.kubectl(ci, {
 		stdin: deployment("mixed", { replicas: 3 }),
 	});
 	expect(refused.code).not.toBe(0);
@@ -119,20 +121,40 @@ test("a conflict with the client-side applier is refused without --force-conflic
 	expect((await get("mixed")).spec.replicas).toBe(2);
 
 	await kubectl(
-		["apply", "--server-side", "--force-conflicts", "-f", "-"],
+		[...ci, "--force-conflicts"],
 		deployment("mixed", { replicas: 3 }),
 	);
 	const d = await get("mixed");
 	expect(d.spec.replicas).toBe(3);
-	// kubectl also migrates the client-side applier's entry into its own (csaupgrade), rewriting managedFields.
+	// (kubectl then folds the client-side applier's entry into the applier's own: csaupgrade.)
 	const csa = d.metadata?.managedFields?.find(
 		(m) => m.manager === "kubectl-client-side-apply",
 	);
 	expect(JSON.stringify(csa?.fieldsV1 ?? {})).not.toContain("f:replicas");
-	const applier = d.metadata?.managedFields?.find(
-		(m) => m.manager === "kubectl" && m.operation === "Apply",
-	);
+	const applier = d.metadata?.managedFields?.find((m) => m.manager === "ci");
 	expect(JSON.stringify(applier?.fieldsV1)).toContain("f:replicas");
+});
+
+test("kubectl's own server-side apply takes over from its client-side apply without --force-conflicts", async () => {
+	await kubectl(["apply", "-f", "-"], deployment("switched"));
+	expect(
+		await kubectl(
+			["apply", "--server-side", "-f", "-"],
+			deployment("switched", { replicas: 3 }),
+		),
+	).toContain("serverside-applied");
+	const d = await get("switched");
+	expect(d.spec.replicas).toBe(3);
+	// kubectl then folds the client-side applier's entry into its own (csaupgrade), rewriting managedFields.
+	expect(managers(d)).not.toContain("kubectl-client-side-apply/Update");
+	expect(managers(d)).toContain("kubectl/Apply");
+	// And the annotation follows, so a later client-side apply starts from this configuration.
+	const last = JSON.parse(
+		d.metadata?.annotations?.[
+			"kubectl.kubernetes.io/last-applied-configuration"
+		] ?? "{}",
+	);
+	expect(last.spec.replicas).toBe(3);
 });
 
 test("an ordinary write takes ownership: the next apply conflicts with it", async () => {

@@ -265,6 +265,36 @@ describe("server-side apply", () => {
 		).toBe("{}");
 	});
 
+	test("kubectl takes over fields its client-side apply set and nobody changed since; others conflict", () => {
+		const live = createdByClientSideApply();
+		live.metadata = {
+			...live.metadata,
+			annotations: {
+				"kubectl.kubernetes.io/last-applied-configuration": JSON.stringify(
+					config(),
+				),
+			},
+		};
+		// replicas is 2 in the annotation and live: kubectl's apply takes it without --force-conflicts.
+		const taken = apply(live, config({ replicas: 3 }));
+		expect(taken.spec.replicas).toBe(3);
+		expect(
+			entry(taken, "kubectl-client-side-apply")?.fieldsV1,
+		).not.toHaveProperty(["f:spec", "f:replicas"]);
+		// Another applier gets the conflict.
+		const e = thrown(() =>
+			apply(live, config({ replicas: 3 }), "ci"),
+		) as ApplyConflictError;
+		expect(e.message).toBe(
+			'Apply failed with 1 conflict: conflict with "kubectl-client-side-apply" using apps/v1: .spec.replicas',
+		);
+		// Once the live value moved away from the annotation's, kubectl conflicts too.
+		const scaled = { ...live, spec: { ...live.spec, replicas: 7 } };
+		expect(thrown(() => apply(scaled, config({ replicas: 3 })))).toBeInstanceOf(
+			ApplyConflictError,
+		);
+	});
+
 	test("invalid configurations are 400", () => {
 		for (const bad of [
 			{ kind: "Deployment", metadata: { name: "x" } },

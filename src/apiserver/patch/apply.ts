@@ -4,12 +4,18 @@
 
 import type { KubeObject } from "../../api/types.ts";
 import { mergeApplied, removePath } from "./apply-merge.ts";
-import { badPatch } from "./errors.ts";
+import { ApplyConflictError, badPatch } from "./errors.ts";
 import { compareObjects, fieldSetOf, type WalkOptions } from "./field-walk.ts";
 import type { FieldSet } from "./fieldset.ts";
 import { cloneJson, isObject, type JsonObject } from "./json.ts";
+import {
+	conflictsAllowedByLastApplied,
+	kubectlApplier,
+	syncLastApplied,
+} from "./last-applied.ts";
 import { type Manager, sameManager } from "./managed-fields.ts";
 import { noPatchMeta, type PatchMeta } from "./meta.ts";
+import { conflictError } from "./ownership.ts";
 import { commitManagers, managersOf, type TrackedFields } from "./tracking.ts";
 
 export interface ApplyInput extends TrackedFields {
@@ -29,6 +35,27 @@ export function serverSideApply(input: ApplyInput): { object: KubeObject } {
 		ignore: input.ignoreFields,
 		only: input.onlyFields,
 	};
+	try {
+		return applyOnce(input, config, opts, input.force);
+	} catch (err) {
+		// kubectl taking over from its own client-side apply: conflicts the annotation explains are forced.
+		const { current } = input;
+		if (!(err instanceof ApplyConflictError) || input.force) throw err;
+		if (input.manager !== kubectlApplier || !current) throw err;
+		const allowed = conflictsAllowedByLastApplied(current, opts);
+		if (!allowed) throw err;
+		const remaining = err.conflicts.filter((c) => !allowed.has(c.path));
+		if (remaining.length > 0) throw conflictError(remaining);
+		return applyOnce(input, config, opts, true);
+	}
+}
+
+function applyOnce(
+	input: ApplyInput,
+	config: KubeObject,
+	opts: WalkOptions,
+	force: boolean,
+): { object: KubeObject } {
 	const current = input.current;
 	const actor: Omit<Manager, "fields"> = {
 		manager: input.manager,
@@ -65,47 +92,10 @@ export function serverSideApply(input: ApplyInput): { object: KubeObject } {
 		change: compareObjects(current, merged, opts),
 		managers: [...others, { ...actor, fields: applied }],
 		actor,
-		force: input.force,
+		force,
 		now: input.now,
 	});
 	return { object: syncLastApplied(object, input.applied, input.manager) };
-}
-
-const lastAppliedAnnotation =
-	"kubectl.kubernetes.io/last-applied-configuration";
-
-/**
- * After `kubectl apply --server-side`, a client-side apply annotation left from earlier client-side applies
- * is rewritten to this configuration, so switching back to client-side apply does not undo it (upstream's
- * lastAppliedUpdater; other managers opt out by name).
- */
-function syncLastApplied(
-	object: KubeObject,
-	applied: KubeObject,
-	manager: string,
-): KubeObject {
-	const annotations = object.metadata?.annotations;
-	if (manager !== "kubectl" || !annotations?.[lastAppliedAnnotation])
-		return object;
-	const { [lastAppliedAnnotation]: _, ...appliedAnnotations } =
-		applied.metadata?.annotations ?? {};
-	const { annotations: __, ...appliedMeta } = applied.metadata ?? {};
-	const config = {
-		...applied,
-		metadata: Object.keys(appliedAnnotations).length
-			? { ...appliedMeta, annotations: appliedAnnotations }
-			: appliedMeta,
-	};
-	return {
-		...object,
-		metadata: {
-			...object.metadata,
-			annotations: {
-				...annotations,
-				[lastAppliedAnnotation]: JSON.stringify(config),
-			},
-		},
-	};
 }
 
 /** The applied object without nulls (an applier cannot own "nothing"), checked as upstream checks it. */

@@ -45,7 +45,8 @@ export function unprocessablePatch(detail: string): PatchError {
 export class ApplyConflictError extends PatchError {
 	constructor(
 		message: string,
-		readonly conflicts: { manager: string; field: string }[],
+		/** Each conflicting field: the manager as printed, the path as printed and as FieldsV1 elements. */
+		readonly conflicts: { manager: string; field: string; path: string[] }[],
 	) {
 		super(
 			409,

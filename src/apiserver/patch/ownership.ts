@@ -19,7 +19,15 @@ export function transferOwnership(
 		const overlap = m.fields.intersection(changed);
 		if (!overlap.isEmpty()) conflicts.push({ manager: m, fields: overlap });
 	}
-	if (conflicts.length > 0 && !force) throw conflictError(conflicts);
+	if (conflicts.length > 0 && !force)
+		throw conflictError(
+			conflicts.flatMap((c) =>
+				[...c.fields.paths()].map((path) => ({
+					manager: printManager(c.manager),
+					path,
+				})),
+			),
+		);
 	return managers.map((m) => {
 		const lost = conflicts.find((c) => c.manager === m)?.fields;
 		const kept = lost ? m.fields.difference(lost) : m.fields;
@@ -28,15 +36,10 @@ export function transferOwnership(
 }
 
 /** Upstream's message: one conflict inline, several grouped by manager (sorted), one path a line. */
-function conflictError(
-	conflicts: { manager: Manager; fields: FieldSet }[],
+export function conflictError(
+	conflicts: { manager: string; path: string[] }[],
 ): ApplyConflictError {
-	const flat = conflicts.flatMap((c) =>
-		[...c.fields.paths()].map((p) => ({
-			manager: printManager(c.manager),
-			field: pathString(p),
-		})),
-	);
+	const flat = conflicts.map((c) => ({ ...c, field: pathString(c.path) }));
 	if (flat.length === 1) {
 		const [c] = flat;
 		return new ApplyConflictError(
