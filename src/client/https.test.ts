@@ -1,66 +1,41 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import tls from "node:tls";
 import { stringify } from "yaml";
+import { ensureServerPki, issueClientCert } from "../auth/pki.ts";
 import { createClient } from "./client.ts";
 import { clientFromKubeconfig } from "./kubeconfig.ts";
 import { pods } from "./refs.ts";
 import type { WatchEvent } from "./types.ts";
 
-// A TLS server like the API server's listener (node:tls feeding node:http) that reports who the client is.
+// A TLS server like the API server's listener (node:tls feeding node:http) that reports who the client is,
+// with certificates from k3lite's own PKI (server CA for the serving cert, client CA for client certs).
 let dir: string;
 let server: tls.Server;
 let url: string;
-let pem: Record<"ca" | "serverCert" | "serverKey" | "clientCert" | "clientKey", string>;
-
-function openssl(...args: string[]) {
-  const result = Bun.spawnSync(["openssl", ...args], {
-    cwd: dir,
-    stderr: "pipe",
-  });
-  if (result.exitCode !== 0) throw new Error(`openssl ${args.join(" ")}: ${result.stderr.toString()}`);
-}
+let pem: Record<"ca" | "serverCert" | "serverKey" | "clientCa" | "clientCert" | "clientKey", string>;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "k3lite-https-"));
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=test-ca");
-  writeFileSync(join(dir, "san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
-  writeFileSync(join(dir, "client.ext"), "extendedKeyUsage=clientAuth\n");
-  for (const [name, subj, ext] of [
-    ["server", "/CN=kube-apiserver", "san.ext"],
-    ["client", "/O=system:masters/CN=admin", "client.ext"],
-  ]) {
-    openssl("req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", subj);
-    openssl(
-      "x509",
-      "-req",
-      "-in",
-      `${name}.csr`,
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-out",
-      `${name}.crt`,
-      "-days",
-      "1",
-      "-extfile",
-      ext,
-    );
-  }
-  const read = (f: string) => readFileSync(join(dir, f), "utf8");
+  const pki = await ensureServerPki({
+    dataDir: dir,
+    nodeName: "test",
+    sans: [],
+    clusterDomain: "cluster.local",
+    firstServiceIp: "10.43.0.1",
+  });
+  const admin = await issueClientCert(pki, { commonName: "admin", organizations: ["system:masters"] });
   pem = {
-    ca: read("ca.crt"),
-    serverCert: read("server.crt"),
-    serverKey: read("server.key"),
-    clientCert: read("client.crt"),
-    clientKey: read("client.key"),
+    ca: pki.serverCaCertPem,
+    serverCert: pki.servingCertPem,
+    serverKey: pki.servingKeyPem,
+    clientCa: pki.clientCaCertPem,
+    clientCert: admin.certPem,
+    clientKey: admin.keyPem,
   };
   const app = http.createServer((req, res) => {
     const socket = req.socket as tls.TLSSocket;
@@ -85,7 +60,7 @@ beforeAll(async () => {
     {
       key: pem.serverKey,
       cert: pem.serverCert,
-      ca: pem.ca,
+      ca: pem.clientCa,
       requestCert: true,
       rejectUnauthorized: false,
     },
@@ -145,6 +120,8 @@ describe("httpsTransport via kubeconfig", () => {
     expect(pod.metadata?.name).toBe("anonymous");
     expect(pod.auth).toBe("Bearer abc.def");
 
+    writeFileSync(join(dir, "client.crt"), pem.clientCert);
+    writeFileSync(join(dir, "client.key"), pem.clientKey);
     const byPath = clientFromKubeconfig(
       kubeconfig({
         "client-certificate": join(dir, "client.crt"),
@@ -158,7 +135,7 @@ describe("httpsTransport via kubeconfig", () => {
     const client = createClient(
       (await import("./https.ts")).httpsTransport({
         server: url,
-        caPem: pem.clientCert,
+        caPem: pem.clientCa,
       }),
     );
     await expect(client.get(pods, "x")).rejects.toThrow();
