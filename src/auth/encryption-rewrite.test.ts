@@ -13,6 +13,7 @@ afterAll(async () => {
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+// Values are sealed with their storage key as additional data, as the API server stores Secrets.
 test("rotate-keys over a real datastore: every secret ends under the new key, readable, none lost", async () => {
   const dataDir = await tempDir();
   const store = await openStore({ dataDir });
@@ -21,7 +22,7 @@ test("rotate-keys over a real datastore: every secret ends under the new key, re
   const key = (i: number) => `${SECRETS_PREFIX}default/s${i}`;
   for (let i = 0; i < 510; i++) { // more than one page of the rewrite
     const plain = enc.encode(`{"kind":"Secret","data":{"v":"${i}"}}`);
-    await store.create(key(i), i % 3 === 0 ? plain : current.toStorage(plain)); // some written before encryption
+    await store.create(key(i), i % 3 === 0 ? plain : current.toStorage(plain, key(i))); // some written before encryption
   }
   await store.create("/registry/core/configmaps/default/c", enc.encode("{}"));
 
@@ -37,7 +38,7 @@ test("rotate-keys over a real datastore: every secret ends under the new key, re
   for (const kv of all.items) {
     expect(current.isStale(kv.value)).toBe(false);
     const i = Number(kv.key.slice(kv.key.lastIndexOf("s") + 1));
-    expect(dec.decode(current.fromStorage(kv.value))).toBe(`{"kind":"Secret","data":{"v":"${i}"}}`);
+    expect(dec.decode(current.fromStorage(kv.value, kv.key))).toBe(`{"kind":"Secret","data":{"v":"${i}"}}`);
   }
   expect(dec.decode((await store.get("/registry/core/configmaps/default/c"))?.value)).toBe("{}");
   expect(await reencryptAll(store, current)).toBe(0); // nothing stale left
@@ -55,13 +56,13 @@ test("a concurrent write during the rewrite is kept", async () => {
     ],
   });
   const k = `${SECRETS_PREFIX}default/racy`;
-  const created = await store.create(k, old.toStorage(enc.encode("v1")));
+  const created = await store.create(k, old.toStorage(enc.encode("v1"), k));
   // Another writer updates the secret (still with the old key) after the rewrite listed it.
   const racing: Store = {
     ...store,
     list: async (prefix, opts) => {
       const page = await store.list(prefix, opts);
-      await store.update(k, old.toStorage(enc.encode("v2")), created.modRevision);
+      await store.update(k, old.toStorage(enc.encode("v2"), k), created.modRevision);
       return page;
     },
     update: (key, value, rev) => store.update(key, value, rev),
@@ -69,6 +70,6 @@ test("a concurrent write during the rewrite is kept", async () => {
   };
   expect(await reencryptAll(racing, fresh)).toBe(1);
   const now = await store.get(k);
-  expect(dec.decode(fresh.fromStorage(now?.value ?? new Uint8Array()))).toBe("v2");
+  expect(dec.decode(fresh.fromStorage(now?.value ?? new Uint8Array(), k))).toBe("v2");
   expect(fresh.isStale(now?.value ?? new Uint8Array())).toBe(false);
 });

@@ -26,7 +26,8 @@ async function reencryptOne(store: Store, transformer: SecretsTransformer, first
   for (let attempt = 0; kv && attempt < 10; attempt++) {
     if (!transformer.isStale(kv.value)) return false;
     try {
-      await store.update(kv.key, transformer.toStorage(transformer.fromStorage(kv.value)), kv.modRevision);
+      // The API server binds each value's storage key into its envelope as additional data; keep that binding.
+      await store.update(kv.key, transformer.toStorage(transformer.fromStorage(kv.value, kv.key), kv.key), kv.modRevision);
       return true;
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;

@@ -6,10 +6,10 @@
 import { type Context, Hono } from "hono";
 import type { ApiServer } from "../apiserver/app.ts";
 import { collectionPrefix } from "../apiserver/storage.ts";
+import { reencryptAll } from "../auth/encryption-rewrite.ts";
 import { joinCredential } from "../auth/join-routes.ts";
 import { encryptionStatus, loadOrCreateEncryptionConfig, rotateKeys, type SecretsTransformer } from "../auth/encryption.ts";
 import { parseToken, secretsEqual } from "../auth/token.ts";
-import { StoreError } from "../store/types.ts";
 
 export const SECRETS_ENCRYPT_PATH = "/v1-k3lite/secrets-encrypt";
 
@@ -35,31 +35,13 @@ export function createSecretsEncryptRoutes(opts: SecretsEncryptOptions): Hono {
   };
 
   /** Visits every stored Secret, one page at a time, at the latest revision. */
-  async function eachSecret(visit: (key: string, value: Uint8Array, revision: number) => Promise<void>) {
+  async function eachSecret(visit: (key: string, value: Uint8Array) => Promise<void>) {
     let cont: string | undefined;
     do {
       const page = await opts.api.storage.store.list(prefix, { limit: 500, continue: cont });
-      for (const kv of page.items) await visit(kv.key, kv.value, kv.modRevision);
+      for (const kv of page.items) await visit(kv.key, kv.value);
       cont = page.continue;
     } while (cont);
-  }
-
-  /** Re-stores one Secret under `t`'s write key; a concurrent write already used `t`, so a conflict re-reads. */
-  async function rewrite(t: SecretsTransformer, key: string, value: Uint8Array, revision: number): Promise<boolean> {
-    for (;;) {
-      if (!t.isStale(value)) return false;
-      try {
-        // The storage key is bound into each envelope as additional data, as the API server stores it.
-        await opts.api.storage.store.update(key, t.toStorage(t.fromStorage(value, key), key), revision);
-        return true;
-      } catch (err) {
-        if (!(err instanceof StoreError) || err.code !== "conflict") throw err;
-        const fresh = await opts.api.storage.store.get(key);
-        if (!fresh) return false;
-        value = fresh.value;
-        revision = fresh.modRevision;
-      }
-    }
   }
 
   const authorized = (c: Context) => {
@@ -90,13 +72,7 @@ export function createSecretsEncryptRoutes(opts: SecretsEncryptOptions): Hono {
     try {
       const result = await rotateKeys(opts.dataDir, {
         install,
-        async rewriteAll(t) {
-          let n = 0;
-          await eachSecret(async (key, value, revision) => {
-            if (await rewrite(t, key, value, revision)) n++;
-          });
-          return n;
-        },
+        rewriteAll: (t) => reencryptAll(opts.api.storage.store, t, prefix),
       });
       return c.json(result);
     } catch (err) {
