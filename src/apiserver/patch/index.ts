@@ -9,8 +9,10 @@
 //       merges the applied configuration into the live object (or creates it), records `manager`'s ownership
 //       in metadata.managedFields (operation Apply), removes fields the manager applied before and now omits
 //       when no other manager owns them. Throws ApplyConflictError (409) on conflicts unless `force`, and
-//       PatchError 400 for a configuration without apiVersion/kind or with managedFields.
-//   updateManagedFields({ previous?, next, manager, operation: "Update", subresource?, now }) → KubeObject
+//       PatchError 400 for a configuration without apiVersion/kind or with managedFields. As upstream, the
+//       manager "kubectl" takes over fields its client-side apply set (last-applied annotation) without a
+//       conflict and keeps that annotation in step.
+//   updateManagedFields({ previous?, next, manager, operation: "Update", subresource?, now, meta? }) → KubeObject
 //       for every other write (create, update, patch): `next` with managedFields updated so `manager` owns
 //       what it changed and other managers lose it.
 //
