@@ -34,6 +34,23 @@ test("a node whose lease stops goes Unknown, is tainted, and its pods are evicte
     metadata: { name: "n1" },
     status: { conditions: [{ type: "Ready", status: "True", lastHeartbeatTime: rfc3339(clock.now()) }] },
   });
+  // A second, healthy node: with every node down the controller would suspect itself and evict nothing.
+  cluster.put<Node>(nodes, {
+    metadata: { name: "n2" },
+    status: { conditions: [{ type: "Ready", status: "True", lastHeartbeatTime: rfc3339(clock.now()) }] },
+  });
+  const renewN2 = () =>
+    cluster.put<Lease>(leases, {
+      metadata: { name: "n2", namespace: "kube-node-lease" },
+      spec: { holderIdentity: "n2", renewTime: new Date(clock.now()).toISOString() },
+    });
+  const step = async (ms: number) => {
+    for (let left = ms; left > 0; left -= 10_000) {
+      clock.step(Math.min(10_000, left));
+      renewN2();
+      await Bun.sleep(1);
+    }
+  };
   const renew = () =>
     cluster.put<Lease>(leases, {
       metadata: { name: "n1", namespace: "kube-node-lease" },
@@ -43,7 +60,7 @@ test("a node whose lease stops goes Unknown, is tainted, and its pods are evicte
   cluster.put(pods, pod("plain"));
   cluster.put(pods, pod("ten", 10));
   cluster.put(pods, pod("forever", null));
-  const node = () => cluster.objects<Node>(nodes)[0];
+  const node = () => cluster.objects<Node>(nodes).find((n) => n.metadata?.name === "n1") as Node;
   const ready = () => node().status?.conditions?.find((x) => x.type === "Ready")?.status;
   const podNames = () =>
     cluster
@@ -54,13 +71,13 @@ test("a node whose lease stops goes Unknown, is tainted, and its pods are evicte
 
   // Renewing every 10 s keeps it Ready through a minute.
   for (let i = 0; i < 6; i++) {
-    clock.step(10_000);
+    await step(10_000);
     renew();
     await Bun.sleep(1);
   }
   expect(ready()).toBe("True");
 
-  clock.step(45_000);
+  await step(45_000);
   await waitFor(() => ready() === "Unknown", "Ready=Unknown");
   await waitFor(
     () => node().spec?.taints?.some((t) => t.key === "node.kubernetes.io/unreachable" && t.effect === "NoExecute"),
@@ -72,9 +89,9 @@ test("a node whose lease stops goes Unknown, is tainted, and its pods are evicte
   );
   expect(podNames()).toBe("forever,plain,ten");
 
-  clock.step(11_000);
+  await step(11_000);
   await waitFor(() => podNames() === "forever,plain", "10 s toleration evicted");
-  clock.step(290_000);
+  await step(290_000);
   await waitFor(() => podNames() === "forever", "default 300 s toleration evicted");
 
   // The kubelet comes back: Ready again, taints gone.
@@ -83,5 +100,21 @@ test("a node whose lease stops goes Unknown, is tainted, and its pods are evicte
     status: { conditions: [{ type: "Ready", status: "True", lastHeartbeatTime: rfc3339(clock.now()) }] },
   });
   await waitFor(() => !node().spec?.taints?.length, "taints removed");
+  await c.stop();
+});
+
+test("with every node down nothing is evicted (full disruption)", async () => {
+  const cluster = new FakeCluster();
+  const c = startNodeLifecycleController(cluster.context(), { gracePeriodMs: 40_000, monitorPeriodMs: 5_000 });
+  c.run();
+  cluster.put<Node>(nodes, { metadata: { name: "n1" }, status: { conditions: [{ type: "Ready", status: "True" }] } });
+  cluster.put(pods, pod("plain"));
+  await Bun.sleep(10); // the first look at the node starts its grace period
+  cluster.clock.step(45_000);
+  await waitFor(() => cluster.objects<Node>(nodes)[0].status?.conditions?.[0].status === "Unknown", "Unknown");
+  cluster.clock.step(400_000);
+  await Bun.sleep(20);
+  expect(cluster.objects(pods)).toHaveLength(1);
+  expect(cluster.objects<Node>(nodes)[0].spec?.taints?.map((t) => t.effect)).toEqual(["NoSchedule"]);
   await c.stop();
 });

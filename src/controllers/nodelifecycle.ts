@@ -119,8 +119,13 @@ export function startNodeLifecycleController(ctx: ControllerContext, timings: No
     if (!node) return;
     const now = ctx.clock.now();
     if (await isSilent(node, now)) node = await markUnknown(node, now);
-    node = await reconcileTaints(node, now);
-    await evictPods(node, now);
+    // Upstream's full-disruption mode: when no node at all is Ready, the fault is more likely ours (or the
+    // network's) than every node's, so nothing is evicted and NoExecute taints are lifted.
+    const fullDisruption = nodes.lister
+      .list()
+      .every((n) => n.status?.conditions?.find((c) => c.type === "Ready")?.status !== "True");
+    node = await reconcileTaints(node, now, fullDisruption);
+    if (!fullDisruption) await evictPods(node, now);
   }
 
   /** Whether neither the Lease nor the Ready heartbeat changed within the grace period (on our clock). */
@@ -185,9 +190,9 @@ export function startNodeLifecycleController(ctx: ControllerContext, timings: No
     }
   }
 
-  async function reconcileTaints(node: Node, now: number): Promise<Node> {
+  async function reconcileTaints(node: Node, now: number, fullDisruption: boolean): Promise<Node> {
     const current = node.spec?.taints ?? [];
-    const wanted = conditionTaints(node);
+    const wanted = conditionTaints(node).filter((t) => !fullDisruption || t.effect !== "NoExecute");
     const same = (a: core.Taint, b: core.Taint) => a.key === b.key && a.effect === b.effect;
     const kept = current.filter((t) => !MANAGED.has(t.key) || wanted.some((w) => same(w, t)));
     const added = wanted
