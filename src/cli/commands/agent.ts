@@ -36,22 +36,25 @@ export function toAgentConfig(v: FlagValues): AgentConfig {
 }
 
 async function startJoinedAgent(config: AgentConfig): Promise<{ stop(): Promise<void> }> {
-  const { joinClusterWithBackoff } = await import("../../auth/join-client.ts");
+  const { ensureAgentCredentials } = await import("../../auth/agent-credentials.ts");
   const { httpsTransport } = await import("../../client/https.ts");
   const { createClient } = await import("../../client/client.ts");
   const { startAgent } = await import("../../agent/index.ts");
-  const creds = await joinClusterWithBackoff({
+  // Credentials kept from an earlier join are reused while valid, so a restart needs neither a valid token nor the server.
+  const creds = await ensureAgentCredentials({
+    dataDir: config.dataDir,
     server: config.server!,
     token: config.token!,
     nodeName: config.nodeName,
     warn: (m) => consola.warn(m),
     onRetry: (err, ms) => consola.warn(`joining ${config.server}: ${err.message}; retrying in ${ms / 1000}s`),
   });
-  consola.info(`joined ${config.server} as node ${config.nodeName}`);
+  consola.info(`${creds.joined ? "joined" : "rejoined"} ${config.server} as node ${config.nodeName}`);
   const client = createClient(httpsTransport({ server: config.server!, caPem: creds.caPem, certPem: creds.certPem, keyPem: creds.keyPem }), {
     userAgent: "k3lite-agent",
   });
-  return startAgent(config, client);
+  // The API server reaches our logs/exec/port-forward port with a certificate from the cluster's client CA.
+  return startAgent({ ...config, clientCaPem: creds.caPem }, client);
 }
 
 export default defineCommand({
