@@ -69,6 +69,9 @@ describe("kubectl against k3lite", () => {
     const ns = await ok(["get", "ns", "-o", "jsonpath={.items[*].metadata.name}"]);
     for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) expect(ns).toContain(name);
     expect(await ok(["get", "svc", "kubernetes", "-o", "jsonpath={.spec.clusterIP}"])).toBe("10.43.0.1");
+    // The API server publishes its own address behind the selectorless Service.
+    expect(await ok(["get", "endpoints", "kubernetes", "-o", "jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}"])).toBe(`127.0.0.1:${k.port}`);
+    expect(await ok(["get", "endpointslice", "kubernetes", "-o", "jsonpath={.endpoints[0].addresses[0]}"])).toBe("127.0.0.1");
   });
 
   test("apply a multi-document YAML, client-side then server-side, and get it back in every form", async () => {

@@ -18,6 +18,41 @@ async function ensure(client: KubeClient, obj: KubeObject): Promise<void> {
   }
 }
 
+/** Creates `obj`, or replaces what is stored (keeping its resourceVersion) when it differs. */
+async function upsert(client: KubeClient, obj: KubeObject): Promise<void> {
+  const ref = refFor(obj.apiVersion ?? "", obj.kind ?? "", obj.metadata?.namespace);
+  try {
+    await client.create(ref, obj);
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+    const current = await client.get(ref, obj.metadata?.name ?? "");
+    await client.update(ref, { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion } });
+  }
+}
+
+/**
+ * The `kubernetes` Service has no selector: as upstream's endpoint reconciler does, the API server itself
+ * publishes where it listens (Endpoints and an EndpointSlice), so in-cluster clients reach it through the
+ * Service IP.
+ */
+export async function publishApiServerEndpoints(client: KubeClient, ip: string, port: number): Promise<void> {
+  const ports = [{ name: "https", port, protocol: "TCP" }];
+  await upsert(client, {
+    apiVersion: "v1",
+    kind: "Endpoints",
+    metadata: { name: "kubernetes", namespace: "default", labels: { "endpointslice.kubernetes.io/skip-mirror": "true" } },
+    subsets: [{ addresses: [{ ip }], ports }],
+  });
+  await upsert(client, {
+    apiVersion: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    metadata: { name: "kubernetes", namespace: "default", labels: { "kubernetes.io/service-name": "kubernetes" } },
+    addressType: "IPv4",
+    endpoints: [{ addresses: [ip], conditions: { ready: true } }],
+    ports,
+  });
+}
+
 export async function bootstrapCluster(client: KubeClient, opts: { kubernetesServiceIp: string; apiServerPort: number }): Promise<void> {
   for (const name of SYSTEM_NAMESPACES) await ensure(client, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
   await ensure(client, {

@@ -2,6 +2,7 @@
 // writes the admin kubeconfig. Further components (scheduler, controllers, agent) are started here as steps.
 
 import { mkdir } from "node:fs/promises";
+import { networkInterfaces } from "node:os";
 import { consola } from "consola";
 import type { UserInfo } from "../api/types.ts";
 import { ADMIN_IDENTITY, ensureClientCert } from "../auth/client-certs.ts";
@@ -22,7 +23,7 @@ import { openStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
 import { wireAuth } from "./auth.ts";
 import { wirePodStreams } from "./pod-streams.ts";
-import { bootstrapCluster } from "./bootstrap.ts";
+import { bootstrapCluster, publishApiServerEndpoints } from "./bootstrap.ts";
 import type { ServerConfig } from "./config.ts";
 import { mountExtras } from "./routes.ts";
 
@@ -39,6 +40,17 @@ export interface RunningServer {
   transport(user?: UserInfo): Transport;
   client(user?: UserInfo, userAgent?: string): KubeClient;
   stop(): Promise<void>;
+}
+
+/** The address in-cluster clients reach the API server at: --advertise-address, --node-ip, the bind address, or
+ * the first non-loopback IPv4 address of this machine. */
+function advertisedIp(config: ServerConfig): string {
+  const explicit = config.advertiseAddress ?? config.nodeIp ?? (config.bindAddress !== "0.0.0.0" && config.bindAddress !== "::" ? config.bindAddress : undefined);
+  if (explicit) return explicit;
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
+  }
+  return "127.0.0.1";
 }
 
 export async function startServer(config: ServerConfig): Promise<RunningServer> {
@@ -86,6 +98,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   const url = `https://${host.includes(":") ? `[${host}]` : host}:${listener.port}`;
 
   await bootstrapCluster(client(), { kubernetesServiceIp, apiServerPort: listener.port });
+  await publishApiServerEndpoints(client(), advertisedIp(config), listener.port);
 
   const admin = await ensureClientCert(pki, ADMIN_IDENTITY);
   await writeAdminKubeconfig(config.writeKubeconfig, parseFileMode(config.writeKubeconfigMode), {
