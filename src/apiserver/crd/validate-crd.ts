@@ -1,6 +1,7 @@
 // Validation of CustomResourceDefinition objects as upstream's apiextensions validation does it: names,
 // group, scope, versions (exactly one storage version), printer columns, scale paths and structural schemas.
-// Exports: `validateCustomResourceDefinition(crd)`, `validateCustomResourceDefinitionUpdate(crd, old)`.
+// Exports: `validateCustomResourceDefinition(crd)`, `validateCustomResourceDefinitionUpdate(crd, old)` and
+// `validateCustomResourceDefinitionChange(crd, old)` (the update-only part).
 
 import type {
 	CustomResourceColumnDefinition,
@@ -291,7 +292,18 @@ export function validateCustomResourceDefinitionUpdate(
 	crd: CustomResourceDefinition,
 	old: CustomResourceDefinition,
 ): FieldError[] {
-	const errs = validateCustomResourceDefinition(crd);
+	return [
+		...validateCustomResourceDefinition(crd),
+		...validateCustomResourceDefinitionChange(crd, old),
+	];
+}
+
+/** Only what an update may not change (for callers that validate the new object on their own). */
+export function validateCustomResourceDefinitionChange(
+	crd: CustomResourceDefinition,
+	old: CustomResourceDefinition,
+): FieldError[] {
+	const errs: FieldError[] = [];
 	if (old.spec?.scope && crd.spec?.scope !== old.spec.scope)
 		errs.push(
 			fieldInvalid("spec.scope", crd.spec?.scope, "field is immutable"),

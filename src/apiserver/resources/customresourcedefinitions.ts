@@ -1,27 +1,13 @@
-// apiextensions.k8s.io/v1 CustomResourceDefinition: the name must be <plural>.<group>; the CRD helper's code
-// (src/apiserver/crd/) turns Established CRDs into descriptors served by the same generic REST code.
+// apiextensions.k8s.io/v1 CustomResourceDefinition, validated as upstream does (src/apiserver/crd/validate-crd.ts);
+// the code in src/apiserver/crd/ turns Established CRDs into descriptors served by the same generic REST code.
 
+import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1";
 import type { KubeObject } from "../../api/types.ts";
+import { validateCustomResourceDefinition, validateCustomResourceDefinitionChange } from "../crd/validate-crd.ts";
 import { createdAtColumn, nameColumn } from "../table.ts";
-import { type FieldError, invalidValue, required } from "../validation.ts";
 import { describe } from "./types.ts";
 
-function validate(crd: KubeObject): FieldError[] {
-  const errs: FieldError[] = [];
-  const spec = crd.spec ?? {};
-  if (!spec.group) errs.push(required("spec.group"));
-  if (!spec.names?.plural) errs.push(required("spec.names.plural"));
-  if (!spec.names?.kind) errs.push(required("spec.names.kind"));
-  if (!["Namespaced", "Cluster"].includes(spec.scope)) errs.push(invalidValue("spec.scope", spec.scope ?? "", "must be either Namespaced or Cluster"));
-  if (!(spec.versions ?? []).length) errs.push(required("spec.versions"));
-  const storage = (spec.versions ?? []).filter((v: { storage?: boolean }) => v.storage).length;
-  if ((spec.versions ?? []).length && storage !== 1) errs.push(invalidValue("spec.versions", storage, "must have exactly one version marked as storage version"));
-  const want = `${spec.names?.plural}.${spec.group}`;
-  if (spec.group && spec.names?.plural && crd.metadata?.name !== want) {
-    errs.push(invalidValue("metadata.name", crd.metadata?.name ?? "", `must be spec.names.plural+"."+spec.group`));
-  }
-  return errs;
-}
+const asCrd = (obj: KubeObject) => obj as unknown as CustomResourceDefinition;
 
 export default describe({
   group: "apiextensions.k8s.io",
@@ -41,6 +27,8 @@ export default describe({
     crd.spec ??= {};
     crd.spec.conversion ??= { strategy: "None" };
   },
-  validate,
+  // The generic write path runs validate on every write and validateUpdate on updates as well.
+  validate: (crd) => validateCustomResourceDefinition(asCrd(crd)),
+  validateUpdate: (crd, old) => validateCustomResourceDefinitionChange(asCrd(crd), asCrd(old)),
   columns: [nameColumn, createdAtColumn],
 });
