@@ -5,27 +5,16 @@ import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1
 import type { Secret } from "../api/types.ts";
 import type { ApiServer } from "../apiserver/app.ts";
 import { ObjectCache } from "../apiserver/cache.ts";
-import { createOpenApiRoutes, type ServedResource } from "../apiserver/openapi/routes.ts";
-import { verbsOf } from "../apiserver/registry.ts";
+import { servedResourcesOf } from "../apiserver/openapi/from-descriptors.ts";
+import { createOpenApiRoutes } from "../apiserver/openapi/routes.ts";
 import { BOOTSTRAP_TOKEN_NAMESPACE } from "../auth/bootstrap-token.ts";
 import { createJoinRoutes } from "../auth/join-routes.ts";
 import type { ServerPki } from "../auth/pki.ts";
 import { objectKey } from "../apiserver/storage.ts";
 
 export async function mountExtras(api: ApiServer, pki: ServerPki, serverToken: () => string): Promise<() => void> {
-  const builtins: ServedResource[] = api.registry
-    .all()
-    .filter((d) => !d.virtual || d.verbs?.includes("create"))
-    .map((d) => ({
-      group: d.group,
-      version: d.version,
-      kind: d.kind,
-      resource: d.plural,
-      namespaced: d.namespaced,
-      verbs: verbsOf(d),
-      subresources: [d.status ? "status" : "", d.scale ? "scale" : ""].filter(Boolean),
-      listKind: d.listKind,
-    }));
+  // Built-ins only: custom resources have no generated definition and come through the CRD list instead.
+  const builtins = servedResourcesOf(api.registry.all());
   const crds = await ObjectCache.start<CustomResourceDefinition & { metadata: object }>(
     api.storage,
     api.registry.get("apiextensions.k8s.io", "v1", "customresourcedefinitions")!,
