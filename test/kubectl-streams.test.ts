@@ -93,6 +93,10 @@ test("kubectl logs and exec reach the pod through the API server", async () => {
   const exec = await k3.kubectl(["exec", "talker", "--", "sh", "-c", "echo $((6*7))"]);
   expect(exec.stderr).toBe("");
   expect(exec.stdout.trim()).toBe("42");
+  // ServiceAccount admission mounted a bound token, the cluster CA and the namespace for in-cluster clients.
+  const sa = await k3.kubectl(["exec", "talker", "--", "sh", "-c", "cd /var/run/secrets/kubernetes.io/serviceaccount && cat namespace && head -c 2 token && grep -c BEGIN ca.crt"]);
+  // "default" (no newline), the token's first two characters (a JWT), the number of CA certificates.
+  expect(sa.stdout.trim()).toMatch(/^defaultey[1-9]\d*$/);
   const denied = await k3.kubectl(["exec", "talker", "--as=nobody", "--", "true"]);
   expect(denied.stderr).toContain("forbidden");
   await k3.kubectl(["delete", "pod", "talker", "--timeout=30s"]);

@@ -134,6 +134,37 @@ function validatePodUpdate(obj: KubeObject, old: KubeObject): FieldError[] {
   ];
 }
 
+export const SERVICE_ACCOUNT_MOUNT_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
+
+/**
+ * Upstream's ServiceAccount admission: every pod gets a `kube-api-access-*` projected volume (a bound token,
+ * the cluster CA from kube-root-ca.crt and its namespace) mounted where in-cluster clients look for it,
+ * unless it opts out with automountServiceAccountToken: false or already mounts something there.
+ */
+export function mountServiceAccountToken(pod: KubeObject): void {
+  const spec = pod.spec;
+  if (!spec || spec.automountServiceAccountToken === false) return;
+  const containers: Container[] = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
+  if (containers.some((c) => (c.volumeMounts ?? []).some((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT_PATH))) return;
+  const suffix = Array.from(crypto.getRandomValues(new Uint8Array(5)), (b) => "bcdfghjklmnpqrstvwxz2456789"[b % 27]).join("");
+  const name = `kube-api-access-${suffix}`;
+  spec.volumes = [
+    ...(spec.volumes ?? []),
+    {
+      name,
+      projected: {
+        defaultMode: 0o644,
+        sources: [
+          { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
+          { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+          { downwardAPI: { items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }] } },
+        ],
+      },
+    },
+  ];
+  for (const c of containers) c.volumeMounts = [...(c.volumeMounts ?? []), { name, mountPath: SERVICE_ACCOUNT_MOUNT_PATH, readOnly: true }];
+}
+
 type ContainerStatus = NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number];
 
 /** The STATUS column, following kubectl's printPod. */
@@ -198,6 +229,7 @@ export default describe({
   },
   prepareCreate(pod) {
     pod.status = { phase: "Pending", qosClass: pod.spec ? qosClass(pod.spec) : "BestEffort" };
+    mountServiceAccountToken(pod);
   },
   // Pods not bound to a node, or already finished, have nothing to stop: they go at once (upstream).
   gracePeriod(pod, requested) {
