@@ -92,6 +92,36 @@ describe("managedFields bookkeeping", () => {
 		).toEqual(["kubectl/Apply"]);
 	});
 
+	test("an update that only removes fields keeps its entry's time", () => {
+		const created = updateManagedFields({
+			next: deployment(),
+			manager: "editor",
+			operation: "Update",
+			now: "t0",
+			meta,
+		});
+		const { app: _, ...labels } = created.metadata?.labels ?? {};
+		const next = { ...created, metadata: { ...created.metadata, labels } };
+		const out = updateManagedFields({
+			previous: created,
+			next,
+			manager: "editor",
+			operation: "Update",
+			now: "t1",
+			meta,
+		});
+		const entry = out.metadata?.managedFields?.find(
+			(m) => m.manager === "editor",
+		);
+		expect(entry?.time).toBe("t0");
+		expect(entry?.fieldsV1).not.toHaveProperty([
+			"f:metadata",
+			"f:labels",
+			"f:app",
+		]);
+		expect(entry?.fieldsV1).toHaveProperty(["f:spec", "f:replicas"]);
+	});
+
 	test("entries that are not FieldsV1 are dropped rather than failing the write", () => {
 		expect(
 			decodeManagedFields([

@@ -51,7 +51,7 @@ export function managersOf(
 
 /**
  * Moves ownership for the change from `current` to `next` (conflicts unless `force`), stamps the actor's
- * entry with `now` when it changed, and returns `next` carrying the encoded managedFields. A write that
+ * entry with `now` when it did something, and returns `next` carrying the encoded managedFields. A write that
  * changes nothing keeps the live entries as they are, so it stays a no-op.
  */
 export function commitManagers(input: {
@@ -66,10 +66,13 @@ export function commitManagers(input: {
 }): KubeObject {
 	const { next, actor, now, change, previous } = input;
 	const moved = transferOwnership(input.managers, change, actor, input.force);
+	// An update is news only when it set something (upstream's managedFieldsUpdater); an apply whenever it
+	// changed the object or the applier's fields.
 	const unchanged = (m: Manager) =>
 		previous?.time !== undefined &&
-		isEmptyChange(change) &&
-		previous.fields.equals(m.fields);
+		(actor.operation === "Update"
+			? change.added.isEmpty() && change.modified.isEmpty()
+			: isEmptyChange(change) && previous.fields.equals(m.fields));
 	const stamped = moved.map((m) =>
 		sameManager(m, actor)
 			? { ...m, time: unchanged(m) ? previous?.time : now }
