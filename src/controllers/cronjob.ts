@@ -3,9 +3,10 @@
 // tracks active Jobs and lastScheduleTime/lastSuccessfulTime; prunes finished Jobs beyond the history limits.
 // All times come from the injectable clock, so schedules are tested by stepping a FakeClock.
 
-import type { CronJob, Job, batch, core } from "../api/types.ts";
+import type { batch, CronJob, core, Job } from "../api/types.ts";
 import { cronjobs as cronjobsRef, inNamespace, jobs as jobsRef } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
+import { writeStatus } from "./apiutil.ts";
 import { rfc3339 } from "./clock.ts";
 import { missedRuns, parseSchedule } from "./cronjob_schedule.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
@@ -188,12 +189,7 @@ export function startCronJobController(ctx: ControllerContext): Controller {
   }
 
   async function updateStatus(cj: CronJob, status: batch.CronJobStatus): Promise<void> {
-    if (JSON.stringify(status) === JSON.stringify(cj.status ?? {})) return;
-    try {
-      await ctx.client.update(inNamespace(cronjobsRef, cj.metadata?.namespace), { ...cj, status }, {}, "status");
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-    }
+    await writeStatus(ctx.client, cronjobsRef, cj, status);
   }
 
   return controller;

@@ -3,16 +3,17 @@
 // bind, as upstream; pods on ineligible nodes removed; RollingUpdate (maxUnavailable) or OnDelete between
 // ControllerRevisions; status counts for `kubectl rollout status`.
 
-import type { ControllerRevision, DaemonSet, Node, Pod, apps, core } from "../api/types.ts";
+import type { apps, ControllerRevision, core, DaemonSet, Node, Pod } from "../api/types.ts";
 import {
-  controllerrevisions as revisionsRef,
   daemonsets as dsRef,
   inNamespace,
   nodes as nodesRef,
   pods as podsRef,
+  controllerrevisions as revisionsRef,
 } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
 import { podMatchesNodeSelectorAndAffinity } from "../scheduler/plugins/nodeaffinity.ts";
+import { writeStatus } from "./apiutil.ts";
 import { claimObjects, ownerKeyOf } from "./claim.ts";
 import { intOrPercent } from "./deployment_util.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
@@ -262,12 +263,7 @@ export function startDaemonSetController(ctx: ControllerContext): Controller {
       observedGeneration: ds.metadata?.generation,
     };
     if (status.numberUnavailable === 0) delete status.numberUnavailable;
-    if (JSON.stringify(status) === JSON.stringify(ds.status ?? {})) return;
-    try {
-      await ctx.client.update(inNamespace(dsRef, ds.metadata?.namespace), { ...ds, status }, {}, "status");
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-    }
+    await writeStatus(ctx.client, dsRef, ds, status);
   }
 
   return controller;

@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import type { Deployment, Pod, ReplicaSet, apps } from "../api/types.ts";
+import type { apps, Deployment, Pod, ReplicaSet } from "../api/types.ts";
 import { deployments, events, pods, replicasets } from "../client/refs.ts";
+import { waitFor as until } from "../client/testing.ts";
 import { startDeploymentController } from "./deployment.ts";
 import { REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from "./deployment_util.ts";
 import { startReplicaSetController } from "./replicaset.ts";
-import { waitFor as until } from "../client/testing.ts";
 import { FakeCluster } from "./testing/fake.ts";
 import { fakeKubelet } from "./testing/kubelet.ts";
 

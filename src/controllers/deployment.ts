@@ -8,8 +8,8 @@ import { claimObjects, ownerKeyOf } from "./claim.ts";
 import { rolloutRecreate, rolloutRolling } from "./deployment_rollout.ts";
 import { DeploymentSyncer, deploymentKind } from "./deployment_sync.ts";
 import {
-  DESIRED_REPLICAS_ANNOTATION,
   condition,
+  DESIRED_REPLICAS_ANNOTATION,
   getCondition,
   replicasOf,
   setCondition,

@@ -2,18 +2,14 @@
 // and keep revisions in step, scale ReplicaSets (with ScalingReplicaSet events), proportional scaling while
 // paused or mid-rollout, history cleanup, and the status/conditions `kubectl rollout status` waits on.
 
-import type { Deployment, ReplicaSet, apps } from "../api/types.ts";
+import type { apps, Deployment, ReplicaSet } from "../api/types.ts";
 import { deployments as deploymentsRef, inNamespace, replicasets as rsRef } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
 import {
-  DESIRED_REPLICAS_ANNOTATION,
-  MAX_REPLICAS_ANNOTATION,
-  POD_TEMPLATE_HASH_LABEL,
-  REVISION_ANNOTATION,
-  REVISION_HISTORY_ANNOTATION,
   byCreation,
   condition,
   copiedAnnotations,
+  DESIRED_REPLICAS_ANNOTATION,
   deploymentComplete,
   deploymentProgressing,
   deploymentTimedOut,
@@ -21,10 +17,14 @@ import {
   findNewReplicaSet,
   getCondition,
   isSaturated,
+  MAX_REPLICAS_ANNOTATION,
   maxRevision,
   maxUnavailable,
   newRSNewReplicas,
+  POD_TEMPLATE_HASH_LABEL,
   progressDeadlineMs,
+  REVISION_ANNOTATION,
+  REVISION_HISTORY_ANNOTATION,
   replicasOf,
   resolveFenceposts,
   revisionOf,

@@ -2,7 +2,7 @@
 // ReplicaSet is "new", surge/unavailable fenceposts, replica arithmetic and the status conditions that
 // `kubectl rollout status` reads.
 
-import type { Deployment, ReplicaSet, apps, core } from "../api/types.ts";
+import type { apps, core, Deployment, ReplicaSet } from "../api/types.ts";
 import { rfc3339 } from "./clock.ts";
 import { canonicalJson } from "./hash.ts";
 

@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { KubeObject, Pod, core } from "../api/types.ts";
+import type { core, KubeObject, Pod } from "../api/types.ts";
 import { configmaps, poddisruptionbudgets, pods, resourcequotas } from "../client/refs.ts";
 import { waitFor } from "../client/testing.ts";
 import { startDisruptionController } from "./disruption.ts";

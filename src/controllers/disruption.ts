@@ -2,7 +2,7 @@
 // controllers, or the pods themselves), current and desired healthy counts, disruptionsAllowed and the
 // DisruptionAllowed condition — which the eviction API checks before letting a pod go.
 
-import type { KubeObject, Pod, ReplicaSet, StatefulSet, policy } from "../api/types.ts";
+import type { KubeObject, Pod, policy, ReplicaSet, StatefulSet } from "../api/types.ts";
 import {
   inNamespace,
   poddisruptionbudgets as pdbRef,
@@ -11,6 +11,7 @@ import {
   statefulsets,
 } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
+import { writeStatus } from "./apiutil.ts";
 import { rfc3339 } from "./clock.ts";
 import { intOrPercent } from "./deployment_util.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
@@ -94,12 +95,7 @@ export function startDisruptionController(ctx: ControllerContext): Controller {
       observedGeneration: pdb.metadata?.generation,
       conditions: [condition],
     };
-    if (JSON.stringify(status) === JSON.stringify(pdb.status ?? {})) return;
-    try {
-      await ctx.client.update(inNamespace(pdbRef, namespace), { ...pdb, status }, {}, "status");
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-    }
+    await writeStatus(ctx.client, pdbRef, pdb, status);
   }
 
   return controller;

@@ -1,7 +1,7 @@
 // EndpointsController: the core/v1 Endpoints of every Service with a selector — ready and not-ready addresses
 // of the selected pods, grouped into subsets by port set. Endpoints of a deleted Service are deleted.
 
-import type { Endpoints, Service, core } from "../api/types.ts";
+import type { core, Endpoints, Service } from "../api/types.ts";
 import { endpoints as endpointsRef, inNamespace } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
 import { type EndpointGroup, endpointGroups, podReference, watchServicesAndPods } from "./endpoints_util.ts";

@@ -2,8 +2,8 @@
 // kubernetes.io/service-name and owned by the Service (so the garbage collector removes them with it). One
 // slice per port set, at most 100 endpoints each; existing slices are updated in place before new ones are made.
 
-import type { EndpointSlice, Service, discovery } from "../api/types.ts";
-import { endpointslices as slicesRef, inNamespace } from "../client/refs.ts";
+import type { discovery, EndpointSlice, Service } from "../api/types.ts";
+import { inNamespace, endpointslices as slicesRef } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
 import { type EndpointGroup, endpointGroups, podReference, watchServicesAndPods } from "./endpoints_util.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";

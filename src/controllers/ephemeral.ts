@@ -2,7 +2,7 @@
 // <pod>-<volume> from its volumeClaimTemplate, owned by the pod so it is deleted with it.
 
 import type { PersistentVolumeClaim, Pod } from "../api/types.ts";
-import { inNamespace, persistentvolumeclaims as pvcRef, pods as podsRef } from "../client/refs.ts";
+import { inNamespace, pods as podsRef, persistentvolumeclaims as pvcRef } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
 import { controllerRef, keyOf, splitKey } from "./owner.ts";

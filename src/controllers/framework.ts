@@ -4,9 +4,9 @@
 
 import { consola } from "consola";
 import type { KubeObject } from "../api/types.ts";
-import type { KubeClient, ResourceRef } from "../client/types.ts";
 import { NAMESPACE_INDEX } from "../client/cache.ts";
 import type { Informer } from "../client/informer.ts";
+import type { KubeClient, ResourceRef } from "../client/types.ts";
 import { createWorkQueue } from "../client/workqueue.ts";
 import type { Clock, TimerHandle } from "./clock.ts";
 import type { EventRecorder } from "./events.ts";

@@ -3,7 +3,7 @@
 // references before releasing an owner with the `orphan` finalizer (Orphan). A graph of ownerReferences over
 // the monitored collections finds dependents; owners not in the graph are confirmed with a live GET.
 
-import type { KubeObject, apiextensions, meta } from "../api/types.ts";
+import type { apiextensions, KubeObject, meta } from "../api/types.ts";
 import * as refs from "../client/refs.ts";
 import { ApiError, type ResourceRef } from "../client/types.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";

@@ -2,12 +2,12 @@
 // snapshotted as a revision named <owner>-<hash>, found again when the template returns (a rollback takes
 // the next revision number), and old revisions pruned beyond revisionHistoryLimit.
 
-import type { ControllerRevision, KubeObject, core } from "../api/types.ts";
-import { controllerrevisions as revisionsRef, inNamespace } from "../client/refs.ts";
+import type { ControllerRevision, core, KubeObject } from "../api/types.ts";
+import { inNamespace, controllerrevisions as revisionsRef } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
 import type { ControllerContext, SharedInformer } from "./framework.ts";
 import { canonicalJson, computeHash } from "./hash.ts";
-import { type GroupVersionKind, controllerRef, getControllerOf } from "./owner.ts";
+import { controllerRef, type GroupVersionKind, getControllerOf } from "./owner.ts";
 
 export const CONTROLLER_REVISION_HASH_LABEL = "controller-revision-hash";
 

@@ -2,9 +2,10 @@
 // index per pod), backoffLimit with exponential delay between failures, activeDeadlineSeconds, podFailurePolicy
 // and suspend — and reports active/ready/succeeded/failed and Complete/Failed conditions.
 
-import type { Job, Pod, batch } from "../api/types.ts";
+import type { batch, Job, Pod } from "../api/types.ts";
 import { inNamespace, jobs as jobsRef, pods as podsRef } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
+import { writeStatus } from "./apiutil.ts";
 import { claimObjects, ownerKeyOf } from "./claim.ts";
 import { rfc3339 } from "./clock.ts";
 import { ControllerExpectations } from "./expectations.ts";
@@ -12,11 +13,11 @@ import { type Controller, type ControllerContext, newController } from "./framew
 import {
   COMPLETION_INDEX_ANNOTATION,
   CONTROLLER_UID_LABEL,
-  JOB_NAME_LABEL,
   completionIndex,
   failureBackoffMs,
   finishedCondition,
   formatIndexes,
+  JOB_NAME_LABEL,
   matchPodFailurePolicy,
   podFinishTime,
 } from "./job_util.ts";
@@ -249,12 +250,7 @@ export function startJobController(ctx: ControllerContext): Controller {
   }
 
   async function updateStatus(job: Job, status: batch.JobStatus): Promise<void> {
-    if (JSON.stringify(status) === JSON.stringify(job.status ?? {})) return;
-    try {
-      await ctx.client.update(inNamespace(jobsRef, job.metadata?.namespace), { ...job, status }, {}, "status");
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-    }
+    await writeStatus(ctx.client, jobsRef, job, status);
   }
 
   return controller;

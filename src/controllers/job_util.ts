@@ -1,7 +1,7 @@
 // Pure Job helpers (upstream: pkg/controller/job): pod failure policy matching, completion indexes and their
 // "0-2,5" notation, failure backoff, and finished-condition checks shared with the TTL and CronJob controllers.
 
-import type { Job, Pod, batch } from "../api/types.ts";
+import type { batch, Job, Pod } from "../api/types.ts";
 
 export const JOB_NAME_LABEL = "batch.kubernetes.io/job-name";
 export const CONTROLLER_UID_LABEL = "batch.kubernetes.io/controller-uid";

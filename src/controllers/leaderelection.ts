@@ -6,7 +6,7 @@ import { consola } from "consola";
 import type { Lease } from "../api/types.ts";
 import { inNamespace, leases as leasesRef } from "../client/refs.ts";
 import { ApiError, type KubeClient } from "../client/types.ts";
-import { type Clock, type TimerHandle, realClock } from "./clock.ts";
+import { type Clock, realClock, type TimerHandle } from "./clock.ts";
 
 export interface LeaderElectionConfig {
   /** Lease name, e.g. "kube-controller-manager". */

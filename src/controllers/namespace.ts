@@ -2,7 +2,7 @@
 // namespaced resource discovery lists, custom resources included), reports what remains in the status
 // conditions, and when it is empty removes the `kubernetes` finalizer so the API server can drop it.
 
-import type { KubeObject, Namespace, core, meta } from "../api/types.ts";
+import type { core, KubeObject, meta, Namespace } from "../api/types.ts";
 import * as refs from "../client/refs.ts";
 import { ApiError, type ResourceRef } from "../client/types.ts";
 import { rfc3339 } from "./clock.ts";

@@ -3,7 +3,7 @@
 // tainted by condition (not-ready/unreachable, NoSchedule and NoExecute); pods on NoExecute-tainted nodes
 // are evicted once their tolerationSeconds (default 300 s, as the DefaultTolerationSeconds admission sets) run out.
 
-import type { Lease, Node, Pod, core } from "../api/types.ts";
+import type { core, Lease, Node, Pod } from "../api/types.ts";
 import { inNamespace, leases as leasesRef, nodes as nodesRef, pods as podsRef } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
 import { rfc3339 } from "./clock.ts";

@@ -4,7 +4,7 @@
 // Released, and deletes them when their reclaim policy is Delete. Delayed-binding (WaitForFirstConsumer)
 // claims wait for the scheduler's selected-node annotation; a provisioner then makes their volume.
 
-import type { PersistentVolume, PersistentVolumeClaim, core, storage } from "../api/types.ts";
+import type { core, PersistentVolume, PersistentVolumeClaim, storage } from "../api/types.ts";
 import { parseQuantity } from "../client/quantity.ts";
 import {
   inNamespace,

@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
 import type { Pod, ReplicaSet } from "../api/types.ts";
 import { pods, replicasets } from "../client/refs.ts";
+import { waitFor as until } from "../client/testing.ts";
 import { rfc3339 } from "./clock.ts";
 import { replicationControllerManager, startReplicaSetController } from "./replicaset.ts";
-import { waitFor as until } from "../client/testing.ts";
 import { FakeCluster } from "./testing/fake.ts";
 
 function rs(replicas: number, minReadySeconds = 0): ReplicaSet {

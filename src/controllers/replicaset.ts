@@ -3,10 +3,11 @@
 // pods that stopped matching; expectations keep a stale cache from causing double creates; status counts
 // replicas, fullyLabeled, ready and available (minReadySeconds) pods.
 
-import type { KubeObject, Pod, ReplicaSet, meta } from "../api/types.ts";
+import type { KubeObject, meta, Pod, ReplicaSet } from "../api/types.ts";
 import { inNamespace, pods as podsRef, replicasets } from "../client/refs.ts";
 import type { ResourceRef } from "../client/types.ts";
 import { ApiError } from "../client/types.ts";
+import { writeStatus } from "./apiutil.ts";
 import { claimObjects, ownerKeyOf } from "./claim.ts";
 import { ControllerExpectations } from "./expectations.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
@@ -191,13 +192,7 @@ export function startReplicaSetController(
       availableReplicas: actives.filter((p) => isPodAvailable(p, minReady, now)).length,
       observedGeneration: rs.metadata?.generation,
     };
-    if (JSON.stringify(status) === JSON.stringify(rs.status)) return;
-    try {
-      await ctx.client.update(inNamespace(rsRef, rs.metadata?.namespace), { ...rs, status }, {}, "status");
-    } catch (err) {
-      if (err instanceof ApiError && (err.code === 404 || err.code === 409)) return; // a newer event requeues
-      throw err;
-    }
+    await writeStatus(ctx.client, rsRef, rs, status);
   }
 
   return controller;

@@ -1,11 +1,12 @@
 // ResourceQuotaController: keeps each ResourceQuota's status.used (pods and their requests/limits, object
 // counts, storage requests) in step with its namespace; the API server's admission enforces status.hard.
 
-import type { KubeObject, PersistentVolumeClaim, Pod, Service, core } from "../api/types.ts";
+import type { core, KubeObject, PersistentVolumeClaim, Pod, Service } from "../api/types.ts";
 import { formatMilli, parseMilli, parseQuantity } from "../client/quantity.ts";
 import * as refs from "../client/refs.ts";
 import { ApiError, type ResourceRef } from "../client/types.ts";
-import { type Controller, type ControllerContext, type SharedInformer, newController } from "./framework.ts";
+import { writeStatus } from "./apiutil.ts";
+import { type Controller, type ControllerContext, newController, type SharedInformer } from "./framework.ts";
 import { isPodActive } from "./podutil.ts";
 
 /** Object counts a quota can hard-limit, by the resource name quotas use. */
@@ -104,12 +105,7 @@ export function startResourceQuotaController(ctx: ControllerContext): Controller
       counts,
     });
     const status = { hard, used };
-    if (JSON.stringify(status) === JSON.stringify(quota.status ?? {})) return;
-    try {
-      await ctx.client.update(refs.inNamespace(refs.resourcequotas, namespace), { ...quota, status }, {}, "status");
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-    }
+    await writeStatus(ctx.client, refs.resourcequotas, quota, status);
   }
 
   return controller;

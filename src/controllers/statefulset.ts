@@ -3,22 +3,23 @@
 // or all at once (Parallel); scale-down from the highest ordinal; rolling update from the highest ordinal
 // down to the partition; ControllerRevisions record templates for currentRevision/updateRevision.
 
-import type { ControllerRevision, PersistentVolumeClaim, Pod, StatefulSet, apps } from "../api/types.ts";
+import type { apps, ControllerRevision, PersistentVolumeClaim, Pod, StatefulSet } from "../api/types.ts";
 import {
-  controllerrevisions as revisionsRef,
   inNamespace,
-  persistentvolumeclaims as pvcRef,
   pods as podsRef,
+  persistentvolumeclaims as pvcRef,
+  controllerrevisions as revisionsRef,
   statefulsets as setsRef,
 } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
+import { writeStatus } from "./apiutil.ts";
 import { claimObjects, ownerKeyOf } from "./claim.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
 import {
   CONTROLLER_REVISION_HASH_LABEL,
-  RevisionCollision,
   ensureRevision,
   ownedRevisions,
+  RevisionCollision,
   truncateHistory,
 } from "./history.ts";
 import { keyOf, splitKey } from "./owner.ts";
@@ -276,12 +277,7 @@ export function startStatefulSetController(ctx: ControllerContext): Controller {
       const wait = untilAvailable(p, minReady, now);
       if (wait !== undefined) controller.enqueueAfter(keyOf(set), wait + 1000);
     }
-    if (JSON.stringify(status) === JSON.stringify(set.status ?? {})) return;
-    try {
-      await ctx.client.update(inNamespace(setsRef, set.metadata?.namespace), { ...set, status }, {}, "status");
-    } catch (err) {
-      if (!(err instanceof ApiError && err.code === 404)) throw err;
-    }
+    await writeStatus(ctx.client, setsRef, set, status);
   }
 
   return controller;

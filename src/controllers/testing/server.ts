@@ -4,11 +4,11 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CONTROLLER_MANAGER_USER } from "../../auth/rbac/bootstrap-policy.ts";
+import { controllerUser } from "../../auth/rbac/controller-roles.ts";
 import { toServerConfig } from "../../cli/commands/server.ts";
 import { resolveFlags } from "../../cli/config.ts";
 import { serverFlags } from "../../cli/flags.ts";
-import { CONTROLLER_MANAGER_USER } from "../../auth/rbac/bootstrap-policy.ts";
-import { controllerUser } from "../../auth/rbac/controller-roles.ts";
 import type { KubeClient } from "../../client/types.ts";
 import { type RunningServer, startServer } from "../../server/index.ts";
 
