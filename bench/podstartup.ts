@@ -24,6 +24,7 @@ import {
   killShimsUnder,
   randomNetwork,
   removeAllSandboxes,
+  removeTestNetwork,
   unmountUnder,
 } from "../test/agent-fixture.ts";
 
@@ -170,7 +171,7 @@ try {
     await agent.stop();
   }
   await server.stop();
-  Bun.spawnSync(["ip", "link", "del", net.bridge], { stderr: "ignore" });
+  await removeTestNetwork(net.bridge, net.clusterCidr);
   killShimsUnder(dataDir);
   unmountUnder(dataDir);
   rmSync(dataDir, { recursive: true, force: true });

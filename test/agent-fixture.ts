@@ -10,6 +10,7 @@ import { type Containerd, startContainerd } from "../src/agent/cri/containerd.ts
 import { importImage, importStartupImages } from "../src/agent/cri/images.ts";
 import { type AgentPaths, agentPaths } from "../src/agent/paths.ts";
 import { setupPodNetwork } from "../src/network/cni.ts";
+import { removeMasquerade } from "../src/network/masquerade.ts";
 
 const root = join(import.meta.dir, "..");
 export const BUSYBOX = "docker.io/library/busybox:1.35";
@@ -69,7 +70,7 @@ export async function startContainerdFixture(opts: { dataDir?: string } = {}): P
       await removeAllSandboxes(cri).catch(() => {});
       cri.close();
       await containerd.stop();
-      Bun.spawnSync(["ip", "link", "del", bridge], { stderr: "ignore" });
+      await removeTestNetwork(bridge, clusterCidr);
       killShimsUnder(dataDir);
       unmountUnder(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
@@ -82,6 +83,12 @@ export async function removeAllSandboxes(cri: CriClient): Promise<void> {
     await cri.stopPodSandbox(sb.id).catch(() => {});
     await cri.removePodSandbox(sb.id).catch(() => {});
   }
+}
+
+/** Removes what a test's pod network left on the host: its bridge and its masquerade rules. */
+export async function removeTestNetwork(bridge: string, clusterCidr: string): Promise<void> {
+  Bun.spawnSync(["ip", "link", "del", bridge], { stderr: "ignore" });
+  await removeMasquerade(clusterCidr);
 }
 
 /** Kills shims still serving a containerd under `dir` (a test that failed half-way may leave them). */

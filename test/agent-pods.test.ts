@@ -18,7 +18,14 @@ import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
 import { createFakeCluster, type FakeCluster } from "../src/client/fake.ts";
 import { configmaps, inNamespace, leases, nodes, pods, secrets } from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
-import { ensureTestImages, killShimsUnder, randomNetwork, removeAllSandboxes, unmountUnder } from "./agent-fixture.ts";
+import {
+  ensureTestImages,
+  killShimsUnder,
+  randomNetwork,
+  removeAllSandboxes,
+  removeTestNetwork,
+  unmountUnder,
+} from "./agent-fixture.ts";
 
 const ns = "default";
 const podsRef = inNamespace(pods, ns);
@@ -69,7 +76,7 @@ afterAll(async () => {
     cri.close();
     await agent.stop();
   }
-  Bun.spawnSync(["ip", "link", "del", config.podNetworkBridge as string], { stderr: "ignore" });
+  await removeTestNetwork(config.podNetworkBridge as string, config.clusterCidr);
   killShimsUnder(dataDir);
   unmountUnder(dataDir);
   rmSync(dataDir, { recursive: true, force: true });

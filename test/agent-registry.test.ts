@@ -14,7 +14,14 @@ import type { Pod } from "../src/api/types.ts";
 import { createFakeCluster, type FakeCluster } from "../src/client/fake.ts";
 import { inNamespace, pods } from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
-import { ensureTestImages, killShimsUnder, randomNetwork, removeAllSandboxes, unmountUnder } from "./agent-fixture.ts";
+import {
+  ensureTestImages,
+  killShimsUnder,
+  randomNetwork,
+  removeAllSandboxes,
+  removeTestNetwork,
+  unmountUnder,
+} from "./agent-fixture.ts";
 
 let fake: FakeCluster;
 let agent: Agent;
@@ -96,7 +103,7 @@ afterAll(async () => {
     await agent.stop();
   }
   if (config) {
-    Bun.spawnSync(["ip", "link", "del", config.podNetworkBridge as string], { stderr: "ignore" });
+    await removeTestNetwork(config.podNetworkBridge as string, config.clusterCidr);
     killShimsUnder(config.dataDir);
     unmountUnder(config.dataDir);
     rmSync(config.dataDir, { recursive: true, force: true });

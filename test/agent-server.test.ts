@@ -12,7 +12,14 @@ import { importImage } from "../src/agent/cri/images.ts";
 import { type Agent, startAgent } from "../src/agent/index.ts";
 import { agentPaths } from "../src/agent/paths.ts";
 import { clientFromKubeconfig } from "../src/client/kubeconfig.ts";
-import { ensureTestImages, killShimsUnder, randomNetwork, removeAllSandboxes, unmountUnder } from "./agent-fixture.ts";
+import {
+  ensureTestImages,
+  killShimsUnder,
+  randomNetwork,
+  removeAllSandboxes,
+  removeTestNetwork,
+  unmountUnder,
+} from "./agent-fixture.ts";
 import { type K3lite, startK3lite, waitFor } from "./harness.ts";
 
 let k3: K3lite;
@@ -49,7 +56,7 @@ afterAll(async () => {
     await agent.stop();
   }
   if (config) {
-    Bun.spawnSync(["ip", "link", "del", config.podNetworkBridge as string], { stderr: "ignore" });
+    await removeTestNetwork(config.podNetworkBridge as string, config.clusterCidr);
     killShimsUnder(config.dataDir);
     unmountUnder(config.dataDir);
     rmSync(config.dataDir, { recursive: true, force: true });

@@ -29,3 +29,29 @@ test("the CNI conflist: bridge k3lite0 with host-local over the pod CIDR, then p
   }) as typeof conf;
   expect(assigned.plugins[0]?.ipam?.ranges[0]?.[0]?.subnet).toBe("10.42.3.0/24");
 });
+
+test("a changed pod CIDR replaces the bridge's old gateway address", async () => {
+  const { setupPodNetwork } = await import("./cni.ts");
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const { join } = await import("node:path");
+  if (process.getuid?.() !== 0) return;
+  const bridge = `k3lt${Math.floor(Math.random() * 0xffff).toString(16)}b`;
+  const dir = mkdtempSync(join(tmpdir(), "k3lite-cni-"));
+  try {
+    expect(Bun.spawnSync(["ip", "link", "add", bridge, "type", "bridge"]).success).toBe(true);
+    Bun.spawnSync(["ip", "addr", "add", "10.123.0.1/24", "dev", bridge]);
+    await setupPodNetwork({
+      confDir: join(dir, "net.d"),
+      ipamDataDir: join(dir, "ipam"),
+      clusterCidr: "10.124.0.0/16",
+      bridge,
+    });
+    const addrs = Bun.spawnSync(["ip", "-4", "-o", "addr", "show", "dev", bridge]).stdout.toString();
+    expect(addrs).not.toContain("10.123.0.1");
+  } finally {
+    Bun.spawnSync(["ip", "link", "del", bridge]);
+    await (await import("./masquerade.ts")).removeMasquerade("10.124.0.0/16");
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

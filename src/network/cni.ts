@@ -6,7 +6,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { consola } from "consola";
-import { firstSubnet } from "./cidr.ts";
+import { firstSubnet, gatewayOf } from "./cidr.ts";
 import { ensureMasquerade } from "./masquerade.ts";
 
 const log = consola.withTag("cni");
@@ -63,10 +63,27 @@ export async function setupPodNetwork(opts: PodNetworkOptions): Promise<{ podCid
   writeFileSync(join(opts.confDir, CONFLIST), `${JSON.stringify(conf, null, 2)}\n`);
   const podCidr = opts.podCidr ?? firstSubnet(opts.clusterCidr);
   if (!opts.skipHostSetup) {
+    dropStaleBridgeAddresses(opts.bridge ?? DEFAULT_BRIDGE, podCidr);
     enableForwarding();
     await ensureMasquerade(opts.clusterCidr).catch((err) => log.warn(`masquerading not set up: ${err.message}`));
   }
   return { podCidr };
+}
+
+/**
+ * The bridge plugin refuses to run when the bridge already holds a gateway address of another range (the pod
+ * CIDR changed: --cluster-cidr edited, or node IPAM assigned a different one). Pods still on the old range lose
+ * their gateway, which is why this only happens when the range really changed.
+ */
+function dropStaleBridgeAddresses(bridge: string, podCidr: string): void {
+  const out = Bun.spawnSync(["ip", "-4", "-o", "addr", "show", "dev", bridge], { stderr: "ignore" });
+  if (!out.success) return; // no bridge yet: the plugin creates it
+  const wanted = `${gatewayOf(podCidr)}/${podCidr.split("/")[1]}`;
+  for (const m of out.stdout.toString().matchAll(/\binet (\d+\.\d+\.\d+\.\d+\/\d+)/g)) {
+    if (m[1] === wanted) continue;
+    log.warn(`pod CIDR is now ${podCidr}: removing ${m[1]} from ${bridge}`);
+    Bun.spawnSync(["ip", "addr", "del", m[1] as string, "dev", bridge], { stderr: "ignore" });
+  }
 }
 
 function enableForwarding(): void {

@@ -33,3 +33,24 @@ export async function ensureMasquerade(clusterCidr: string): Promise<void> {
   await ensureRule("filter", FORWARD_CHAIN, ["-s", clusterCidr, ...comment, "-j", "ACCEPT"]);
   await ensureRule("filter", FORWARD_CHAIN, ["-d", clusterCidr, ...comment, "-j", "ACCEPT"]);
 }
+
+/** Removes the rules `ensureMasquerade` added for `clusterCidr` (uninstall, tests). */
+export async function removeMasquerade(clusterCidr: string): Promise<void> {
+  const comment = ["-m", "comment", "--comment", "k3lite pod network"];
+  await iptables([
+    "-t",
+    "nat",
+    "-D",
+    NAT_CHAIN,
+    "-s",
+    clusterCidr,
+    "!",
+    "-d",
+    clusterCidr,
+    ...comment,
+    "-j",
+    "MASQUERADE",
+  ]);
+  await iptables(["-t", "filter", "-D", FORWARD_CHAIN, "-s", clusterCidr, ...comment, "-j", "ACCEPT"]);
+  await iptables(["-t", "filter", "-D", FORWARD_CHAIN, "-d", clusterCidr, ...comment, "-j", "ACCEPT"]);
+}
