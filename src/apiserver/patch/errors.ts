@@ -29,15 +29,14 @@ export function badPatch(message: string): PatchError {
 }
 
 /**
- * 422 Invalid: a well-formed patch that cannot be applied to this object (failed `test` op, missing path).
- * The generic message and the cause carrying the detail mirror upstream's NewGenericServerResponse(422, …).
+ * 422 Invalid: a well-formed patch that cannot be applied to this object (failed `test`, missing path).
+ * Upstream answers with only a generic message; ours keeps that text and appends which operation failed.
  */
 export function unprocessablePatch(detail: string): PatchError {
 	return new PatchError(
 		422,
 		"Invalid",
-		"the server rejected our request due to an error in our request",
-		[{ type: "UnexpectedServerResponse", message: detail }],
+		`the server rejected our request due to an error in our request: ${detail}`,
 	);
 }
 

@@ -43,7 +43,7 @@ describe("JSON patch (RFC 6902)", () => {
 		);
 		expect(err.code).toBe(422);
 		expect(err.reason).toBe("Invalid");
-		expect(err.causes?.[0]?.message).toContain("/spec/replicas");
+		expect(err.message).toContain("testing value /spec/replicas failed");
 	});
 
 	test("replacing a missing path is 422", () => {
