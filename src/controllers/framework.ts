@@ -39,6 +39,8 @@ export interface Controller {
   name: string;
   enqueue(key: string): void;
   enqueueAfter(key: string, ms: number): void;
+  /** Calls `fn` every `ms` on the context clock until stopped (periodic resyncs: node monitor, pod GC). */
+  every(ms: number, fn: () => void): void;
   /** Starts the workers; call after informers have synced. */
   run(workers?: number): void;
   stop(): Promise<void>;
@@ -62,6 +64,18 @@ export function newController(ctx: ControllerContext, name: string, sync: (key: 
         queue.add(key);
       });
       timers.add(timer);
+    },
+    every(ms, fn) {
+      const arm = () => {
+        if (queue.shuttingDown) return;
+        const timer = ctx.clock.after(ms, () => {
+          timers.delete(timer);
+          fn();
+          arm();
+        });
+        timers.add(timer);
+      };
+      arm();
     },
     run(workers = 2) {
       done ??= queue.run(workers, sync, (key, err) => log.debug(`sync ${key}: ${(err as Error).message ?? err}`));

@@ -107,12 +107,9 @@ export function startNodeLifecycleController(ctx: ControllerContext, timings: No
     onDelete: (p) => index(p, false),
   });
 
-  let tick: { cancel(): void } | undefined;
-  const monitor = () => {
+  controller.every(period, () => {
     for (const n of nodes.lister.list()) controller.enqueue(n.metadata?.name ?? "");
-    tick = ctx.clock.after(period, monitor);
-  };
-  tick = ctx.clock.after(period, monitor);
+  });
 
   async function syncNode(name: string): Promise<void> {
     let node = nodes.lister.get(undefined, name);
@@ -229,11 +226,5 @@ export function startNodeLifecycleController(ctx: ControllerContext, timings: No
     if (Number.isFinite(soonest)) controller.enqueueAfter(node.metadata?.name ?? "", soonest);
   }
 
-  return {
-    ...controller,
-    async stop() {
-      tick?.cancel();
-      await controller.stop();
-    },
-  };
+  return controller;
 }

@@ -27,12 +27,7 @@ export function startPodGCController(ctx: ControllerContext, opts: PodGCOptions 
   pods.addEventHandler({
     onUpdate: (_, p) => p.metadata?.deletionTimestamp && !p.spec?.nodeName && controller.enqueue("gc"),
   });
-  let tick: { cancel(): void } | undefined;
-  const loop = () => {
-    controller.enqueue("gc");
-    tick = ctx.clock.after(period, loop);
-  };
-  tick = ctx.clock.after(period, loop);
+  controller.every(period, () => controller.enqueue("gc"));
 
   async function forceDelete(pod: Pod, why: string) {
     ctx.recorder.event(pod, "Normal", "PodGC", why);
@@ -75,11 +70,5 @@ export function startPodGCController(ctx: ControllerContext, opts: PodGCOptions 
     }
   }
 
-  return {
-    ...controller,
-    async stop() {
-      tick?.cancel();
-      await controller.stop();
-    },
-  };
+  return controller;
 }
