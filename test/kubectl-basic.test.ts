@@ -193,13 +193,27 @@ describe("kubectl against k3lite", () => {
     expect(pod.stderr).toContain('The Pod "p" is invalid');
     expect(pod.stderr).toContain('spec.containers[1].name: Duplicate value: "a"');
     expect(pod.stderr).toContain('spec.restartPolicy: Unsupported value: "Sometimes"');
+    const wrongKind = await k.kubectl(["create", "--raw", "/api/v1/namespaces/default/configmaps", "-f", "-"], {
+      stdin: '{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"x"}}',
+    });
+    expect(wrongKind.stderr).toContain("BadRequest");
+    const brokenYaml = await k.kubectl(["create", "--raw", "/api/v1/namespaces/default/configmaps", "-f", "-"], { stdin: "{ this is: [not json" });
+    expect(brokenYaml.code).not.toBe(0);
     const missing = await k.kubectl(["get", "deploy", "nope"]);
     expect(missing.stderr).toContain('deployments.apps "nope" not found');
   });
 
   test("deletion: immediate, finalizers, unbound pods at once, namespaces to Terminating", async () => {
     expect(await ok(["delete", "configmap", "c1"])).toContain('configmap "c1" deleted');
+    // A pod bound to a node waits for its agent; --grace-period shortens the wait, --force ends it.
+    await ok(["create", "-f", "-"], "apiVersion: v1\nkind: Pod\nmetadata:\n  name: bound\nspec:\n  nodeName: elsewhere\n  containers: [{name: c, image: busybox}]\n");
+    await ok(["delete", "pod", "bound", "--grace-period=5", "--wait=false"]);
+    expect(await ok(["get", "pod", "bound", "-o", "jsonpath={.metadata.deletionGracePeriodSeconds}"])).toBe("5");
+    expect(await ok(["get", "pod", "bound"])).toContain("Terminating");
+    await ok(["delete", "pod", "bound", "--grace-period=0", "--force"]);
+    expect((await k.kubectl(["get", "pod", "bound"])).stderr).toContain('pods "bound" not found');
     await ok(["run", "p1", "--image=busybox"]);
+    expect(await ok(["describe", "pod", "p1"])).toMatch(/Name:\s+p1[\s\S]*Containers:[\s\S]*busybox/);
     await ok(["delete", "pod", "p1", "--wait=false"]);
     expect((await k.kubectl(["get", "pod", "p1"])).stderr).toContain('pods "p1" not found');
     // A finalizer holds an object (deletionTimestamp set) until it is removed; removing the last one deletes it.
