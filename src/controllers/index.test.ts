@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
-import type { Deployment, Pod, ReplicaSet } from "../api/types.ts";
+import type { Deployment, Lease, Pod, ReplicaSet } from "../api/types.ts";
 import { createFakeCluster } from "../client/fake.ts";
-import { deployments, inNamespace, pods, replicasets } from "../client/refs.ts";
+import { deployments, inNamespace, leases, pods, replicasets } from "../client/refs.ts";
 import { waitFor } from "../client/testing.ts";
 import { startControllers } from "./index.ts";
 
@@ -26,3 +26,29 @@ test("startControllers runs the controllers over the client's shared informers",
   expect(rs[0].spec?.replicas).toBe(3);
   await running.stop();
 });
+
+test("with leader election only one controller manager runs; the other takes over when it stops", async () => {
+  const cluster = createFakeCluster();
+  const opts = (identity: string) => ({
+    clusterCidr: "10.42.0.0/16",
+    serviceCidr: "10.43.0.0/16",
+    leaderElection: { identity },
+  });
+  const a = startControllers(cluster.client, opts("a"));
+  await a.ready;
+  const b = startControllers(cluster.client, opts("b"));
+  let bLeads = false;
+  b.ready.then(() => {
+    bLeads = true;
+  });
+  const holder = async () =>
+    (await cluster.client.get<Lease>(inNamespace(leases, "kube-system"), "k3lite-controller-manager")).spec
+      ?.holderIdentity;
+  expect(await holder()).toBe("a");
+  await Bun.sleep(100);
+  expect(bLeads).toBe(false);
+  await a.stop();
+  await waitFor(() => bLeads, "b leads after a released the lease");
+  expect(await holder()).toBe("b");
+  await b.stop();
+}, 30_000);
