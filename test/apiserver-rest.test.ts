@@ -149,9 +149,19 @@ describe("pods", () => {
     await c.create(ref("poddisruptionbudgets", "policy"), { metadata: { name: "pdb" }, spec: { minAvailable: 1, selector: { matchLabels: { app: "guarded" } } } });
     const eviction = { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: "e1", namespace: ns } };
     expect((await status(c.create(pods, eviction, {}, "eviction"))).code).toBe(429);
-    await c.delete(ref("poddisruptionbudgets", "policy"), "pdb");
+    // One disruption allowed: the first eviction spends it, the second is refused.
+    const pdbs = ref("poddisruptionbudgets", "policy");
+    const pdb = await c.get<KubeObject>(pdbs, "pdb");
+    await c.update(pdbs, { ...pdb, status: { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2, observedGeneration: 1 } }, {}, "status");
+    await c.create(pods, pod("e2", { app: "guarded" }));
     await c.create(pods, eviction, {}, "eviction");
     expect((await status(c.get(pods, "e1"))).code).toBe(404);
+    expect((await c.get<KubeObject>(pdbs, "pdb")).status.disruptionsAllowed).toBe(0);
+    const second = { ...eviction, metadata: { name: "e2", namespace: ns } };
+    expect((await status(c.create(pods, second, {}, "eviction"))).code).toBe(429);
+    await c.delete(pdbs, "pdb");
+    await c.create(pods, second, {}, "eviction");
+    expect((await status(c.get(pods, "e2"))).code).toBe(404);
   });
 });
 

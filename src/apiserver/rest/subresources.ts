@@ -101,6 +101,14 @@ export async function evict(s: Scope, name: string): Promise<Response> {
     if ((pdb.status?.disruptionsAllowed ?? 0) < 1) {
       throw tooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.");
     }
+    // Spend one disruption under compare-and-swap, so two evictions racing for the last one cannot both pass.
+    const disruptedPods = { ...pdb.status?.disruptedPods, [name]: nowRfc3339() };
+    const spent = { ...pdb, status: { ...pdb.status, disruptionsAllowed: pdb.status.disruptionsAllowed - 1, disruptedPods } };
+    if (!s.dryRun) {
+      await s.ctx.storage.update(poddisruptionbudgets, spent, pdbKv.modRevision).catch(() => {
+        throw tooManyRequests("Too many concurrent evictions, please try again later.");
+      });
+    }
   }
   try {
     await deleteOne(s, name, eviction.deleteOptions ?? {});
