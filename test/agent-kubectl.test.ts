@@ -259,6 +259,52 @@ test("kubectl exec -it gets a terminal in the container", async () => {
   expect(out).toContain("tty-42");
 }, 60_000);
 
+test("kubectl attach reaches the container's stdin and stdout", async () => {
+  await fake.client.create(inNamespace(pods, "default"), {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "echo", namespace: "default" },
+    spec: {
+      nodeName: config.nodeName,
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        { name: "c", image: "busybox:1.35", stdin: true, command: ["sh", "-c", "while read l; do echo got-$l; done"] },
+      ],
+    },
+  } as Pod);
+  await waitFor(
+    async () => (await fake.client.get<Pod>(inNamespace(pods, "default"), "echo")).status?.phase === "Running",
+    "echo Running",
+    30_000,
+    50,
+  );
+  const p = Bun.spawn([KUBECTL, "--kubeconfig", kubeconfig, "attach", "-i", "echo"], {
+    stdin: "pipe",
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    const reader = (p.stdout as ReadableStream<Uint8Array>).getReader();
+    let out = "";
+    await waitFor(
+      async () => {
+        p.stdin?.write("ping\n");
+        p.stdin?.flush();
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`attach ended: ${await new Response(p.stderr).text()}`);
+        out += new TextDecoder().decode(value);
+        return out.includes("got-ping");
+      },
+      "attached echo",
+      20_000,
+      10,
+    );
+  } finally {
+    p.kill();
+    await p.exited;
+  }
+}, 60_000);
+
 test("kubectl cp both ways", async () => {
   const local = join(config.dataDir, "upload.txt");
   writeFileSync(local, "uploaded\n");

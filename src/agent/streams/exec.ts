@@ -1,11 +1,12 @@
 // `kubectl exec`/`attach` on the agent: a WebSocket with Kubernetes' channel protocol (v5.channel.k8s.io, which
-// kubectl 1.32 speaks, or v4) bridged to a process in the container. The process runs through `ctr tasks
-// exec` against our containerd (stdin EOF and exit codes pass through); with a TTY it runs under `script` for
-// a pseudo-terminal. The exit status is reported on channel 3 as a Status, as the kubelet does.
+// kubectl 1.32 speaks, or v4). Exec without a terminal runs through `ctr tasks exec` against our containerd,
+// because v5's stdin close must reach the process as EOF (kubectl cp); the exit status goes back on channel 3
+// as a Status, as the kubelet sends it. Attach and exec with a terminal (resize) use CRI's streaming server.
 
 import type { IncomingMessage } from "node:http";
 import type { Duplex } from "node:stream";
 import type { CriClient } from "../cri/client.ts";
+import { bridgeToCriStream } from "./cri-stream.ts";
 import type { ContainerTarget } from "./server.ts";
 import { acceptWebSocket } from "./websocket.ts";
 
@@ -13,7 +14,6 @@ const STDIN = 0;
 const STDOUT = 1;
 const STDERR = 2;
 const ERROR = 3;
-const RESIZE = 4;
 const CLOSE = 255;
 
 export interface ExecDeps {
@@ -23,7 +23,6 @@ export interface ExecDeps {
 }
 
 const flag = (q: URLSearchParams, ...names: string[]) => names.some((n) => ["1", "true"].includes(q.get(n) ?? ""));
-const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export function exitStatus(code: number): string {
   if (code === 0) return JSON.stringify({ metadata: {}, status: "Success" });
@@ -65,23 +64,27 @@ export async function handleExecUpgrade(
   const command = q.getAll("command");
   const ws = acceptWebSocket(req.headers, socket, head, ["v5.channel.k8s.io", "v4.channel.k8s.io", "channel.k8s.io"]);
   if (!ws) return;
+  // Attach, and exec with a terminal (resizes work), go through CRI's streaming server.
+  if (kind === "attach" || tty) {
+    const req = { containerId: t.containerId, stdin, stdout, stderr: stderr && !tty, tty };
+    bridgeToCriStream(
+      ws,
+      kind === "attach" ? await deps.cri.attach(req) : await deps.cri.exec({ ...req, cmd: command }),
+    );
+    return;
+  }
 
   const send = (channel: number, data: Uint8Array | string) => {
     const bytes = typeof data === "string" ? Buffer.from(data) : data;
     ws.send(Buffer.concat([Buffer.from([channel]), bytes]));
   };
-  const execId = `k3lite-${kind}-${Math.random().toString(36).slice(2, 10)}`;
+  const execId = `k3lite-exec-${Math.random().toString(36).slice(2, 10)}`;
   const ctr = ["ctr", "--address", deps.containerdAddress, "-n", "k8s.io", "tasks"];
-  const inner =
-    kind === "exec"
-      ? [...ctr, "exec", "--exec-id", execId, ...(tty ? ["-t"] : []), t.containerId, ...command]
-      : [...ctr, "attach", t.containerId];
-  const argv = tty ? ["script", "-qfec", inner.map(shellQuote).join(" "), "/dev/null"] : inner;
+  const argv = [...ctr, "exec", "--exec-id", execId, t.containerId, ...command];
   const proc = Bun.spawn(argv, {
     stdin: stdin ? "pipe" : "ignore",
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, TERM: "xterm" },
   });
 
   ws.onMessage((msg) => {
@@ -92,8 +95,6 @@ export async function handleExecUpgrade(
       proc.stdin?.flush();
     } else if (channel === CLOSE && data[0] === STDIN) {
       proc.stdin?.end();
-    } else if (channel === RESIZE) {
-      // Resizing needs the pty's fd, which `script` keeps; the initial size comes from TERM defaults.
     }
   });
   ws.onClose(() => {
@@ -106,12 +107,12 @@ export async function handleExecUpgrade(
     for (;;) {
       const { done, value } = await reader.read();
       if (done) return;
-      if (wanted) send(tty ? STDOUT : channel, value);
+      if (wanted) send(channel, value);
     }
   };
   await Promise.all([
     pump(proc.stdout as ReadableStream<Uint8Array>, STDOUT, stdout),
-    pump(proc.stderr as ReadableStream<Uint8Array>, STDERR, stderr || tty),
+    pump(proc.stderr as ReadableStream<Uint8Array>, STDERR, stderr),
   ]);
   const code = await proc.exited;
   send(ERROR, exitStatus(code));
