@@ -2,8 +2,7 @@
 // Invalid naming the field (as upstream's apiextensions validation does), and updates may not change the group.
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFile } from "node:fs/promises";
-import { parse } from "yaml";
+import { adminFetch } from "./admin-fetch.ts";
 import { type K3lite, startK3lite } from "./harness.ts";
 
 let k: K3lite;
@@ -13,16 +12,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await k?.stop();
 });
-
-/** A request with the admin credentials of the kubeconfig the server wrote, to see the Status kubectl would reword. */
-async function adminFetch(path: string, init: RequestInit): Promise<Response> {
-  const user = parse(await readFile(k.kubeconfig, "utf8")).users[0].user;
-  const pem = (b64: string) => Buffer.from(b64, "base64").toString();
-  return fetch(`${k.url}${path}`, {
-    ...init,
-    tls: { cert: pem(user["client-certificate-data"]), key: pem(user["client-key-data"]), rejectUnauthorized: false },
-  });
-}
 
 const crd = (versionExtra: string) => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
@@ -54,7 +43,7 @@ describe("CRD validation", () => {
   });
 
   test("the 422 Status carries the field as a cause", async () => {
-    const res = await adminFetch("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
+    const res = await adminFetch(k, "/apis/apiextensions.k8s.io/v1/customresourcedefinitions", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({

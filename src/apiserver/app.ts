@@ -10,7 +10,7 @@ import type { Store } from "../store/types.ts";
 import { bunVersion, gitCommit, version } from "../version.ts";
 import { ServiceAllocators, parseCidr } from "./allocator.ts";
 import { aggregatedDiscoveryType, aggregatedDiscoveryVersion, Discovery } from "./discovery.ts";
-import { forbidden, pathNotFound, StatusError, statusResponse, toStatusError, unauthorized } from "./errors.ts";
+import { forbidden, pathNotFound, StatusError, statusResponse, toStatusError, tooManyRequests, unauthorized } from "./errors.ts";
 import { jsonText } from "./output.ts";
 import { Registry } from "./registry.ts";
 import { type RequestInfo, requestInfo } from "./request-info.ts";
@@ -119,8 +119,13 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       if (hit && Date.now() - hit.at < SOCKET_USER_TTL_MS) return hit.user;
     }
     const peer = socket?.getPeerCertificate?.();
-    const result = await authenticate({ peerCertificate: peer, peerAuthorized: !!socket?.authorized, authorization });
-    if (result && "error" in result) return unauthorized();
+    const clientAddress = socket?.remoteAddress;
+    const result = await authenticate({ peerCertificate: peer, peerAuthorized: !!socket?.authorized, authorization, clientAddress });
+    if (result && "error" in result) {
+      // An address that keeps failing is told when to come back rather than answered 401 again.
+      if (result.retryAfterSeconds !== undefined) return tooManyRequests(result.error, result.retryAfterSeconds);
+      return unauthorized();
+    }
     const user = result?.user ?? ANONYMOUS;
     if (socket && !authorization && result) socketUsers.set(socket, { user, at: Date.now() });
     return user;

@@ -110,7 +110,8 @@ export const unsupportedMediaType = (contentType: string) =>
 
 export const notAcceptable = (message: string) => status(406, "NotAcceptable", message);
 
-export const tooManyRequests = (message: string) => status(429, "TooManyRequests", message);
+export const tooManyRequests = (message: string, retryAfterSeconds?: number) =>
+  status(429, "TooManyRequests", message, retryAfterSeconds === undefined ? undefined : { retryAfterSeconds });
 
 export const internalError = (err: unknown) =>
   status(500, "InternalError", `Internal error occurred: ${err instanceof Error ? err.message : String(err)}`);
@@ -125,10 +126,11 @@ export function toStatusError(err: unknown): StatusError {
 }
 
 export function statusResponse(err: StatusError): Response {
-  return new Response(JSON.stringify(err.status), {
-    status: err.code,
-    headers: { "content-type": "application/json" },
-  });
+  const headers: Record<string, string> = { "content-type": "application/json" };
+  // Upstream sends details.retryAfterSeconds as Retry-After too (clients back off by the header).
+  const retryAfter = err.status.details?.retryAfterSeconds;
+  if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
+  return new Response(JSON.stringify(err.status), { status: err.code, headers });
 }
 
 /** A success Status (e.g. the answer to deletecollection or to deleting an object that is gone at once). */

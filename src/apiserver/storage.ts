@@ -1,10 +1,12 @@
 // Objects in the datastore, laid out as kube-apiserver does: /registry/<group>/<resource>/<namespace>/<name>,
 // JSON values stored without resourceVersion (it is the store revision, spliced in on the way out — no
-// parse/stringify on the hot read path). Store errors become API Status errors here.
+// parse/stringify on the hot read path). Store errors become API Status errors here. Custom resources are written
+// at their CRD's storage version and read back at the version of the descriptor asking (crd/conversion.ts).
 
 import type { KubeObject } from "../api/types.ts";
 import type { KeyValue, ListOptions, ListResult, Store } from "../store/types.ts";
 import { StoreError } from "../store/types.ts";
+import { encodedToVersion, storageApiVersion } from "./crd/conversion.ts";
 import { alreadyExists, badRequest, conflict, gone, type GroupResource, notFound, STALE_OBJECT } from "./errors.ts";
 import type { ResourceDescriptor } from "./resources/types.ts";
 
@@ -72,21 +74,43 @@ export class ObjectStorage {
     return JSON.parse(this.text(kv));
   }
 
-  private encode(key: string, obj: KubeObject): Uint8Array {
-    const bytes = encoder.encode(encodeObject(obj));
+  /**
+   * `kv` at the version `d` serves: built-ins as stored; a custom resource's apiVersion set to the descriptor's
+   * (the "None" conversion strategy), so every served version reads the one stored object.
+   */
+  served(d: ResourceDescriptor, kv: KeyValue): KeyValue {
+    if (!storageApiVersion(d)) return kv;
+    const wanted = `${d.group}/${d.version}`;
+    const t = this.transformerFor(kv.key);
+    const plain = decoder.decode(t ? t.fromStorage(kv.value, kv.key) : kv.value);
+    if (plain.startsWith(`{"apiVersion":"${wanted}"`)) return kv;
+    const bytes = encoder.encode(encodedToVersion(plain, wanted));
+    return { ...kv, value: t ? t.toStorage(bytes, kv.key) : bytes };
+  }
+
+  private encode(d: ResourceDescriptor, key: string, obj: KubeObject): Uint8Array {
+    const storedAt = storageApiVersion(d);
+    const bytes = encoder.encode(encodeObject(storedAt ? { ...obj, apiVersion: storedAt } : obj));
     const t = this.transformerFor(key);
     return t ? t.toStorage(bytes, key) : bytes;
   }
 
-  async get(d: ResourceDescriptor, namespace: string | undefined, name: string): Promise<KeyValue> {
+  /** The object at the version `d` serves, or undefined when there is none. */
+  async find(d: ResourceDescriptor, namespace: string | undefined, name: string): Promise<KeyValue | undefined> {
     const kv = await this.store.get(objectKey(d, namespace, name));
+    return kv && this.served(d, kv);
+  }
+
+  async get(d: ResourceDescriptor, namespace: string | undefined, name: string): Promise<KeyValue> {
+    const kv = await this.find(d, namespace, name);
     if (!kv) throw notFound(gr(d), name);
     return kv;
   }
 
   async list(d: ResourceDescriptor, namespace: string | undefined, opts: ListOptions): Promise<ListResult> {
     try {
-      return await this.store.list(collectionPrefix(d, namespace), opts);
+      const page = await this.store.list(collectionPrefix(d, namespace), opts);
+      return storageApiVersion(d) ? { ...page, items: page.items.map((kv) => this.served(d, kv)) } : page;
     } catch (err) {
       throw mapStoreError(err, d, "");
     }
@@ -96,7 +120,7 @@ export class ObjectStorage {
     const name = obj.metadata?.name ?? "";
     const key = objectKey(d, obj.metadata?.namespace, name);
     try {
-      return await this.store.create(key, this.encode(key, obj));
+      return this.served(d, await this.store.create(key, this.encode(d, key, obj)));
     } catch (err) {
       throw mapStoreError(err, d, name);
     }
@@ -106,7 +130,7 @@ export class ObjectStorage {
     const name = obj.metadata?.name ?? "";
     const key = objectKey(d, obj.metadata?.namespace, name);
     try {
-      return await this.store.update(key, this.encode(key, obj), expectedRevision);
+      return this.served(d, await this.store.update(key, this.encode(d, key, obj), expectedRevision));
     } catch (err) {
       throw mapStoreError(err, d, name);
     }
@@ -114,7 +138,7 @@ export class ObjectStorage {
 
   async delete(d: ResourceDescriptor, namespace: string | undefined, name: string, expectedRevision?: number): Promise<KeyValue> {
     try {
-      return await this.store.delete(objectKey(d, namespace, name), expectedRevision);
+      return this.served(d, await this.store.delete(objectKey(d, namespace, name), expectedRevision));
     } catch (err) {
       throw mapStoreError(err, d, name);
     }

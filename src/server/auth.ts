@@ -7,7 +7,11 @@ import type { KubeObject, PersistentVolumeClaim, Pod, Secret, ServiceAccount } f
 import type { ApiServer } from "../apiserver/app.ts";
 import { ObjectCache } from "../apiserver/cache.ts";
 import { createAuthenticator } from "../auth/authenticate.ts";
-import { createAuthorizer } from "../auth/authorize.ts";
+import { createAuthorizer, PRIVILEGED_GROUP } from "../auth/authorize.ts";
+import { createAuthRateLimiter } from "../auth/ratelimit.ts";
+import { checkRbacEscalation } from "../auth/rbac/escalation-check.ts";
+import { StatusError } from "../apiserver/errors.ts";
+import type { AdmissionRequest } from "../apiserver/rest/context.ts";
 import type { ServerPki } from "../auth/pki.ts";
 import type { Node } from "../api/types.ts";
 import { objectKey } from "../apiserver/storage.ts";
@@ -43,15 +47,17 @@ export async function wireAuth(api: ApiServer, pki: ServerPki, _config: ServerCo
       secret: async (ns, name) => secrets.get(ns, name),
       pod: async (ns, name) => pods.get(ns, name),
     },
+    rateLimiter: createAuthRateLimiter(),
   });
+  const rbac = {
+    listRoleBindings: (ns: string) => roleBindings.list(ns),
+    listClusterRoleBindings: () => clusterRoleBindings.list(),
+    getRole: (ns: string, name: string) => roles.get(ns, name),
+    getClusterRole: (name: string) => clusterRoles.get(undefined, name),
+    listClusterRoles: () => clusterRoles.list(),
+  };
   const authorizer = createAuthorizer({
-    rbac: {
-      listRoleBindings: (ns) => roleBindings.list(ns),
-      listClusterRoleBindings: () => clusterRoleBindings.list(),
-      getRole: (ns, name) => roles.get(ns, name),
-      getClusterRole: (name) => clusterRoles.get(undefined, name),
-      listClusterRoles: () => clusterRoles.list(),
-    },
+    rbac,
     nodeGraph: {
       listPodsOnNode: (node) => pods.list().filter((p) => p.spec?.nodeName === node),
       getPod: (ns, name) => pods.get(ns, name),
@@ -80,9 +86,30 @@ export async function wireAuth(api: ApiServer, pki: ServerPki, _config: ServerCo
     authenticateToken: (token, audiences) => authenticator.authenticateToken(token, audiences),
     authorizer,
   });
+  api.context.admit = async (request) => admitRbacEscalation({ ...authorizer, ...rbac }, request);
   return {
     stop: () => {
       for (const c of all) c.stop();
     },
   };
+}
+
+/** Upstream's RBAC storage check: roles and bindings may grant only what their writer already holds. */
+async function admitRbacEscalation(deps: Parameters<typeof checkRbacEscalation>[0], request: AdmissionRequest): Promise<void> {
+  if (request.descriptor.group !== "rbac.authorization.k8s.io" || request.user.groups.includes(PRIVILEGED_GROUP)) return;
+  const verdict = await checkRbacEscalation(deps, request.user, request.obj);
+  if (verdict.allowed) return;
+  const { group, plural } = request.descriptor;
+  const name = request.obj.metadata?.name ?? "";
+  const reason = verdict.code === 404 ? "NotFound" : "Forbidden";
+  throw new StatusError({
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message: verdict.message,
+    reason,
+    code: verdict.code,
+    details: { name, group, kind: plural },
+  });
 }

@@ -32,6 +32,17 @@ export interface ApiContext {
   watchQueueLimit?: number;
   /** Names fields a type's schema does not know (for fieldValidation); absent = no unknown-field check. */
   unknownFields?(descriptor: ResourceDescriptor, obj: KubeObject): string[];
+  /** Validating admission before a create or update is stored (RBAC escalation prevention); throws to refuse. */
+  admit?(request: AdmissionRequest): Promise<void>;
+}
+
+/** What admission sees of a write: who, which type, the object as it would be stored, and the stored one. */
+export interface AdmissionRequest {
+  user: UserInfo;
+  descriptor: ResourceDescriptor;
+  operation: "create" | "update";
+  obj: KubeObject;
+  old?: KubeObject;
 }
 
 export interface Scope {

@@ -115,7 +115,7 @@ export async function watch(s: Scope): Promise<Response> {
               for (const ev of events) {
                 if (closed) return;
                 lastRv = ev.kv.modRevision;
-                const text = storage.text(ev.kv);
+                const text = storage.text(storage.served(s.desc, ev.kv));
                 if (!filter) {
                   event(ev.type === "create" ? "ADDED" : ev.type === "update" ? "MODIFIED" : "DELETED", text);
                   continue;

@@ -4,7 +4,7 @@
 
 import type { KubeObject } from "../../api/types.ts";
 import { asObject, mediaType, parseBody, readBody, readText } from "../body.ts";
-import { badRequest, methodNotSupported } from "../errors.ts";
+import { badRequest, forbidden, methodNotSupported } from "../errors.ts";
 import { gr } from "../storage.ts";
 import type { Scope } from "./context.ts";
 import { applyNamespace, checkTypeMeta } from "./metadata.ts";
@@ -55,7 +55,23 @@ export async function create(s: Scope): Promise<Response> {
   }
   checkTypeMeta(obj, d);
   applyNamespace(obj, d, s.namespace);
+  await authorizeNamedCreate(s, obj);
   return answer(s, 201, await createObject(s, track(s, undefined, obj)), warnings);
+}
+
+/**
+ * A create's URL names no object, so the request was authorized without a name; authorizers that decide by name
+ * (the Node authorizer: a node may create only its own Node and Lease) are asked again with the body's name.
+ */
+async function authorizeNamedCreate(s: Scope, obj: KubeObject): Promise<void> {
+  const name = obj.metadata?.name;
+  if (!name || s.info.subresource) return;
+  const { group, version, resource } = s.info;
+  const attrs = { verb: "create", apiGroup: group, apiVersion: version, resource, namespace: s.namespace, name };
+  const decision = await s.ctx.authorizer.authorize(s.user, attrs);
+  if (!decision.allowed) {
+    throw forbidden({ user: s.user.username, verb: "create", resource, group, namespace: s.namespace, name }, decision.reason ?? "");
+  }
 }
 
 /** Main-resource writes keep the stored status; status writes keep everything else (metadata included). */

@@ -52,6 +52,7 @@ export async function createObject(s: Scope, obj: KubeObject): Promise<WriteResu
   d.defaults?.(obj);
   validateObject(d, obj);
   await admitNamespace(s, obj);
+  await s.ctx.admit?.({ user: s.user, descriptor: d, operation: "create", obj });
   const hooks = hooksFor(s);
   if (d.beforeCreate) await d.beforeCreate(obj, hooks);
   if (s.dryRun) {
@@ -105,6 +106,7 @@ export async function guaranteedUpdate(s: Scope, name: string, tryUpdate: TryUpd
       prepareUpdateMeta(updated, current, d);
       d.defaults?.(updated);
       validateObject(d, updated, current);
+      await s.ctx.admit?.({ user: s.user, descriptor: d, operation: "update", obj: updated, old: current });
       if (d.beforeUpdate) await d.beforeUpdate(updated, current, hooksFor(s));
     }
     if (readyToDelete(updated)) {

@@ -1,0 +1,110 @@
+// The security component as wired into a real API server: node identities create only their own Node and Lease,
+// RBAC escalation prevention on role and binding writes, and failed-authentication rate limiting per address.
+// Real `k3lite server` process, real kubectl, client certificates from the server's own client CA.
+
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { renderKubeconfig } from "../src/auth/kubeconfig.ts";
+import { issueClientCert } from "../src/auth/pki.ts";
+import { type K3lite, startK3lite } from "./harness.ts";
+
+const E2E_TIMEOUT_MS = 30_000;
+let k: K3lite;
+let serverCaPem: string;
+
+beforeAll(async () => {
+  k = await startK3lite({ args: ["--config", "/dev/null"] });
+  serverCaPem = await readFile(join(k.dataDir, "server", "tls", "server-ca.crt"), "utf8");
+}, 90_000);
+afterAll(async () => {
+  await k?.stop();
+});
+
+async function kubectlOk(args: string[], stdin?: string): Promise<string> {
+  const r = await k.kubectl(args, { stdin });
+  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${r.stderr}\n${k.log().slice(-2000)}`);
+  return r.stdout;
+}
+
+/** A client certificate from the cluster's client CA, and a kubeconfig using it. */
+async function certFor(commonName: string, organizations: string[] = []) {
+  const tls = join(k.dataDir, "server", "tls");
+  const clientCaCertPem = await readFile(join(tls, "client-ca.crt"), "utf8");
+  const clientCaKeyPem = await readFile(join(tls, "client-ca.key"), "utf8");
+  const cert = await issueClientCert({ clientCaCertPem, clientCaKeyPem }, { commonName, organizations });
+  const kubeconfig = join(k.dataDir, `${commonName.replaceAll(":", "_")}.yaml`);
+  await writeFile(kubeconfig, renderKubeconfig({ server: k.url, caPem: serverCaPem, ...cert }), { mode: 0o600 });
+  return { ...cert, kubeconfig };
+}
+
+const as = (kubeconfig: string, args: string[], stdin?: string) => k.kubectl(args, { stdin, env: { KUBECONFIG: kubeconfig } });
+
+describe("node identities", () => {
+  test("a node creates its own Node and Lease but not another node's", async () => {
+    const { kubeconfig } = await certFor("system:node:w1", ["system:nodes"]);
+    const other = await as(kubeconfig, ["create", "-f", "-"], "apiVersion: v1\nkind: Node\nmetadata: {name: w2}\n");
+    expect(other.code).not.toBe(0);
+    expect(other.stderr).toContain(`nodes "w2" is forbidden: User "system:node:w1" cannot create resource "nodes"`);
+    const own = await as(kubeconfig, ["create", "-f", "-"], "apiVersion: v1\nkind: Node\nmetadata: {name: w1}\n");
+    expect(own.stderr).toBe("");
+    const lease = (name: string) =>
+      `apiVersion: coordination.k8s.io/v1\nkind: Lease\nmetadata: {name: ${name}, namespace: kube-node-lease}\nspec: {holderIdentity: ${name}}\n`;
+    const otherLease = await as(kubeconfig, ["create", "-f", "-"], lease("w2"));
+    expect(otherLease.stderr).toContain("Forbidden");
+    expect((await as(kubeconfig, ["create", "-f", "-"], lease("w1"))).code).toBe(0);
+    expect((await kubectlOk(["get", "nodes", "-o", "name"])).trim().split("\n")).not.toContain("node/w2");
+  }, E2E_TIMEOUT_MS);
+});
+
+describe("RBAC escalation prevention", () => {
+  let eddie: string;
+  beforeAll(async () => {
+    await kubectlOk(["create", "namespace", "team"]);
+    // eddie may edit the namespace and write roles and bindings there, but holds no RBAC permissions beyond that.
+    await kubectlOk(["create", "rolebinding", "eddie-edit", "-n", "team", "--clusterrole=edit", "--user=eddie"]);
+    await kubectlOk(["create", "role", "rbac-writer", "-n", "team", "--verb=get,create,update,patch", "--resource=roles.rbac.authorization.k8s.io,rolebindings.rbac.authorization.k8s.io"]);
+    await kubectlOk(["create", "rolebinding", "eddie-rbac", "-n", "team", "--role=rbac-writer", "--user=eddie"]);
+    eddie = (await certFor("eddie")).kubeconfig;
+  });
+
+  test("a binding to a role the user does not hold is refused with upstream's message", async () => {
+    const r = await as(eddie, ["create", "rolebinding", "grab-admin", "-n", "team", "--clusterrole=admin", "--user=eddie"]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain(`rolebindings.rbac.authorization.k8s.io "grab-admin" is forbidden: user "eddie"`);
+    expect(r.stderr).toContain("is attempting to grant RBAC permissions not currently held");
+    expect((await as(eddie, ["create", "rolebinding", "share-edit", "-n", "team", "--clusterrole=edit", "--user=ann"])).code).toBe(0);
+  }, E2E_TIMEOUT_MS);
+
+  test("a role with verbs the user lacks is refused, on create and on update", async () => {
+    const refused = await as(eddie, ["create", "role", "peek", "-n", "team", "--verb=delete", "--resource=roles.rbac.authorization.k8s.io"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain("is attempting to grant RBAC permissions not currently held");
+    expect(refused.stderr).toContain(`{APIGroups:["rbac.authorization.k8s.io"], Resources:["roles"], Verbs:["delete"]}`);
+    expect((await as(eddie, ["create", "role", "pod-reader", "-n", "team", "--verb=get", "--resource=pods"])).code).toBe(0);
+    const patch = JSON.stringify([{ op: "add", path: "/rules/-", value: { apiGroups: [""], resources: ["nodes"], verbs: ["delete"] } }]);
+    const escalated = await as(eddie, ["patch", "role", "pod-reader", "-n", "team", "--type=json", "-p", patch]);
+    expect(escalated.code).not.toBe(0);
+    expect(escalated.stderr).toContain("not currently held");
+    // The admin (system:masters) is not subject to the check.
+    await kubectlOk(["create", "role", "admin-made", "-n", "team", "--verb=get", "--resource=roles.rbac.authorization.k8s.io"]);
+  }, E2E_TIMEOUT_MS);
+});
+
+// Last: it blocks bearer tokens from 127.0.0.1 for a minute (client certificates keep working).
+describe("failed authentication rate limiting", () => {
+  test("repeated bad tokens from one address get 429 with Retry-After; the server stays up", async () => {
+    const tls = { ca: serverCaPem };
+    const bad = () => fetch(`${k.url}/api/v1/namespaces`, { headers: { authorization: "Bearer not-a-token" }, tls });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await bad()).status);
+    expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+    const limited = await bad();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await limited.json()) as { reason: string }).reason).toBe("TooManyRequests");
+    // A client certificate still authenticates from the blocked address, and kubectl keeps working.
+    expect((await fetch(`${k.url}/readyz`, { tls })).status).toBe(200);
+    expect(await kubectlOk(["get", "ns", "default", "-o", "name"])).toContain("namespace/default");
+  }, E2E_TIMEOUT_MS);
+});
