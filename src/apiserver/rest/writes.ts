@@ -92,7 +92,7 @@ export async function guaranteedUpdate(s: Scope, name: string, tryUpdate: TryUpd
   const d = s.desc;
   const storage = s.ctx.storage;
   for (let attempt = 0; ; attempt++) {
-    const kv = await s.ctx.storage.store.get(objectKey(d, s.namespace, name));
+    const kv = await storage.find(d, s.namespace, name);
     if (!kv) {
       if (opts.createIfMissing) return opts.createIfMissing();
       throw notFound(gr(d), name);
