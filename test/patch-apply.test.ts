@@ -4,6 +4,7 @@
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { KubeObject } from "../src/api/types.ts";
+import { deploymentManifest as deployment } from "../src/apiserver/patch/testing.ts";
 import { type K3lite, startK3lite } from "./harness.ts";
 
 let k: K3lite;
@@ -45,28 +46,6 @@ const managers = (d: KubeObject) =>
 			(m) =>
 				`${m.manager}/${m.operation}${m.subresource ? `/${m.subresource}` : ""}`,
 		);
-
-function deployment(
-	name: string,
-	o: { replicas?: number; labels?: string; image?: string } = {},
-): string {
-	return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  namespace: default
-  labels: {app: ${name}${o.labels ?? ""}}
-spec:
-  replicas: ${o.replicas ?? 2}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers:
-      - name: nginx
-        image: ${o.image ?? "nginx:1.25"}
-`;
-}
 
 test("apply --server-side creates the object and records the applier's fields", async () => {
 	expect(

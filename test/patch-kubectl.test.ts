@@ -3,7 +3,14 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { KubeObject } from "../src/api/types.ts";
+import { deploymentManifest } from "../src/apiserver/patch/testing.ts";
 import { type CommandResult, type K3lite, startK3lite } from "./harness.ts";
+
+/** The test Deployment: nginx (with `env` lines under it) and a busybox sidecar. */
+const deployment = (
+	name: string,
+	o: Parameters<typeof deploymentManifest>[1] = {},
+) => deploymentManifest(name, { ...o, sidecar: true });
 
 let k: K3lite;
 
@@ -38,30 +45,6 @@ const failing = async (
 
 const getJson = async (...args: string[]): Promise<KubeObject> =>
 	JSON.parse(await kubectl(["get", ...args, "-o", "json"]));
-
-function deployment(
-	name: string,
-	o: { replicas?: number; labels?: string; env?: string; image?: string } = {},
-): string {
-	return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  namespace: default
-  labels: {app: ${name}${o.labels ?? ""}}
-spec:
-  replicas: ${o.replicas ?? 2}
-  selector: {matchLabels: {app: ${name}}}
-  template:
-    metadata: {labels: {app: ${name}}}
-    spec:
-      containers:
-      - name: nginx
-        image: ${o.image ?? "nginx:1.25"}
-${o.env ?? ""}      - name: sidecar
-        image: busybox
-`;
-}
 
 const containers = (d: KubeObject) =>
 	d.spec.template.spec.containers as {

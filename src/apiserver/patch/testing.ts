@@ -70,3 +70,35 @@ export function thrown(f: () => unknown): unknown {
 	}
 	throw new Error("expected an error");
 }
+
+/**
+ * A Deployment manifest as kubectl reads it (the integration tests in test/patch-*.test.ts): an nginx
+ * container, optionally with extra lines under it (`env`) and a busybox sidecar after it.
+ */
+export function deploymentManifest(
+	name: string,
+	o: {
+		replicas?: number;
+		labels?: string;
+		image?: string;
+		env?: string;
+		sidecar?: boolean;
+	} = {},
+): string {
+	return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  namespace: default
+  labels: {app: ${name}${o.labels ?? ""}}
+spec:
+  replicas: ${o.replicas ?? 2}
+  selector: {matchLabels: {app: ${name}}}
+  template:
+    metadata: {labels: {app: ${name}}}
+    spec:
+      containers:
+      - name: nginx
+        image: ${o.image ?? "nginx:1.25"}
+${o.env ?? ""}${o.sidecar ? "      - name: sidecar\n        image: busybox\n" : ""}`;
+}
