@@ -31,6 +31,15 @@ export interface Agent {
   stop(): Promise<void>;
 }
 
+/** The images on the node, largest first (at most 50, as the kubelet reports), for the scheduler's ImageLocality. */
+async function nodeImages(cri: CriClient): Promise<{ names: string[]; sizeBytes: number }[]> {
+  return (await cri.listImages())
+    .map((i) => ({ names: [...i.repoDigests, ...i.repoTags], sizeBytes: i.size }))
+    .filter((i) => i.names.length > 0)
+    .sort((a, b) => b.sizeBytes - a.sizeBytes)
+    .slice(0, 50);
+}
+
 async function runtimeHealth(
   cri: CriClient,
 ): Promise<{ runtimeReady: boolean; networkReady: boolean; runtimeMessage?: string }> {
@@ -125,6 +134,7 @@ export async function startAgent(config: AgentConfig, client: KubeClient): Promi
       statusBusy = true;
       try {
         const next = nodeStatus({ ...config, nodeIp }, runtimeVersion, await runtimeHealth(cri), node);
+        next.images = await nodeImages(cri).catch(() => next.images);
         if (statusChanged(node.status, next) || Date.now() - lastReport >= STATUS_REPORT_MS) {
           node = await updateNodeStatus(client, config.nodeName, next);
           lastReport = Date.now();
