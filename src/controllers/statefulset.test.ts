@@ -108,3 +108,23 @@ describe("StatefulSetController", () => {
     await c.stop();
   });
 });
+
+test("persistentVolumeClaimRetentionPolicy: whenScaled=Delete removes the condemned claims; whenDeleted=Delete owns them", async () => {
+  const { cluster, c, names, update } = setup();
+  cluster.put(
+    statefulsets,
+    web(2, "nginx:1", { persistentVolumeClaimRetentionPolicy: { whenScaled: "Delete", whenDeleted: "Delete" } }),
+  );
+  const claimNames = () =>
+    cluster
+      .objects<PersistentVolumeClaim>(persistentvolumeclaims)
+      .map((p) => p.metadata?.name)
+      .sort()
+      .join();
+  await waitFor(() => names().length === 2 && claimNames() === "www-web-0,www-web-1", "2 pods with claims");
+  const owner = cluster.objects<PersistentVolumeClaim>(persistentvolumeclaims)[0].metadata?.ownerReferences?.[0];
+  expect(owner).toMatchObject({ kind: "StatefulSet", name: "web", controller: false });
+  update({ replicas: 1 });
+  await waitFor(() => names().join() === "web-0" && claimNames() === "www-web-0", "claim of web-1 deleted");
+  await c.stop();
+});

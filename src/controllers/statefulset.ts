@@ -12,7 +12,7 @@ import {
   statefulsets as setsRef,
 } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
-import { writeStatus } from "./apiutil.ts";
+import { ignoreCodes, writeStatus } from "./apiutil.ts";
 import { claimObjects, ownerKeyOf } from "./claim.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
 import {
@@ -22,7 +22,7 @@ import {
   RevisionCollision,
   truncateHistory,
 } from "./history.ts";
-import { keyOf, splitKey } from "./owner.ts";
+import { controllerRef, keyOf, splitKey } from "./owner.ts";
 import { isPodAvailable, isPodReady, podFromTemplate, untilAvailable } from "./podutil.ts";
 
 export const statefulSetKind = { group: "apps", version: "v1", kind: "StatefulSet" };
@@ -164,6 +164,7 @@ export function startStatefulSetController(ctx: ControllerContext): Controller {
         continue;
       }
       await deletePod(set, pod);
+      if (set.spec?.persistentVolumeClaimRetentionPolicy?.whenScaled === "Delete") await deleteClaims(set, pod);
       if (ordered) return;
     }
     if (set.spec?.updateStrategy?.type === "OnDelete") return;
@@ -197,6 +198,13 @@ export function startStatefulSetController(ctx: ControllerContext): Controller {
         },
         spec: structuredClone(t.spec),
       };
+      // persistentVolumeClaimRetentionPolicy.whenDeleted=Delete: the claim goes with the set (garbage collector).
+      if (set.spec?.persistentVolumeClaimRetentionPolicy?.whenDeleted === "Delete") {
+        pvc.metadata = {
+          ...pvc.metadata,
+          ownerReferences: [{ ...controllerRef(set, statefulSetKind), controller: false }],
+        };
+      }
       try {
         await ctx.client.create(inNamespace(pvcRef, ns), pvc);
         ctx.recorder.event(
@@ -227,6 +235,16 @@ export function startStatefulSetController(ctx: ControllerContext): Controller {
         `create Pod ${pod.metadata?.name} in StatefulSet ${set.metadata?.name} failed error: ${(err as Error).message}`,
       );
       throw err;
+    }
+  }
+
+  /** Scale-down with whenScaled=Delete: the condemned ordinal's claims go too. */
+  async function deleteClaims(set: StatefulSet, pod: Pod) {
+    const ordinal = ordinalOf(set, pod);
+    if (ordinal === undefined) return;
+    for (const t of set.spec?.volumeClaimTemplates ?? []) {
+      const name = claimName(t.metadata?.name ?? "", set, ordinal);
+      await ignoreCodes(ctx.client.delete(inNamespace(pvcRef, set.metadata?.namespace), name));
     }
   }
 
