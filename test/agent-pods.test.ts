@@ -364,6 +364,36 @@ test("secret, downwardAPI and hostPort: files in the pod and the port on the nod
   expect(page).toBe("ok\n");
 }, 60_000);
 
+test("runAsNonRoot with a root image is refused; runAsUser runs as that user", async () => {
+  await fake.client.create(
+    podsRef,
+    pod("rootless", {
+      securityContext: { runAsNonRoot: true },
+      containers: [{ name: "c", image: BUSYBOX, command: ["sleep", "3600"] }],
+    }),
+  );
+  const refused = await waitPod(
+    "rootless",
+    "refused",
+    (x) => x.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CreateContainerConfigError",
+  );
+  expect(refused.status?.containerStatuses?.[0]?.state?.waiting?.message).toContain("image will run as root");
+  await fake.client.create(
+    podsRef,
+    pod("user1000", {
+      securityContext: { runAsNonRoot: true, runAsUser: 1000 },
+      containers: [{ name: "c", image: BUSYBOX, command: ["sh", "-c", "id -u; sleep 3600"] }],
+      terminationGracePeriodSeconds: 0,
+    }),
+  );
+  await waitPod("user1000", "Running", (x) => x.status?.phase === "Running");
+  const uid = await waitFor(
+    async () => (await (await agentFetch(`/containerLogs/${ns}/user1000/c`)).text()) || undefined,
+    "id output",
+  );
+  expect(uid).toBe("1000\n");
+}, 60_000);
+
 test("graceful deletion stops the containers and confirms the deletion", async () => {
   await fake.client.create(
     podsRef,

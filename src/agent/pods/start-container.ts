@@ -47,6 +47,22 @@ export function writeEtcHosts(podDir: string, pod: Pod, podIp: string, hostname:
   return path;
 }
 
+/** runAsNonRoot without runAsUser: the image's user decides (upstream refuses root and unknown names). */
+async function verifyRunAsNonRoot(ctx: PodContext, pod: Pod, c: Container, image: string): Promise<string | undefined> {
+  const runAsNonRoot = c.securityContext?.runAsNonRoot ?? pod.spec?.securityContext?.runAsNonRoot;
+  const runAsUser = c.securityContext?.runAsUser ?? pod.spec?.securityContext?.runAsUser;
+  if (!runAsNonRoot || runAsUser !== undefined) return undefined;
+  const img = await ctx.cri.imageStatus(image);
+  const uid = img?.uid?.value;
+  if (uid === undefined && img?.username) {
+    return `container has runAsNonRoot and image has non-numeric user (${img.username}), cannot verify user is non-root (pod: "${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})", container: ${c.name})`;
+  }
+  if (!uid) {
+    return `container has runAsNonRoot and image will run as root (pod: "${pod.metadata?.name}_${pod.metadata?.namespace}(${pod.metadata?.uid})", container: ${c.name})`;
+  }
+  return undefined;
+}
+
 export async function startContainer(ctx: PodContext, inp: StartInputs): Promise<Waiting | undefined> {
   const { pod, c } = inp;
   const uid = pod.metadata?.uid ?? "";
@@ -62,6 +78,11 @@ export async function startContainer(ctx: PodContext, inp: StartInputs): Promise
     return pull.waiting;
   }
   if (pull.pulled) ctx.record(pod, "Normal", "Pulled", `Successfully pulled image "${c.image}"`, inp.fieldPath);
+  const nonRoot = await verifyRunAsNonRoot(ctx, pod, c, pull.imageRef);
+  if (nonRoot) {
+    ctx.record(pod, "Warning", "Failed", `Error: ${nonRoot}`, inp.fieldPath);
+    return { reason: "CreateContainerConfigError", message: nonRoot };
+  }
 
   let config: ReturnType<typeof containerConfig>;
   try {
