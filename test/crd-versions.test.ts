@@ -88,6 +88,16 @@ describe("a CRD served at two versions", () => {
     expect(viaV1.body.apiVersion).toBe("example.com/v1");
   });
 
+  test("tables name every column's format, empty when it has none (upstream's TableColumnDefinition)", async () => {
+    const res = await adminFetch(k, path("v1beta1"), { headers: { accept: "application/json;as=Table;v=v1;g=meta.k8s.io" } });
+    const table = await res.json();
+    expect(table.kind).toBe("Table");
+    expect(table.columnDefinitions.map((c: { name: string; format: string }) => [c.name, c.format])).toEqual([
+      ["Name", "name"],
+      ["Age", ""],
+    ]);
+  });
+
   test("watch events carry the watched version", async () => {
     const events: { type: string; object: { apiVersion: string; metadata: { name: string } } }[] = [];
     const abort = new AbortController();
