@@ -3,6 +3,7 @@ import type { apps, Deployment, Pod, ReplicaSet } from "../api/types.ts";
 import { deployments, events, pods, replicasets } from "../client/refs.ts";
 import { waitFor as until } from "../client/testing.ts";
 import { startDeploymentController } from "./deployment.ts";
+import { DeploymentSyncer } from "./deployment_sync.ts";
 import { REVISION_ANNOTATION, REVISION_HISTORY_ANNOTATION } from "./deployment_util.ts";
 import { startReplicaSetController } from "./replicaset.ts";
 import { FakeCluster } from "./testing/fake.ts";
@@ -140,4 +141,38 @@ describe("DeploymentController", () => {
     ).toBe(true);
     await stop();
   });
+});
+
+test("scaling mid-rollout spreads the change over both ReplicaSets in proportion", async () => {
+  const cluster = new FakeCluster();
+  const syncer = new DeploymentSyncer(cluster.context(), () => {});
+  const d = cluster.put(
+    deployments,
+    deployment("b", 20, { type: "RollingUpdate", rollingUpdate: { maxSurge: 3, maxUnavailable: 2 } }),
+  );
+  const rs = (name: string, replicas: number, created: string): ReplicaSet =>
+    cluster.put(replicasets, {
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: {
+        name,
+        namespace: "default",
+        creationTimestamp: created,
+        annotations: { "deployment.kubernetes.io/desired-replicas": "10" },
+      },
+      spec: { replicas, selector: { matchLabels: { app: "web" } }, template: {} },
+    });
+  const oldRS = rs("old", 8, "2026-01-01T00:00:00Z");
+  const newRS = rs("new", 5, "2026-01-01T00:01:00Z");
+  await syncer.scale(d, newRS, [oldRS]);
+  const size = (name: string) =>
+    cluster.objects<ReplicaSet>(replicasets).find((r) => r.metadata?.name === name)?.spec?.replicas ?? 0;
+  expect(size("old") + size("new")).toBe(23); // replicas + maxSurge
+  expect(size("old")).toBeGreaterThan(8);
+  expect(size("new")).toBeGreaterThan(5);
+  expect(
+    cluster
+      .objects<ReplicaSet>(replicasets)
+      .every((r) => r.metadata?.annotations?.["deployment.kubernetes.io/desired-replicas"] === "20"),
+  ).toBe(true);
 });
