@@ -182,7 +182,7 @@ describe("tokens and joining", () => {
 
   test("an agent joins with the server token and acts as its node; an expired bootstrap token cannot join", async () => {
     const token = (await readFile(join(k.dataDir, "server", "token"), "utf8")).trim();
-    const creds = await joinCluster({ server: k.url, token, nodeName: "joined-1" });
+    const creds = await joinCluster({ server: k.url, token, nodeName: "joined-1", nodePassword: "joined-1-password" });
     const node = await kubeconfigFor("joined-1", creds);
     const who = await as(node, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"]);
     expect(who.stdout).toBe('system:node:joined-1 ["system:nodes","system:authenticated"]');

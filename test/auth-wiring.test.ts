@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { JoinError, joinCluster } from "../src/auth/join.ts";
 import { renderKubeconfig } from "../src/auth/kubeconfig.ts";
 import { issueClientCert } from "../src/auth/pki.ts";
 import { type K3lite, startK3lite } from "./harness.ts";
@@ -88,6 +89,42 @@ describe("RBAC escalation prevention", () => {
     expect(escalated.stderr).toContain("not currently held");
     // The admin (system:masters) is not subject to the check.
     await kubectlOk(["create", "role", "admin-made", "-n", "team", "--verb=get", "--resource=roles.rbac.authorization.k8s.io"]);
+  }, E2E_TIMEOUT_MS);
+});
+
+describe("joining", () => {
+  const serverToken = async () => (await readFile(join(k.dataDir, "server", "token"), "utf8")).trim();
+
+  test("a node name is kept by the node password it first joined with (k3s's node-password Secret)", async () => {
+    const token = await serverToken();
+    await joinCluster({ server: k.url, token, nodeName: "pw-node", nodePassword: "first" });
+    await joinCluster({ server: k.url, token, nodeName: "pw-node", nodePassword: "first" });
+    const err = await joinCluster({ server: k.url, token, nodeName: "pw-node", nodePassword: "second" }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JoinError);
+    expect((err as JoinError).message).toContain("node password rejected");
+    expect(await kubectlOk(["get", "secret", "-n", "kube-system", "pw-node.node-password.k3lite", "-o", "name"])).toContain("pw-node.node-password.k3lite");
+  }, E2E_TIMEOUT_MS);
+});
+
+// Last: they block 127.0.0.1 for a minute (bearer tokens and joins; client certificates keep working).
+describe("failed join rate limiting", () => {
+  test("repeated joins with a wrong secret get 429; the server stays up", async () => {
+    const token = (await readFile(join(k.dataDir, "server", "token"), "utf8")).trim();
+    const wrong = `${token.slice(0, token.indexOf("::"))}::server:wrong-secret`;
+    const nodeCert = () =>
+      fetch(`${k.url}/v1-k3lite/node-cert`, {
+        method: "POST",
+        headers: { authorization: `Basic ${btoa(`node:${wrong}`)}`, "content-type": "application/json" },
+        body: JSON.stringify({ nodeName: "guess", nodePassword: "x" }),
+        tls: { ca: serverCaPem },
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 10; i++) statuses.push((await nodeCert()).status);
+    expect(statuses).toEqual(Array(10).fill(401));
+    const limited = await nodeCert();
+    expect(limited.status).toBe(429);
+    expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect((await fetch(`${k.url}/cacerts`, { tls: { ca: serverCaPem } })).status).toBe(200);
   }, E2E_TIMEOUT_MS);
 });
 

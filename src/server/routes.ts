@@ -9,7 +9,12 @@ import { servedResourcesOf } from "../apiserver/openapi/from-descriptors.ts";
 import { createOpenApiRoutes } from "../apiserver/openapi/routes.ts";
 import { BOOTSTRAP_TOKEN_NAMESPACE } from "../auth/bootstrap-token.ts";
 import { createJoinRoutes } from "../auth/join-routes.ts";
+import { NODE_PASSWORD_NAMESPACE, type NodePasswordStore, nodePasswordSecretName } from "../auth/node-password.ts";
 import type { ServerPki } from "../auth/pki.ts";
+import { createAuthRateLimiter } from "../auth/ratelimit.ts";
+import { APISERVER_USER } from "../auth/rbac/bootstrap-policy.ts";
+import { inProcessTransport } from "../apiserver/in-process.ts";
+import { createClient, isNotFound } from "../client/client.ts";
 import { objectKey } from "../apiserver/storage.ts";
 
 export async function mountExtras(api: ApiServer, pki: ServerPki, serverToken: () => string): Promise<() => void> {
@@ -31,8 +36,22 @@ export async function mountExtras(api: ApiServer, pki: ServerPki, serverToken: (
       const kv = await api.storage.store.get(objectKey(secrets, BOOTSTRAP_TOKEN_NAMESPACE, `bootstrap-token-${id}`));
       return kv ? (api.storage.decode(kv) as Secret) : undefined;
     },
+    rateLimiter: createAuthRateLimiter(),
+    nodePasswords: nodePasswordStore(api),
   });
   api.mount("/cacerts", join);
   api.mount("/v1-k3lite", join);
   return () => crds.stop();
+}
+
+/** Node passwords as k3s keeps them: Secrets <node>.node-password.k3lite in kube-system, written by the API server. */
+function nodePasswordStore(api: ApiServer): NodePasswordStore {
+  const client = createClient(inProcessTransport(api.app, APISERVER_USER), { userAgent: "k3lite/join" });
+  const ref = { group: "", version: "v1", resource: "secrets", namespace: NODE_PASSWORD_NAMESPACE };
+  return {
+    get: (nodeName) => client.get<Secret>(ref, nodePasswordSecretName(nodeName)).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err))),
+    create: async (secret) => {
+      await client.create(ref, secret);
+    },
+  };
 }
