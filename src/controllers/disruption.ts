@@ -3,14 +3,7 @@
 // DisruptionAllowed condition — which the eviction API checks before letting a pod go.
 
 import type { KubeObject, Pod, policy, ReplicaSet, StatefulSet } from "../api/types.ts";
-import {
-  inNamespace,
-  poddisruptionbudgets as pdbRef,
-  pods as podsRef,
-  replicasets,
-  statefulsets,
-} from "../client/refs.ts";
-import { ApiError } from "../client/types.ts";
+import { poddisruptionbudgets as pdbRef, pods as podsRef, replicasets, statefulsets } from "../client/refs.ts";
 import { writeStatus } from "./apiutil.ts";
 import { rfc3339 } from "./clock.ts";
 import { intOrPercent } from "./deployment_util.ts";

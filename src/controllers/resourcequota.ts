@@ -4,7 +4,7 @@
 import type { core, KubeObject, PersistentVolumeClaim, Pod, Service } from "../api/types.ts";
 import { formatMilli, parseMilli, parseQuantity } from "../client/quantity.ts";
 import * as refs from "../client/refs.ts";
-import { ApiError, type ResourceRef } from "../client/types.ts";
+import type { ResourceRef } from "../client/types.ts";
 import { writeStatus } from "./apiutil.ts";
 import { type Controller, type ControllerContext, newController, type SharedInformer } from "./framework.ts";
 import { isPodActive } from "./podutil.ts";
