@@ -23,6 +23,8 @@ export interface HttpsListenerOptions {
 
 export interface HttpsListener {
   port: number;
+  /** Serve a renewed certificate to new connections (open ones keep the one they negotiated). */
+  setServingCertificate(certPem: string, keyPem: string): void;
   close(): Promise<void>;
 }
 
@@ -56,6 +58,7 @@ export async function listenHttps(opts: HttpsListenerOptions): Promise<HttpsList
   });
   return {
     port: (tls.address() as AddressInfo).port,
+    setServingCertificate: (certPem, keyPem) => tls.setSecureContext({ cert: certPem, key: keyPem, ca: opts.clientCaPem }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

@@ -5,9 +5,8 @@ import { mkdir } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
 import { consola } from "consola";
 import type { UserInfo } from "../api/types.ts";
-import { ADMIN_IDENTITY, ensureClientCert } from "../auth/client-certs.ts";
-import { parseFileMode, writeAdminKubeconfig } from "../auth/kubeconfig.ts";
-import { ensureServerPki, type ServerPki } from "../auth/pki.ts";
+import { ensureAdminKubeconfig, parseFileMode } from "../auth/kubeconfig.ts";
+import { ensureServerPki, type ServerPki, type ServerPkiOptions, scheduleCertificateRenewal } from "../auth/pki.ts";
 import { APISERVER_USER } from "../auth/rbac/bootstrap-policy.ts";
 import { ensureServerToken } from "../auth/token.ts";
 import { createSecretsTransformer, loadOrCreateEncryptionConfig } from "../auth/encryption.ts";
@@ -53,19 +52,25 @@ function advertisedIp(config: ServerConfig): string {
   return "127.0.0.1";
 }
 
-export async function startServer(config: ServerConfig): Promise<RunningServer> {
+export interface StartServerOptions {
+  /** How often certificates are checked for renewal (default daily; tests shorten it). */
+  certRenewalIntervalMs?: number;
+}
+
+export async function startServer(config: ServerConfig, options: StartServerOptions = {}): Promise<RunningServer> {
   await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
   const cidr = parseCidr(config.serviceCidr);
   const kubernetesServiceIp = nthIp(cidr, 1);
 
   const store = await openStore({ dataDir: config.dataDir, endpoint: config.datastoreEndpoint });
-  const pki = await ensureServerPki({
+  const pkiOptions: ServerPkiOptions = {
     dataDir: config.dataDir,
     nodeName: config.nodeName,
     sans: [...config.tlsSans, ...[config.advertiseAddress, config.nodeIp].filter((a): a is string => !!a)],
     clusterDomain: config.clusterDomain,
     firstServiceIp: kubernetesServiceIp,
-  });
+  };
+  const pki = await ensureServerPki(pkiOptions);
   const token = await ensureServerToken(config.dataDir, pki.caBundlePem, config.token);
 
   const api = createApiServer({ store, serviceCidr: config.serviceCidr });
@@ -100,13 +105,21 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
   await bootstrapCluster(client(), { kubernetesServiceIp, apiServerPort: listener.port });
   await publishApiServerEndpoints(client(), advertisedIp(config), listener.port);
 
-  const admin = await ensureClientCert(pki, ADMIN_IDENTITY);
-  await writeAdminKubeconfig(config.writeKubeconfig, parseFileMode(config.writeKubeconfigMode), {
-    server: url,
-    caPem: pki.serverCaCertPem,
-    certPem: admin.certPem,
-    keyPem: admin.keyPem,
-  });
+  const writeKubeconfig = () =>
+    ensureAdminKubeconfig({ pki, path: config.writeKubeconfig, mode: parseFileMode(config.writeKubeconfigMode), server: url });
+  await writeKubeconfig();
+  // Leaf certificates near expiry are renewed while running; new connections get the new serving certificate.
+  const stopRenewal = scheduleCertificateRenewal(
+    pkiOptions,
+    pki,
+    (renewed) => {
+      listener.setServingCertificate(renewed.servingCertPem, renewed.servingKeyPem);
+      consola.info("serving certificate renewed");
+      writeKubeconfig().catch((err: Error) => consola.warn(`admin kubeconfig renewal: ${err.message}`));
+    },
+    (err) => consola.warn(`certificate renewal: ${err.message}`),
+    options.certRenewalIntervalMs,
+  );
   api.ready.value = true;
   consola.info(`API server listening on ${url}; admin kubeconfig at ${config.writeKubeconfig}`);
 
@@ -121,6 +134,7 @@ export async function startServer(config: ServerConfig): Promise<RunningServer> 
     client,
     async stop() {
       api.ready.value = false;
+      stopRenewal();
       authCaches.stop();
       crdServing.stop();
       stopExtras();
