@@ -129,3 +129,13 @@ describe("CronJobController", () => {
     await c.stop();
   });
 });
+
+test("an unknown time zone is reported, and nothing runs", async () => {
+  const { cluster, c, jobNames } = setup();
+  cluster.put(cronjobs, cronJob({ timeZone: "Mars/Olympus_Mons" }));
+  await waitFor(() => cluster.objects(events).some((e) => e.reason === "UnknownTimeZone"), "event");
+  cluster.clock.set(T0 + 10 * 60_000);
+  await Bun.sleep(10);
+  expect(jobNames()).toEqual([]);
+  await c.stop();
+});

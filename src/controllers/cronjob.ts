@@ -8,7 +8,7 @@ import { cronjobs as cronjobsRef, inNamespace, jobs as jobsRef } from "../client
 import { ApiError } from "../client/types.ts";
 import { writeStatus } from "./apiutil.ts";
 import { rfc3339 } from "./clock.ts";
-import { missedRuns, parseSchedule } from "./cronjob_schedule.ts";
+import { isKnownTimeZone, missedRuns, parseSchedule } from "./cronjob_schedule.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
 import { finishedCondition } from "./job_util.ts";
 import { controllerRef, getControllerOf, keyOf, splitKey } from "./owner.ts";
@@ -50,12 +50,12 @@ export function startCronJobController(ctx: ControllerContext): Controller {
     try {
       cron = parseSchedule(cj.spec?.schedule ?? "", cj.spec?.timeZone);
     } catch (err) {
-      ctx.recorder.event(
-        cj,
-        "Warning",
-        "UnparseableSchedule",
-        `unparseable schedule: "${cj.spec?.schedule}" : ${(err as Error).message}`,
-      );
+      const badZone = cj.spec?.timeZone && !isKnownTimeZone(cj.spec.timeZone);
+      if (badZone) ctx.recorder.event(cj, "Warning", "UnknownTimeZone", `invalid timeZone: "${cj.spec?.timeZone}"`);
+      else {
+        const msg = `unparseable schedule: "${cj.spec?.schedule}" : ${(err as Error).message}`;
+        ctx.recorder.event(cj, "Warning", "UnparseableSchedule", msg);
+      }
       return updateStatus(cj, status);
     }
     if (cj.spec?.suspend) return updateStatus(cj, status);

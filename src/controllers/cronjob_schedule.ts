@@ -4,8 +4,19 @@
 
 import { Cron } from "croner";
 
+export function isKnownTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Parses a CronJob schedule; throws with croner's message for a bad pattern or time zone. */
 export function parseSchedule(schedule: string, timeZone?: string): Cron<unknown> {
+  // croner only notices a bad zone when computing a run; check it up front.
+  if (timeZone && !isKnownTimeZone(timeZone)) throw new Error(`unknown time zone "${timeZone}"`);
   return new Cron(schedule, { paused: true, mode: "5-part", timezone: timeZone || "UTC" } as ConstructorParameters<
     typeof Cron
   >[1]);

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import type { EndpointSlice, Endpoints, Pod, Service } from "../api/types.ts";
 import { endpoints, endpointslices, pods, services } from "../client/refs.ts";
 import { waitFor } from "../client/testing.ts";
-import { startEndpointsController } from "./endpoints.ts";
+import { capAddresses, startEndpointsController } from "./endpoints.ts";
 import { startEndpointSliceController } from "./endpointslice.ts";
 import { FakeCluster } from "./testing/fake.ts";
 
@@ -60,4 +60,18 @@ test("Endpoints and EndpointSlices follow selected pods, readiness and named tar
   await cluster.client.delete({ ...services, namespace: "default" }, "web");
   await waitFor(() => cluster.objects(endpoints).length === 0, "endpoints deleted with service");
   await Promise.all(controllers.map((c) => c.stop()));
+});
+
+test("Endpoints keep at most 1000 addresses, ready first, and say so", async () => {
+  const addr = (i: number) => ({ ip: `10.0.${Math.floor(i / 256)}.${i % 256}` });
+  const { subsets, truncated } = capAddresses([
+    {
+      addresses: Array.from({ length: 900 }, (_, i) => addr(i)),
+      notReadyAddresses: Array.from({ length: 300 }, (_, i) => addr(1000 + i)),
+      ports: [{ port: 80 }],
+    },
+  ]);
+  expect(truncated).toBe(true);
+  expect(subsets[0].addresses).toHaveLength(900);
+  expect(subsets[0].notReadyAddresses).toHaveLength(100);
 });

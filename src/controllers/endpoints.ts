@@ -51,16 +51,25 @@ export function startEndpointsController(ctx: ControllerContext): Controller {
       }
       // No selector: the user manages this Service's Endpoints.
       if (!svc.spec?.selector || Object.keys(svc.spec.selector).length === 0) return;
-      const subsets = endpointSubsets(endpointGroups(svc, pods.lister.list(namespace)));
+      const { subsets, truncated } = capAddresses(endpointSubsets(endpointGroups(svc, pods.lister.list(namespace))));
       const labels = endpointLabels(svc);
+      const annotations = { ...(existing?.metadata?.annotations ?? {}) };
+      if (truncated) annotations[OVER_CAPACITY_ANNOTATION] = "truncated";
+      else delete annotations[OVER_CAPACITY_ANNOTATION];
       if (existing) {
         const same =
           JSON.stringify(existing.subsets ?? []) === JSON.stringify(subsets) &&
-          JSON.stringify(existing.metadata?.labels ?? {}) === JSON.stringify(labels);
+          JSON.stringify(existing.metadata?.labels ?? {}) === JSON.stringify(labels) &&
+          JSON.stringify(existing.metadata?.annotations ?? {}) === JSON.stringify(annotations);
         if (same) return;
-        await ctx.client.update(ref, { ...existing, metadata: { ...existing.metadata, labels }, subsets });
+        await ctx.client.update(ref, { ...existing, metadata: { ...existing.metadata, labels, annotations }, subsets });
       } else {
-        const ep: Endpoints = { apiVersion: "v1", kind: "Endpoints", metadata: { name, namespace, labels }, subsets };
+        const ep: Endpoints = {
+          apiVersion: "v1",
+          kind: "Endpoints",
+          metadata: { name, namespace, labels, annotations },
+          subsets,
+        };
         await ctx.client.create(ref, ep);
       }
     } catch (err) {
@@ -70,6 +79,30 @@ export function startEndpointsController(ctx: ControllerContext): Controller {
   }
 
   return controller;
+}
+
+export const OVER_CAPACITY_ANNOTATION = "endpoints.kubernetes.io/over-capacity";
+/** Upstream's maxCapacity: Endpoints keep at most 1000 addresses (EndpointSlices carry the rest). */
+const MAX_ADDRESSES = 1000;
+
+/** Keeps the first 1000 addresses, ready ones first, and says whether any were dropped. */
+export function capAddresses(subsets: core.EndpointSubset[]): { subsets: core.EndpointSubset[]; truncated: boolean } {
+  let left = MAX_ADDRESSES;
+  let truncated = false;
+  const take = (list: core.EndpointAddress[] | undefined) => {
+    if (!list) return undefined;
+    const kept = list.slice(0, Math.max(0, left));
+    left -= kept.length;
+    if (kept.length < list.length) truncated = true;
+    return kept.length ? kept : undefined;
+  };
+  const ready = subsets.map((s) => take(s.addresses));
+  const notReady = subsets.map((s) => take(s.notReadyAddresses));
+  const out = subsets
+    .map((s, i) => ({ ...s, addresses: ready[i], notReadyAddresses: notReady[i] }))
+    .map((s) => Object.fromEntries(Object.entries(s).filter(([, v]) => v !== undefined)) as core.EndpointSubset)
+    .filter((s) => s.addresses || s.notReadyAddresses);
+  return { subsets: out, truncated };
 }
 
 function endpointLabels(svc: Service): Record<string, string> {

@@ -151,8 +151,9 @@ export function startNodeLifecycleController(ctx: ControllerContext, timings: No
         ...old,
         type,
         status: "Unknown",
-        reason: "NodeStatusUnknown",
-        message: "Kubelet stopped posting node status.",
+        // A node that never reported gets upstream's other wording.
+        reason: old ? "NodeStatusUnknown" : "NodeStatusNeverUpdated",
+        message: old ? "Kubelet stopped posting node status." : "Kubelet never posted node status.",
         lastTransitionTime: t,
         lastHeartbeatTime: old?.lastHeartbeatTime ?? t,
       });
