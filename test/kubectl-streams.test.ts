@@ -12,7 +12,7 @@ import { type Agent, startAgent } from "../src/agent/index.ts";
 import { agentPaths } from "../src/agent/paths.ts";
 import { clientFromKubeconfig } from "../src/client/kubeconfig.ts";
 import { ensureTestImages, killShimsUnder, randomNetwork, removeAllSandboxes, removeTestNetwork, unmountUnder } from "./agent-fixture.ts";
-import { type K3lite, startK3lite, waitFor } from "./harness.ts";
+import { freePort, type K3lite, KUBECTL, startK3lite, waitFor } from "./harness.ts";
 
 let k3: K3lite;
 let agent: Agent;
@@ -66,7 +66,7 @@ test("kubectl logs and exec reach the pod through the API server", async () => {
     spec: {
       nodeName: "streams-node",
       terminationGracePeriodSeconds: 1,
-      containers: [{ name: "main", image: "busybox:1.35", command: ["sh", "-c", "echo hello-from-pod; exec sleep 3600"] }],
+      containers: [{ name: "main", image: "busybox:1.35", command: ["sh", "-c", "echo hello-from-pod; mkdir -p /www; echo page > /www/index.html; exec httpd -f -p 8080 -h /www"] }],
     },
   };
   expect((await k3.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(pod) })).code).toBe(0);
@@ -99,5 +99,26 @@ test("kubectl logs and exec reach the pod through the API server", async () => {
   expect(sa.stdout.trim()).toMatch(/^defaultey[1-9]\d*$/);
   const denied = await k3.kubectl(["exec", "talker", "--as=nobody", "--", "true"]);
   expect(denied.stderr).toContain("forbidden");
+
+  // port-forward: SPDY tunnelled in a WebSocket, relayed by the API server to the agent.
+  await pointAtAgent();
+  const localPort = await freePort();
+  const pf = Bun.spawn([KUBECTL, "port-forward", "pod/talker", `${localPort}:8080`], {
+    env: { ...process.env, KUBECONFIG: k3.kubeconfig },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  try {
+    const page = await waitFor(
+      // A connection accepted before the tunnel is up may never answer: each try gets its own deadline.
+      () => fetch(`http://127.0.0.1:${localPort}/index.html`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text(), () => undefined),
+      20_000,
+      "port-forwarded page",
+    );
+    expect(page).toBe("page\n");
+  } finally {
+    pf.kill();
+    await pf.exited;
+  }
   await k3.kubectl(["delete", "pod", "talker", "--timeout=30s"]);
 }, 120_000);
