@@ -71,3 +71,47 @@ test("a DaemonSet follows nodes joining and leaving, skips untolerated taints, a
   expect(podNodes()).toBe("n2,n4");
   await c.stop();
 });
+
+test("RollingUpdate with maxSurge starts the new pod before the old one goes", async () => {
+  const cluster = new FakeCluster();
+  fakeKubelet(cluster);
+  const c = startDaemonSetController(cluster.context());
+  c.run();
+  cluster.put(nodes, node("n1"));
+  cluster.put(nodes, node("n2"));
+  cluster.put<DaemonSet>(daemonsets, {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: "agent", namespace: "kube-system" },
+    spec: {
+      selector: { matchLabels: { app: "agent" } },
+      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
+      template: { metadata: { labels: { app: "agent" } }, spec: { containers: [{ name: "c", image: "agent:1" }] } },
+    },
+  });
+  const ready = () =>
+    cluster
+      .objects<Pod>(pods)
+      .filter((p) => p.status?.conditions?.some((x) => x.type === "Ready" && x.status === "True"));
+  await waitFor(() => ready().length === 2, "2 ready pods");
+  let minReady = 2;
+  cluster.informer<Pod>(pods).addEventHandler({ onDelete: () => (minReady = Math.min(minReady, ready().length)) });
+  const ds = cluster.objects<DaemonSet>(daemonsets)[0];
+  cluster.put(daemonsets, {
+    ...ds,
+    metadata: { ...ds.metadata, generation: 2 },
+    spec: {
+      ...ds.spec,
+      template: { ...ds.spec?.template, spec: { containers: [{ name: "c", image: "agent:2" }] } },
+    } as DaemonSet["spec"],
+  });
+  await waitFor(
+    () =>
+      cluster.objects<Pod>(pods).length === 2 &&
+      cluster.objects<Pod>(pods).every((p) => p.spec?.containers[0].image === "agent:2") &&
+      ready().length === 2,
+    "rolled with surge",
+  );
+  expect(minReady).toBeGreaterThanOrEqual(2);
+  await c.stop();
+});

@@ -148,24 +148,49 @@ export function startDaemonSetController(ctx: ControllerContext): Controller {
     const eligibleNames = new Set(eligible.map((n) => n.metadata?.name ?? ""));
     const toCreate: string[] = [];
     const toDelete: Pod[] = [];
+    const rolling = ds.spec?.updateStrategy?.type !== "OnDelete";
+    const maxSurge = rolling
+      ? intOrPercent(ds.spec?.updateStrategy?.rollingUpdate?.maxSurge, eligible.length, true, "0")
+      : 0;
+    const byAge = (a: Pod, b: Pod) =>
+      (a.metadata?.creationTimestamp ?? "").localeCompare(b.metadata?.creationTimestamp ?? "");
+    const now = ctx.clock.now();
+    const available = (p: Pod) => isPodAvailable(p, ds.spec?.minReadySeconds ?? 0, now);
+    const isNew = (p: Pod) => p.metadata?.labels?.[CONTROLLER_REVISION_HASH_LABEL] === hash;
+    // Surge: nodes where a new pod is starting beside the old one count against maxSurge.
+    let surging = 0;
+    for (const node of eligible) {
+      const here = byNode.get(node.metadata?.name ?? "") ?? [];
+      if (here.some((p) => isNew(p) && !available(p)) && here.some((p) => !isNew(p))) surging++;
+    }
     for (const node of eligible) {
       const name = node.metadata?.name ?? "";
       const here = byNode.get(name) ?? [];
-      const failed = here.filter((p) => p.status?.phase === "Failed");
-      toDelete.push(...failed);
-      const running = here.filter((p) => p.status?.phase !== "Failed");
-      if (running.length === 0) toCreate.push(name);
-      // More than one: keep the oldest.
-      else
-        toDelete.push(
-          ...running
-            .sort((a, b) => (a.metadata?.creationTimestamp ?? "").localeCompare(b.metadata?.creationTimestamp ?? ""))
-            .slice(1),
-        );
+      toDelete.push(...here.filter((p) => p.status?.phase === "Failed"));
+      const running = here.filter((p) => p.status?.phase !== "Failed").sort(byAge);
+      if (running.length === 0) {
+        toCreate.push(name);
+        continue;
+      }
+      if (maxSurge <= 0) {
+        toDelete.push(...running.slice(1)); // more than one: keep the oldest
+        continue;
+      }
+      const [fresh, ...extraNew] = running.filter(isNew);
+      const old = running.filter((p) => !isNew(p));
+      toDelete.push(...extraNew);
+      if (fresh) {
+        if (available(fresh)) toDelete.push(...old); // the replacement serves: the old pod may go
+      } else {
+        toDelete.push(...old.slice(1));
+        if (surging < maxSurge) {
+          surging++;
+          toCreate.push(name);
+        }
+      }
     }
     for (const [node, list] of byNode) if (!eligibleNames.has(node)) toDelete.push(...list);
-    if (ds.spec?.updateStrategy?.type !== "OnDelete")
-      toDelete.push(...rollingUpdateVictims(ds, eligible, byNode, hash, toDelete));
+    if (rolling && maxSurge <= 0) toDelete.push(...rollingUpdateVictims(ds, eligible, byNode, hash, toDelete));
 
     await Promise.all(toDelete.map((p) => deletePod(ds, p)));
     await Promise.all(toCreate.map((node) => createPod(ds, node, hash)));
