@@ -118,7 +118,7 @@ test("registers the node with labels, capacity, nodeInfo and conditions, and hol
   expect(node.metadata?.labels?.["example.com/tier"]).toBe("edge");
   expect(node.status?.nodeInfo?.containerRuntimeVersion).toStartWith("containerd://");
   expect(node.status?.allocatable?.pods).toBe("110");
-  expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).toBe(10250);
+  expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).toBe(agent.kubeletPort);
   expect(node.status?.conditions?.find((c: { type: string }) => c.type === "Ready")?.status).toBe("True");
   const lease = await waitFor(() => fake.client.get(inNamespace(leases, "kube-node-lease"), config.nodeName), "lease");
   expect(lease.spec?.holderIdentity).toBe(config.nodeName);

@@ -3,7 +3,7 @@
 // IP, and deleting it completes (the agent confirms the graceful deletion).
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AgentConfig } from "../src/agent/config.ts";
@@ -20,7 +20,7 @@ import {
   removeTestNetwork,
   unmountUnder,
 } from "./agent-fixture.ts";
-import { type K3lite, startK3lite, waitFor } from "./harness.ts";
+import { type K3lite, KUBECTL, startK3lite, waitFor } from "./harness.ts";
 
 let k3: K3lite;
 let agent: Agent;
@@ -28,8 +28,9 @@ let config: AgentConfig;
 
 beforeAll(async () => {
   ensureTestImages();
-  k3 = await startK3lite();
   const net = randomNetwork();
+  // The server's node IPAM hands out pod CIDRs from its --cluster-cidr: give it this test's own range.
+  k3 = await startK3lite({ args: ["--cluster-cidr", net.clusterCidr] });
   config = {
     dataDir: mkdtempSync(join(tmpdir(), "k3lite-agent-srv-")),
     nodeName: "agent-e2e",
@@ -43,6 +44,8 @@ beforeAll(async () => {
     controlPlane: false,
     kubeletPort: 0,
     podNetworkBridge: net.bridge,
+    // As a joined agent: trust the cluster's client CA for the API server's relayed streams.
+    clientCaPem: readFileSync(join(k3.dataDir, "server/tls/client-ca.crt"), "utf8"),
   };
   agent = await startAgent(config, clientFromKubeconfig(k3.kubeconfig));
   await importImage(agentPaths(config.dataDir).containerdSocket, join(import.meta.dir, "../dist/images/busybox.tar"));
@@ -82,6 +85,69 @@ test("kubectl sees the node Ready with the runtime version", async () => {
   expect(node.status.nodeInfo.containerRuntimeVersion).toStartWith("containerd://");
   expect(node.metadata.labels["kubernetes.io/os"]).toBe("linux");
 }, 60_000);
+
+test("kubectl logs, exec (with stdin), cp and port-forward through the API server to the agent", async () => {
+  const manifest = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name: "e2e-streams", namespace: "default" },
+    spec: {
+      nodeName: "agent-e2e",
+      terminationGracePeriodSeconds: 0,
+      containers: [
+        {
+          name: "web",
+          image: "busybox:1.35",
+          command: ["sh", "-c", "echo started; echo page > /tmp/index.html; exec httpd -f -p 8080 -h /tmp"],
+        },
+      ],
+    },
+  };
+  expect((await k3.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(manifest) })).code).toBe(0);
+  await waitFor(
+    async () => (await kubectlJson(["get", "pod", "e2e-streams"])).status?.phase === "Running",
+    30_000,
+    "Running",
+  );
+
+  const logs = await waitFor(
+    async () => {
+      const r = await k3.kubectl(["logs", "e2e-streams"]);
+      return r.stdout.includes("started") ? r.stdout : undefined;
+    },
+    20_000,
+    "logs",
+  );
+  expect(logs).toBe("started\n");
+  const host = await k3.kubectl(["exec", "e2e-streams", "--", "cat", "/etc/hostname"]);
+  expect(host.stdout).toBe("e2e-streams\n");
+  const echo = await k3.kubectl(["exec", "-i", "e2e-streams", "--", "sh", "-c", "cat"], { stdin: "round-trip\n" });
+  expect(echo.stdout).toBe("round-trip\n");
+
+  const pf = Bun.spawn([KUBECTL, "port-forward", "pod/e2e-streams", ":8080"], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, KUBECONFIG: k3.kubeconfig },
+  });
+  try {
+    const reader = (pf.stdout as ReadableStream<Uint8Array>).getReader();
+    let out = "";
+    const port = await waitFor(
+      async () => {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`port-forward exited: ${await new Response(pf.stderr).text()}`);
+        out += new TextDecoder().decode(value);
+        return /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1];
+      },
+      20_000,
+      "port-forward",
+    );
+    expect(await (await fetch(`http://127.0.0.1:${port}/index.html`)).text()).toBe("page\n");
+  } finally {
+    pf.kill();
+    await pf.exited;
+  }
+}, 90_000);
 
 test("a pod bound to the node runs, gets an IP, and is deleted gracefully", async () => {
   const manifest = {

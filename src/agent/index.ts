@@ -119,8 +119,8 @@ export async function startAgent(config: AgentConfig, client: KubeClient): Promi
 
     let node: Node = await registerNode(
       client,
-      { ...config, nodeIp },
-      nodeStatus({ ...config, nodeIp }, runtimeVersion, await runtimeHealth(cri)),
+      { ...config, nodeIp, kubeletPort: streaming.port },
+      nodeStatus({ ...config, nodeIp, kubeletPort: streaming.port }, runtimeVersion, await runtimeHealth(cri)),
     );
     log.info(`node ${config.nodeName} registered after ${Date.now() - started} ms`);
     const lease = startLeaseHeartbeat(client, () => node);
@@ -133,7 +133,12 @@ export async function startAgent(config: AgentConfig, client: KubeClient): Promi
       if (statusBusy) return;
       statusBusy = true;
       try {
-        const next = nodeStatus({ ...config, nodeIp }, runtimeVersion, await runtimeHealth(cri), node);
+        const next = nodeStatus(
+          { ...config, nodeIp, kubeletPort: streaming.port },
+          runtimeVersion,
+          await runtimeHealth(cri),
+          node,
+        );
         next.images = await nodeImages(cri).catch(() => next.images);
         if (statusChanged(node.status, next) || Date.now() - lastReport >= STATUS_REPORT_MS) {
           node = await updateNodeStatus(client, config.nodeName, next);

@@ -68,7 +68,8 @@ export function nodeStatus(
     allocatable: resourceList(alloc),
     addresses: nodeAddresses(config.nodeIp),
     conditions: nodeConditions(health, config.dataDir, previous?.status?.conditions),
-    daemonEndpoints: { kubeletEndpoint: { Port: KUBELET_PORT } },
+    // The port actually bound (config.kubeletPort 0 picks a free one): the API server relays streams there.
+    daemonEndpoints: { kubeletEndpoint: { Port: config.kubeletPort || KUBELET_PORT } },
     nodeInfo: nodeSystemInfo(runtimeVersion, KUBELET_VERSION),
     images: previous?.status?.images,
   };
