@@ -13,37 +13,11 @@ import { join, resolve } from "node:path";
 import { renderKubeconfig } from "../src/auth/kubeconfig.ts";
 import { signServiceAccountToken } from "../src/auth/serviceaccount-token.ts";
 import type { KubeObject } from "../src/api/types.ts";
-import type { ServerConfig } from "../src/server/config.ts";
 import { type RunningServer, startServer } from "../src/server/index.ts";
-import { freePort } from "./harness.ts";
+import { freePort, testServerConfig } from "./harness.ts";
 
 let server: RunningServer;
 let dataDir: string;
-
-function testServerConfig(dir: string, port: number): ServerConfig {
-  return {
-    dataDir: dir,
-    nodeName: "test-node",
-    nodeLabels: [],
-    nodeTaints: [],
-    bindAddress: "127.0.0.1",
-    httpsListenPort: port,
-    tlsSans: [],
-    clusterCidr: "10.42.0.0/16",
-    serviceCidr: "10.43.0.0/16",
-    clusterDns: "10.43.0.10",
-    clusterDomain: "cluster.local",
-    writeKubeconfig: join(dir, "kubeconfig.yaml"),
-    disable: [],
-    disableAgent: true,
-    disableScheduler: true,
-    disableControllerManager: true,
-    secretsEncryption: true,
-    containerLogMaxSize: "10Mi",
-    logFormat: "text",
-    debug: false,
-  };
-}
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "k3lite-cn-"));

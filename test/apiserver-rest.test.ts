@@ -8,9 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { KubeObject } from "../src/api/types.ts";
 import { ApiError, type KubeClient, type ResourceRef, type WatchEvent } from "../src/client/types.ts";
-import type { ServerConfig } from "../src/server/config.ts";
 import { type RunningServer, startServer } from "../src/server/index.ts";
-import { freePort, waitFor } from "./harness.ts";
+import { freePort, testServerConfig, waitFor } from "./harness.ts";
 
 let server: RunningServer;
 let dataDir: string;
@@ -34,28 +33,7 @@ async function status(p: Promise<unknown>): Promise<{ code: number; reason?: str
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "k3lite-rest-"));
-  const config: ServerConfig = {
-    dataDir,
-    nodeName: "n1",
-    nodeLabels: [],
-    nodeTaints: [],
-    bindAddress: "127.0.0.1",
-    httpsListenPort: await freePort(),
-    tlsSans: [],
-    clusterCidr: "10.42.0.0/16",
-    serviceCidr: "10.96.0.0/28",
-    clusterDns: "10.96.0.10",
-    clusterDomain: "cluster.local",
-    writeKubeconfig: join(dataDir, "kubeconfig.yaml"),
-    disable: [],
-    disableAgent: true,
-    disableScheduler: true,
-    disableControllerManager: true,
-    secretsEncryption: false,
-    containerLogMaxSize: "10Mi",
-    logFormat: "text",
-    debug: false,
-  };
+  const config = testServerConfig(dataDir, await freePort(), { nodeName: "n1", serviceCidr: "10.96.0.0/28", clusterDns: "10.96.0.10", secretsEncryption: false });
   server = await startServer(config);
   c = server.client();
   await c.create({ group: "", version: "v1", resource: "namespaces" }, { metadata: { name: ns } });

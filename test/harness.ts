@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import type { ServerConfig } from "../src/server/config.ts";
 
 const REPO = resolve(import.meta.dir, "..");
 export const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
@@ -24,6 +25,33 @@ export interface K3lite {
   /** The server's log so far (stdout and stderr), for failure messages. */
   log(): string;
   stop(): Promise<void>;
+}
+
+/** A complete ServerConfig for starting the server inside a test process (no agent, scheduler or controllers). */
+export function testServerConfig(dataDir: string, port: number, overrides: Partial<ServerConfig> = {}): ServerConfig {
+  return {
+    dataDir,
+    nodeName: "test-node",
+    nodeLabels: [],
+    nodeTaints: [],
+    bindAddress: "127.0.0.1",
+    httpsListenPort: port,
+    tlsSans: [],
+    clusterCidr: "10.42.0.0/16",
+    serviceCidr: "10.43.0.0/16",
+    clusterDns: "10.43.0.10",
+    clusterDomain: "cluster.local",
+    writeKubeconfig: join(dataDir, "kubeconfig.yaml"),
+    disable: [],
+    disableAgent: true,
+    disableScheduler: true,
+    disableControllerManager: true,
+    secretsEncryption: true,
+    containerLogMaxSize: "10Mi",
+    logFormat: "text",
+    debug: false,
+    ...overrides,
+  };
 }
 
 export async function freePort(): Promise<number> {
