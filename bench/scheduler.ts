@@ -24,6 +24,8 @@ const smoke = process.argv.includes("--smoke");
 const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
 const rows: [string, string, string][] = [];
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
+/** Goals are set for the full-size runs; a smoke run's smaller figures are not compared with them. */
+const goal = (text: string) => (smoke ? "" : text);
 
 function report(what: string, value: string, goal = ""): void {
   rows.push([what, value, goal]);
@@ -208,7 +210,11 @@ for (const nodes of [100, 1000]) {
   const n = smoke ? nodes / 10 : nodes;
   console.error(`scheduling ${fmt(podCount)} pods on ${fmt(n)} hollow nodes…`);
   const rate = await schedulingThroughput(n, podCount);
-  report(`pods scheduled/s, ${fmt(n)} nodes, ${fmt(podCount)} pods`, fmt(rate), nodes === 100 ? "≥ 1,000" : "≥ 500");
+  report(
+    `pods scheduled/s, ${fmt(n)} nodes, ${fmt(podCount)} pods`,
+    fmt(rate),
+    goal(nodes === 100 ? "≥ 1,000" : "≥ 500"),
+  );
 }
 const replicas = smoke ? 100 : 1000;
 console.error(`deployment of ${fmt(replicas)} replicas…`);
@@ -217,7 +223,7 @@ const how = existsSync(KUBECTL) ? "kubectl apply" : "created";
 report(
   `${fmt(replicas)}-replica Deployment ${how} → all pods Running (${smoke ? 10 : 100} hollow nodes)`,
   `${seconds.toFixed(2)} s`,
-  "≤ 5 s",
+  goal("≤ 5 s"),
 );
 
 console.log(`| measurement | result | goal |\n|---|---|---|`);
