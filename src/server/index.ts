@@ -1,6 +1,7 @@
 // `k3lite server`: opens the datastore, ensures the PKI, starts the HTTPS API server, bootstraps the cluster and
 // writes the admin kubeconfig. Further components (scheduler, controllers, agent) are started here as steps.
 
+import { readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
 import { consola } from "consola";
@@ -8,7 +9,7 @@ import type { UserInfo } from "../api/types.ts";
 import { ensureAdminKubeconfig, parseFileMode } from "../auth/kubeconfig.ts";
 import { ensureServerPki, type ServerPki, type ServerPkiOptions, scheduleCertificateRenewal } from "../auth/pki.ts";
 import { APISERVER_USER } from "../auth/rbac/bootstrap-policy.ts";
-import { ensureServerToken } from "../auth/token.ts";
+import { ensureServerToken, serverTokenPath } from "../auth/token.ts";
 import { createSecretsTransformer, loadOrCreateEncryptionConfig } from "../auth/encryption.ts";
 import { createSecretsEncryptRoutes, SECRETS_ENCRYPT_PATH } from "./secrets-encrypt.ts";
 import { createApiServer, type ApiServer } from "../apiserver/app.ts";
@@ -52,6 +53,15 @@ function advertisedIp(config: ServerConfig): string {
   return "127.0.0.1";
 }
 
+/** The server token as the token file holds it now (the one the server started with if the file is unreadable). */
+function currentServerToken(dataDir: string, fallback: string): string {
+  try {
+    return readFileSync(serverTokenPath(dataDir), "utf8").trim() || fallback;
+  } catch {
+    return fallback;
+  }
+}
+
 export interface StartServerOptions {
   /** How often certificates are checked for renewal (default daily; tests shorten it). */
   certRenewalIntervalMs?: number;
@@ -71,7 +81,9 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     firstServiceIp: kubernetesServiceIp,
   };
   const pki = await ensureServerPki(pkiOptions);
-  const token = await ensureServerToken(config.dataDir, pki.caBundlePem, config.token);
+  const startToken = await ensureServerToken(config.dataDir, pki.caBundlePem, config.token);
+  // `k3lite token rotate` rewrites the token file while the server runs: joins read it per request.
+  const serverToken = () => currentServerToken(config.dataDir, startToken);
 
   const api = createApiServer({ store, serviceCidr: config.serviceCidr });
   // Secrets are always readable whatever the flag (data written while it was on stays decryptable).
@@ -79,10 +91,10 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   api.storage.setTransformer(api.registry.get("", "v1", "secrets")!, encryption);
   api.mount(
     SECRETS_ENCRYPT_PATH,
-    createSecretsEncryptRoutes({ api, dataDir: config.dataDir, enabled: config.secretsEncryption, serverToken: () => token, current: encryption }),
+    createSecretsEncryptRoutes({ api, dataDir: config.dataDir, enabled: config.secretsEncryption, serverToken, current: encryption }),
   );
   const authCaches = await wireAuth(api, pki, config);
-  const stopExtras = await mountExtras(api, pki, () => token);
+  const stopExtras = await mountExtras(api, pki, serverToken);
   const crdServing = await startCrdServing({ registry: api.registry, storage: api.storage });
 
   const transport = (user: UserInfo = APISERVER_USER) => inProcessTransport(api.app, user);
@@ -129,7 +141,9 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     pki,
     store,
     api,
-    token,
+    get token() {
+      return serverToken();
+    },
     transport,
     client,
     async stop() {

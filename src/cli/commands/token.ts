@@ -1,5 +1,5 @@
 // `k3lite token create|list|delete`: bootstrap tokens for joining agents (Secrets `bootstrap-token-<id>` in
-// kube-system, as kubeadm and k3s keep them), plus the server token itself in `list`.
+// kube-system, as kubeadm and k3s keep them), plus the server token itself in `list` and `rotate`.
 
 import { existsSync, readFileSync } from "node:fs";
 import { defineCommand } from "citty";
@@ -13,7 +13,7 @@ import {
   parseBootstrapToken,
 } from "../../auth/bootstrap-token.ts";
 import { serverPkiPaths } from "../../auth/pki.ts";
-import { caBundleHash, serverTokenPath } from "../../auth/token.ts";
+import { caBundleHash, rotateServerToken, serverTokenPath } from "../../auth/token.ts";
 import { clientFromKubeconfig } from "../../client/kubeconfig.ts";
 import { inNamespace, secrets } from "../../client/refs.ts";
 import { ConfigError, resolveFlags, str } from "../config.ts";
@@ -25,6 +25,7 @@ const flags: FlagSpec[] = [
   { name: "kubeconfig", type: "string", description: "Kubeconfig to reach the server (default: the admin kubeconfig)" },
   { name: "ttl", type: "string", description: "Lifetime of the token, e.g. 30m, 24h, 0 for never (create)", default: () => "24h" },
   { name: "description", type: "string", description: "A note kept with the token (create)" },
+  { name: "new-token", type: "string", description: "The new server token or its secret (rotate; default: random)" },
 ];
 
 const tokenSecrets = inNamespace(secrets, BOOTSTRAP_TOKEN_NAMESPACE);
@@ -87,7 +88,20 @@ const remove = defineCommand({
   },
 });
 
+const rotate = defineCommand({
+  meta: { name: "rotate", description: "Replace the server token: joined agents stay connected, new joins need the new token" },
+  args: cittyArgs(flags),
+  async run({ rawArgs }) {
+    const v = resolveFlags(flags, rawArgs, process.env);
+    const dataDir = str(v, "data-dir")!;
+    const bundle = serverPkiPaths(dataDir).caBundle;
+    if (!existsSync(bundle)) throw new ConfigError(`no CA certificates at ${bundle}: run this on the server (or pass --data-dir)`);
+    // The running server reads the token file per join, so no restart is needed.
+    console.log(await rotateServerToken(dataDir, readFileSync(bundle, "utf8"), str(v, "new-token")));
+  },
+});
+
 export default defineCommand({
   meta: { name: "token", description: "Manage join tokens" },
-  subCommands: { create, list, delete: remove },
+  subCommands: { create, list, delete: remove, rotate },
 });
