@@ -17,6 +17,34 @@ function node(
   };
 }
 
+function agentDaemonSet(
+  updateStrategy?: DaemonSet["spec"] extends infer S ? (S extends { updateStrategy?: infer U } ? U : never) : never,
+): DaemonSet {
+  return {
+    apiVersion: "apps/v1",
+    kind: "DaemonSet",
+    metadata: { name: "agent", namespace: "kube-system" },
+    spec: {
+      selector: { matchLabels: { app: "agent" } },
+      updateStrategy,
+      template: { metadata: { labels: { app: "agent" } }, spec: { containers: [{ name: "c", image: "agent:1" }] } },
+    },
+  };
+}
+
+/** Changes the image, as `kubectl set image` would. */
+function setImage(cluster: FakeCluster, image: string) {
+  const cur = cluster.objects<DaemonSet>(daemonsets)[0];
+  cluster.put(daemonsets, {
+    ...cur,
+    metadata: { ...cur.metadata, generation: (cur.metadata?.generation ?? 1) + 1 },
+    spec: {
+      ...cur.spec,
+      template: { ...cur.spec?.template, spec: { containers: [{ name: "c", image }] } },
+    } as DaemonSet["spec"],
+  });
+}
+
 test("a DaemonSet follows nodes joining and leaving, skips untolerated taints, and rolls its pods", async () => {
   const cluster = new FakeCluster();
   fakeKubelet(cluster);
@@ -25,15 +53,7 @@ test("a DaemonSet follows nodes joining and leaving, skips untolerated taints, a
   cluster.put(nodes, node("n1"));
   cluster.put(nodes, node("n2", [{ key: "node.kubernetes.io/not-ready", effect: "NoExecute" }]));
   cluster.put(nodes, node("n3", [{ key: "dedicated", value: "db", effect: "NoSchedule" }]));
-  cluster.put<DaemonSet>(daemonsets, {
-    apiVersion: "apps/v1",
-    kind: "DaemonSet",
-    metadata: { name: "agent", namespace: "kube-system" },
-    spec: {
-      selector: { matchLabels: { app: "agent" } },
-      template: { metadata: { labels: { app: "agent" } }, spec: { containers: [{ name: "c", image: "agent:1" }] } },
-    },
-  });
+  cluster.put(daemonsets, agentDaemonSet());
   const podNodes = () => cluster.objects<Pod>(pods).map(daemonPodNode).sort().join();
   const ds = () => cluster.objects<DaemonSet>(daemonsets)[0];
   await waitFor(() => podNodes() === "n1,n2", "pods on n1 and n2 (not-ready tolerated, dedicated not)");
@@ -52,15 +72,7 @@ test("a DaemonSet follows nodes joining and leaving, skips untolerated taints, a
   await waitFor(() => podNodes() === "n2,n4", "pod removed with its node");
   await waitFor(() => ds().status?.desiredNumberScheduled === 2 && ds().status?.numberReady === 2, "status");
 
-  const cur = ds();
-  cluster.put(daemonsets, {
-    ...cur,
-    metadata: { ...cur.metadata, generation: 2 },
-    spec: {
-      ...cur.spec,
-      template: { ...cur.spec?.template, spec: { containers: [{ name: "c", image: "agent:2" }] } },
-    } as DaemonSet["spec"],
-  });
+  setImage(cluster, "agent:2");
   await waitFor(
     () =>
       cluster.objects<Pod>(pods).every((p) => p.spec?.containers[0].image === "agent:2") &&
@@ -79,16 +91,7 @@ test("RollingUpdate with maxSurge starts the new pod before the old one goes", a
   c.run();
   cluster.put(nodes, node("n1"));
   cluster.put(nodes, node("n2"));
-  cluster.put<DaemonSet>(daemonsets, {
-    apiVersion: "apps/v1",
-    kind: "DaemonSet",
-    metadata: { name: "agent", namespace: "kube-system" },
-    spec: {
-      selector: { matchLabels: { app: "agent" } },
-      updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-      template: { metadata: { labels: { app: "agent" } }, spec: { containers: [{ name: "c", image: "agent:1" }] } },
-    },
-  });
+  cluster.put(daemonsets, agentDaemonSet({ type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } }));
   const ready = () =>
     cluster
       .objects<Pod>(pods)
@@ -96,15 +99,7 @@ test("RollingUpdate with maxSurge starts the new pod before the old one goes", a
   await waitFor(() => ready().length === 2, "2 ready pods");
   let minReady = 2;
   cluster.informer<Pod>(pods).addEventHandler({ onDelete: () => (minReady = Math.min(minReady, ready().length)) });
-  const ds = cluster.objects<DaemonSet>(daemonsets)[0];
-  cluster.put(daemonsets, {
-    ...ds,
-    metadata: { ...ds.metadata, generation: 2 },
-    spec: {
-      ...ds.spec,
-      template: { ...ds.spec?.template, spec: { containers: [{ name: "c", image: "agent:2" }] } },
-    } as DaemonSet["spec"],
-  });
+  setImage(cluster, "agent:2");
   await waitFor(
     () =>
       cluster.objects<Pod>(pods).length === 2 &&
