@@ -191,6 +191,18 @@ describe("generic verbs", () => {
     expect(left.items.map((i) => i.metadata?.name).sort()).toEqual(["dc3", "dc4"]);
   });
 
+  test("YAML bodies are accepted; an immutable ConfigMap keeps its data", async () => {
+    const res = await c.request("POST", `/api/v1/namespaces/${ns}/configmaps`, {
+      body: "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: frozen\nimmutable: true\ndata:\n  a: '1'\n",
+      headers: { "content-type": "application/yaml" },
+    });
+    expect(res.status).toBe(201);
+    const changed = await status(c.patch(configmaps, "frozen", { data: { a: "2" } }, "merge"));
+    expect(changed.code).toBe(422);
+    expect(changed.message).toContain("data: Forbidden: field is immutable when `immutable` is set");
+    expect((await status(c.patch(configmaps, "frozen", { metadata: { labels: { ok: "yes" } } }, "merge"))).code).toBe(200);
+  });
+
   test("bodies over 3 MiB get 413 and malformed JSON 400, writing nothing", async () => {
     const big = await c.request("POST", `/api/v1/namespaces/${ns}/configmaps`, {
       body: JSON.stringify({ metadata: { name: "big" }, data: { a: "x".repeat(3 * 1024 * 1024 + 1) } }),

@@ -2,7 +2,7 @@
 
 import type { KubeObject } from "../../api/types.ts";
 import { ageColumn, col, nameColumn } from "../table.ts";
-import { type FieldError, invalidValue } from "../validation.ts";
+import { type FieldError, forbiddenField, invalidValue } from "../validation.ts";
 import { describe } from "./types.ts";
 
 const CONFIG_KEY = /^[-._a-zA-Z0-9]+$/;
@@ -20,6 +20,19 @@ export function validateDataKeys(obj: KubeObject, fields: string[]): FieldError[
   return errs;
 }
 
+/** ConfigMaps and Secrets marked `immutable` keep their data, and stay immutable, as upstream. */
+export function validateImmutableData(obj: KubeObject, old: KubeObject, fields: string[]): FieldError[] {
+  if (!old.immutable) return [];
+  const errs: FieldError[] = [];
+  if (!obj.immutable) errs.push(forbiddenField("immutable", "field is immutable when `immutable` is set"));
+  for (const f of fields) {
+    if (JSON.stringify(obj[f] ?? {}) !== JSON.stringify(old[f] ?? {})) {
+      errs.push(forbiddenField(f, "field is immutable when `immutable` is set"));
+    }
+  }
+  return errs;
+}
+
 export const dataCount = (obj: KubeObject) => Object.keys(obj.data ?? {}).length + Object.keys(obj.binaryData ?? obj.stringData ?? {}).length;
 
 export default describe({
@@ -30,5 +43,6 @@ export default describe({
   namespaced: true,
   shortNames: ["cm"],
   validate: (cm) => validateDataKeys(cm, ["data", "binaryData"]),
+  validateUpdate: (cm, old) => validateImmutableData(cm, old, ["data", "binaryData"]),
   columns: [nameColumn, col("Data", dataCount, { type: "integer" }), ageColumn],
 });

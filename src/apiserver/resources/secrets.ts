@@ -2,7 +2,7 @@
 
 import { ageColumn, col, nameColumn } from "../table.ts";
 import { invalidValue } from "../validation.ts";
-import { dataCount, validateDataKeys } from "./configmaps.ts";
+import { dataCount, validateDataKeys, validateImmutableData } from "./configmaps.ts";
 import { describe } from "./types.ts";
 
 export default describe({
@@ -26,7 +26,7 @@ export default describe({
     }
     return errs;
   },
-  validateUpdate: (s, old) => (old.immutable && JSON.stringify(s.data) !== JSON.stringify(old.data) ? [invalidValue("data", "<secret contents redacted>", "field is immutable when `immutable` is set")] : []),
+  validateUpdate: (s, old) => validateImmutableData(s, old, ["data"]),
   fields: (s) => ({ type: s.type }),
   columns: [nameColumn, col("Type", (s) => s.type ?? ""), col("Data", dataCount, { type: "integer" }), ageColumn],
 });
