@@ -2,6 +2,7 @@
 // delete handlers. Lists, then watches from the list's resourceVersion; re-watches from the last seen version
 // when a stream ends, relists on 410 Gone or errors (with backoff), and can resync handlers periodically.
 
+import { consola } from "consola";
 import type { KubeObject, Status } from "../api/types.ts";
 import { IndexedCache, type IndexFunc, type Lister, objectKey } from "./cache.ts";
 import { isApiError } from "./client.ts";
@@ -85,6 +86,7 @@ export function createInformerFactory(client: KubeClient, defaults: InformerOpti
   };
 }
 
+const log = consola.withTag("informer");
 const MIN_BACKOFF_MS = 100;
 const MAX_BACKOFF_MS = 30_000;
 
@@ -111,7 +113,7 @@ export function createInformer<T extends KubeObject = KubeObject>(
       try {
         call(handler);
       } catch (err) {
-        console.error(`informer ${ref.resource}: event handler failed:`, err);
+        log.error(`${ref.resource}: event handler failed: ${(err as Error)?.stack ?? err}`);
       }
     }
   }
@@ -191,7 +193,7 @@ export function createInformer<T extends KubeObject = KubeObject>(
           case "ERROR": {
             const status = ev.object as unknown as Status;
             outcome = status.code === 410 ? "gone" : "failed";
-            if (outcome === "failed") console.error(`informer ${ref.resource}: watch error: ${status.message}`);
+            if (outcome === "failed") log.warn(`${ref.resource}: watch error: ${status.message}`);
             handle.stop();
             return;
           }
@@ -239,7 +241,7 @@ export function createInformer<T extends KubeObject = KubeObject>(
         if (outcome === "failed" || Date.now() - started < 1000) await sleep(nextBackoff());
       } catch (err) {
         if (!alive()) break;
-        if (!isApiError(err, 410)) console.error(`informer ${ref.resource}: list failed: ${(err as Error).message}`);
+        if (!isApiError(err, 410)) log.warn(`${ref.resource}: list failed: ${(err as Error).message}`);
         needList = true;
         await sleep(nextBackoff());
       }
