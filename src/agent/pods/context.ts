@@ -23,6 +23,8 @@ export interface PodContext {
   pullBackoff: Backoff;
   /** KUBERNETES_SERVICE_* for pods (empty until the kubernetes Service is known). */
   serviceEnv: () => Record<string, string>;
+  /** Pods (by uid) whose graceful termination is under way. */
+  terminating: Set<string>;
   /** Containers whose liveness probe failed: the worker restarts them. */
   livenessFailed: Map<string, string>;
   /** registries.yaml: credentials for pulls no imagePullSecret covers. */

@@ -70,6 +70,7 @@ export function startPodManager(opts: {
     pullBackoff: new Backoff(),
     serviceEnv: () => serviceEnv,
     livenessFailed,
+    terminating: new Set(),
     registries: opts.registries ?? { mirrors: {}, configs: {} },
     requeue: (key, delayMs) => queue.addAfter(key, delayMs),
     probes: new ProbeManager(cri, (change) => {

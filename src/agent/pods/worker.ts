@@ -25,9 +25,14 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
   let rt = await podRuntime(ctx.cri, id.uid);
 
   if (pod.metadata?.deletionTimestamp) {
+    // Termination waits out the grace period: run it beside the workers so other pods keep starting.
+    if (ctx.terminating.has(id.uid)) return;
+    ctx.terminating.add(id.uid);
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-    await killPod(ctx, pod, rt, grace);
-    await confirmDeletion(ctx, pod);
+    void killPod(ctx, pod, rt, grace)
+      .then(() => confirmDeletion(ctx, pod))
+      .catch(() => ctx.requeue(key, RETRY_MS))
+      .finally(() => ctx.terminating.delete(id.uid));
     return;
   }
   const prevPhase = pod.status?.phase;
