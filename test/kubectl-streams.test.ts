@@ -75,13 +75,8 @@ test("kubectl logs and exec reach the pod through the API server", async () => {
     60_000,
     "pod Running",
   );
-  // The agent listens on a free port here (kubeletPort 0) but reports the default 10250 in its Node status;
-  // point the Node at the real port (again on each try, in case a heartbeat wrote it back).
-  const port = JSON.stringify({ status: { daemonEndpoints: { kubeletEndpoint: { Port: agent.kubeletPort } } } });
-  const pointAtAgent = () => k3.kubectl(["patch", "node", "streams-node", "--subresource=status", "--type=merge", "-p", port]);
   let last = "";
   const logs = await waitFor(async () => {
-    await pointAtAgent();
     const r = await k3.kubectl(["logs", "talker"]);
     last = r.stderr;
     return r.stdout.includes("hello-from-pod") && r;
@@ -89,7 +84,6 @@ test("kubectl logs and exec reach the pod through the API server", async () => {
     throw new Error(`${err.message}; last kubectl stderr: ${last}`);
   });
   expect(logs.stdout).toContain("hello-from-pod");
-  await pointAtAgent();
   const exec = await k3.kubectl(["exec", "talker", "--", "sh", "-c", "echo $((6*7))"]);
   expect(exec.stderr).toBe("");
   expect(exec.stdout.trim()).toBe("42");
@@ -101,7 +95,6 @@ test("kubectl logs and exec reach the pod through the API server", async () => {
   expect(denied.stderr).toContain("forbidden");
 
   // port-forward: SPDY tunnelled in a WebSocket, relayed by the API server to the agent.
-  await pointAtAgent();
   const localPort = await freePort();
   const pf = Bun.spawn([KUBECTL, "port-forward", "pod/talker", `${localPort}:8080`], {
     env: { ...process.env, KUBECONFIG: k3.kubeconfig },
