@@ -1,15 +1,12 @@
 import { expect, test } from "bun:test";
-import type { DaemonSet, Node, Pod } from "../api/types.ts";
+import type { DaemonSet, Node, Pod, apps, core } from "../api/types.ts";
 import { daemonsets, nodes, pods } from "../client/refs.ts";
 import { waitFor } from "../client/testing.ts";
 import { daemonPodNode, startDaemonSetController } from "./daemonset.ts";
 import { FakeCluster } from "./testing/fake.ts";
 import { fakeKubelet } from "./testing/kubelet.ts";
 
-function node(
-  name: string,
-  taints?: Node["spec"] extends infer S ? (S extends { taints?: infer T } ? T : never) : never,
-): Node {
+function node(name: string, taints?: core.Taint[]): Node {
   return {
     metadata: { name, labels: { "kubernetes.io/hostname": name } },
     spec: { taints },
@@ -17,9 +14,7 @@ function node(
   };
 }
 
-function agentDaemonSet(
-  updateStrategy?: DaemonSet["spec"] extends infer S ? (S extends { updateStrategy?: infer U } ? U : never) : never,
-): DaemonSet {
+function agentDaemonSet(updateStrategy?: apps.DaemonSetUpdateStrategy): DaemonSet {
   return {
     apiVersion: "apps/v1",
     kind: "DaemonSet",
