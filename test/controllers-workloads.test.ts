@@ -69,6 +69,14 @@ test("deleting a Deployment removes its ReplicaSets and pods; --cascade=orphan k
   expect(await count(pods, "default", "app=kept")).toBe(2);
 }, 90_000);
 
+test("kubectl delete --cascade=foreground removes the dependents before the Deployment", async () => {
+  await kubectl("create", "deployment", "fg", "--image=nginx", "--replicas=2");
+  await waitFor(async () => (await count(pods, "default", "app=fg")) === 2, "2 pods", 30_000);
+  await kubectl("delete", "deployment", "fg", "--cascade=foreground", "--wait=true", "--timeout=60s");
+  expect(await count(replicasets, "default", "app=fg")).toBe(0);
+  expect(await count(pods, "default", "app=fg")).toBe(0);
+}, 90_000);
+
 test("a new namespace gets default ServiceAccount and kube-root-ca.crt; deleting it removes its content", async () => {
   await kubectl("create", "namespace", "scratch");
   await waitFor(async () => (await count(serviceaccounts, "scratch")) === 1, "default SA", 30_000);
