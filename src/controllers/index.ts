@@ -1,5 +1,5 @@
 // Starts k3lite's controller manager: one shared informer factory, an event recorder, and every controller
-// not disabled, whose workers begin once the informers have synced. The lead wires this into startServer.
+// not disabled, whose workers begin once the informers have synced (src/cli/commands/server.ts starts it).
 
 import { consola } from "consola";
 import { createInformerFactory } from "../client/informer.ts";
