@@ -4,7 +4,7 @@
 // and adoption of running containers when the agent restarts.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AgentConfig } from "../src/agent/config.ts";
@@ -417,6 +417,34 @@ test("graceful deletion stops the containers and confirms the deletion", async (
     30_000,
     100,
   );
+}, 60_000);
+
+test("postStart and preStop hooks run (preStop before the container is stopped)", async () => {
+  const hostDir = join(dataDir, "hooks");
+  await fake.client.create(
+    podsRef,
+    pod("hooked", {
+      terminationGracePeriodSeconds: 5,
+      containers: [
+        {
+          name: "c",
+          image: BUSYBOX,
+          command: ["sleep", "3600"],
+          volumeMounts: [{ name: "h", mountPath: "/h" }],
+          lifecycle: {
+            postStart: { exec: { command: ["sh", "-c", "echo started > /h/post-start"] } },
+            preStop: { exec: { command: ["sh", "-c", "echo stopping > /h/pre-stop"] } },
+          },
+        },
+      ],
+      volumes: [{ name: "h", hostPath: { path: hostDir, type: "DirectoryOrCreate" } }],
+    }),
+  );
+  await waitPod("hooked", "Running", (x) => x.status?.phase === "Running");
+  await waitFor(() => existsSync(join(hostDir, "post-start")), "postStart ran");
+  await fake.client.delete(podsRef, "hooked", { gracePeriodSeconds: 5 });
+  await waitFor(() => existsSync(join(hostDir, "pre-stop")), "preStop ran", 20_000);
+  expect(readFileSync(join(hostDir, "pre-stop"), "utf8")).toBe("stopping\n");
 }, 60_000);
 
 test("container logs rotate by size, keeping the newest files, and logs keep flowing", async () => {
