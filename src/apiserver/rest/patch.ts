@@ -45,13 +45,8 @@ export function kindInfo(d: ResourceDescriptor): KindInfo {
 }
 
 export const defaultPatcher: Patcher = ({ descriptor, current, patch, contentType, fieldManager, force, subresource }) => {
-  const kind = kindInfo(descriptor);
-  let patchType = patchTypeOf(contentType);
-  // kubectl 1.32 computes strategic patches for custom resources too when their OpenAPI v3 schema names the
-  // kind; custom resources have no patch strategies, so a strategic patch means the same as a merge patch.
-  if (patchType === "strategic" && kind.custom) patchType = "merge";
   try {
-    return patchObject({ kind, current, patch, patchType, fieldManager, force, subresource });
+    return patchObject({ kind: kindInfo(descriptor), current, patch, patchType: patchTypeOf(contentType), fieldManager, force, subresource });
   } catch (err) {
     throw patchStatusError(err);
   }
