@@ -126,7 +126,7 @@ function nodeConditions(): core.NodeCondition[] {
   ];
 }
 
-/** The status a kubelet reports for a pod whose containers all started. */
+/** The status a kubelet reports for a pod whose containers all started (init containers completed). */
 function runningStatus(pod: Pod, hostIP: string, podIP: string, startedAt: string): core.PodStatus {
   const cond = (type: string) => ({
     type,
@@ -134,18 +134,17 @@ function runningStatus(pod: Pod, hostIP: string, podIP: string, startedAt: strin
     lastProbeTime: null as unknown as string,
     lastTransitionTime: startedAt,
   });
-  const terminated = (c: core.Container) => ({
+  const container = (c: core.Container, running: boolean): core.ContainerStatus => ({
     name: c.name,
     image: c.image ?? "",
     imageID: `fake://${c.image}`,
     containerID: `fake://${pod.metadata?.uid}/${c.name}`,
-    ready: c.restartPolicy === "Always",
+    ready: running,
     restartCount: 0,
-    started: c.restartPolicy === "Always",
-    state:
-      c.restartPolicy === "Always"
-        ? { running: { startedAt } }
-        : { terminated: { exitCode: 0, reason: "Completed", startedAt, finishedAt: startedAt } },
+    started: running,
+    state: running
+      ? { running: { startedAt } }
+      : { terminated: { exitCode: 0, reason: "Completed", startedAt, finishedAt: startedAt } },
   });
   return {
     phase: "Running",
@@ -155,78 +154,55 @@ function runningStatus(pod: Pod, hostIP: string, podIP: string, startedAt: strin
     podIP,
     podIPs: [{ ip: podIP }],
     startTime: startedAt,
-    initContainerStatuses: pod.spec?.initContainers?.map(terminated),
-    containerStatuses: (pod.spec?.containers ?? []).map((c) => ({
-      name: c.name,
-      image: c.image ?? "",
-      imageID: `fake://${c.image}`,
-      containerID: `fake://${pod.metadata?.uid}/${c.name}`,
-      ready: true,
-      restartCount: 0,
-      started: true,
-      state: { running: { startedAt } },
-    })),
+    // Sidecars (init containers with restartPolicy Always) keep running; the others have completed.
+    initContainerStatuses: pod.spec?.initContainers?.map((c) => container(c, c.restartPolicy === "Always")),
+    containerStatuses: (pod.spec?.containers ?? []).map((c) => container(c, true)),
     qosClass: pod.status?.qosClass,
+  };
+}
+
+/** The pod's status with every container status changed by `change`. */
+function withContainers(pod: Pod, change: (s: core.ContainerStatus) => Partial<core.ContainerStatus>): core.PodStatus {
+  return {
+    ...pod.status,
+    containerStatuses: (pod.status?.containerStatuses ?? []).map((s) => ({ ...s, ...change(s) })),
   };
 }
 
 /** The status of a pod whose containers exited with `exitCode`. */
 function finishedStatus(pod: Pod, exitCode: number): core.PodStatus {
   const finishedAt = now();
-  const phase = exitCode === 0 ? "Succeeded" : "Failed";
   const reason = exitCode === 0 ? "Completed" : "Error";
   const conditions = (pod.status?.conditions ?? []).map((c) =>
     c.type === "Ready" || c.type === "ContainersReady"
       ? { ...c, status: "False", reason: "PodCompleted", lastTransitionTime: finishedAt }
       : c,
   );
-  return {
-    ...pod.status,
-    phase,
-    conditions,
-    containerStatuses: (pod.status?.containerStatuses ?? []).map((s) => ({
-      ...s,
-      ready: false,
-      started: false,
-      state: {
-        terminated: {
-          exitCode,
-          reason,
-          startedAt: s.state?.running?.startedAt,
-          finishedAt,
-          containerID: s.containerID,
-        },
-      },
-    })),
-  };
+  const status = withContainers(pod, (s) => ({
+    ready: false,
+    started: false,
+    state: {
+      terminated: { exitCode, reason, startedAt: s.state?.running?.startedAt, finishedAt, containerID: s.containerID },
+    },
+  }));
+  return { ...status, phase: exitCode === 0 ? "Succeeded" : "Failed", conditions };
 }
 
 /** Containers that exited with `exitCode` and wait in CrashLoopBackOff for their restart (restartPolicy OnFailure). */
 function crashedStatus(pod: Pod, exitCode: number): core.PodStatus {
-  const t = now();
-  return {
-    ...pod.status,
-    containerStatuses: (pod.status?.containerStatuses ?? []).map((s) => ({
-      ...s,
-      ready: false,
-      restartCount: (s.restartCount ?? 0) + 1,
-      lastState: { terminated: { exitCode, reason: "Error", startedAt: s.state?.running?.startedAt, finishedAt: t } },
-      state: { waiting: { reason: "CrashLoopBackOff", message: `back-off restarting failed container ${s.name}` } },
-    })),
-  };
+  const finishedAt = now();
+  return withContainers(pod, (s) => ({
+    ready: false,
+    restartCount: (s.restartCount ?? 0) + 1,
+    lastState: { terminated: { exitCode, reason: "Error", startedAt: s.state?.running?.startedAt, finishedAt } },
+    state: { waiting: { reason: "CrashLoopBackOff", message: `back-off restarting failed container ${s.name}` } },
+  }));
 }
 
 /** The same containers running again. */
 function restartedStatus(pod: Pod): core.PodStatus {
   const startedAt = now();
-  return {
-    ...pod.status,
-    containerStatuses: (pod.status?.containerStatuses ?? []).map((s) => ({
-      ...s,
-      ready: true,
-      state: { running: { startedAt } },
-    })),
-  };
+  return withContainers(pod, () => ({ ready: true, state: { running: { startedAt } } }));
 }
 
 export function startHollowNodes(client: KubeClient, opts: HollowNodeOptions): HollowNodes {
