@@ -43,7 +43,15 @@ ${SCHEMA}`;
 
 const path = (version: string, name = "") => `/apis/example.com/${version}/namespaces/default/gadgets${name ? `/${name}` : ""}`;
 
-async function json(version: string, name = "", init: RequestInit = {}): Promise<{ status: number; body: any }> {
+/** The parts of a response body the tests read. */
+interface Body {
+  apiVersion?: string;
+  spec?: { size?: number };
+  metadata?: { resourceVersion?: string };
+  items?: { apiVersion: string }[];
+}
+
+async function json(version: string, name = "", init: RequestInit = {}): Promise<{ status: number; body: Body }> {
   const res = await adminFetch(k, path(version, name), init);
   return { status: res.status, body: await res.json() };
 }
@@ -60,9 +68,9 @@ describe("a CRD served at two versions", () => {
     expect((await json("v1", "g1")).body.apiVersion).toBe("example.com/v1");
     expect((await json("v1beta1", "g1")).body.apiVersion).toBe("example.com/v1beta1");
     const list = await json("v1");
-    expect(list.body.items.map((o: { apiVersion: string }) => o.apiVersion)).toEqual(["example.com/v1"]);
+    expect(list.body.items?.map((o) => o.apiVersion)).toEqual(["example.com/v1"]);
     const betaList = await json("v1beta1");
-    expect(betaList.body.items.map((o: { apiVersion: string }) => o.apiVersion)).toEqual(["example.com/v1beta1"]);
+    expect(betaList.body.items?.map((o) => o.apiVersion)).toEqual(["example.com/v1beta1"]);
   });
 
   test("kubectl reads either version by name", async () => {
@@ -80,10 +88,10 @@ describe("a CRD served at two versions", () => {
     });
     const changed = await json("v1beta1", "g1", patch({ spec: { size: 2 } }));
     expect(changed.body.apiVersion).toBe("example.com/v1beta1");
-    expect(changed.body.spec.size).toBe(2);
+    expect(changed.body.spec?.size).toBe(2);
     const unchanged = await json("v1beta1", "g1", patch({ spec: { size: 2 } }));
     expect(unchanged.body.apiVersion).toBe("example.com/v1beta1");
-    expect(unchanged.body.metadata.resourceVersion).toBe(changed.body.metadata.resourceVersion);
+    expect(unchanged.body.metadata?.resourceVersion).toBe(changed.body.metadata?.resourceVersion);
     const viaV1 = await json("v1", "g1", patch({ spec: { size: 3 } }));
     expect(viaV1.body.apiVersion).toBe("example.com/v1");
   });
@@ -102,7 +110,8 @@ describe("a CRD served at two versions", () => {
     const events: { type: string; object: { apiVersion: string; metadata: { name: string } } }[] = [];
     const abort = new AbortController();
     const res = await adminFetch(k, `${path("v1beta1")}?watch=true`, { signal: abort.signal });
-    const reader = res.body!.getReader();
+    if (!res.body) throw new Error(`watch answered ${res.status} without a body`);
+    const reader = res.body.getReader();
     const decoder = new TextDecoder();
     let buffered = "";
     const reading = (async () => {
