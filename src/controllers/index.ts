@@ -74,8 +74,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   daemonset: "daemon-set-controller",
   "persistentvolume-binder": "persistent-volume-binder",
   "local-storage": "local-path-provisioner",
-  // Until the auth bootstrap has upstream's ephemeral-volume-controller role: an account that may create claims.
-  "ephemeral-volume": "statefulset-controller",
+  "ephemeral-volume": "ephemeral-volume-controller",
   disruption: "disruption-controller",
   resourcequota: "resourcequota-controller",
   podgc: "pod-garbage-collector",
