@@ -4,15 +4,23 @@
 
 import type { KubeObject } from "../api/types.ts";
 import { bootstrapRbacObjects } from "../auth/rbac/bootstrap-policy.ts";
-import { isAlreadyExists } from "../client/client.ts";
+import { isAlreadyExists, isNotFound } from "../client/client.ts";
 import { refFor } from "../client/refs.ts";
 import type { KubeClient } from "../client/types.ts";
 
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
 async function ensure(client: KubeClient, obj: KubeObject): Promise<void> {
+  const ref = refFor(obj.apiVersion!, obj.kind!, obj.metadata?.namespace);
+  // Look first: on a restart a create would fail before AlreadyExists (the Service's fixed clusterIP is taken).
   try {
-    await client.create(refFor(obj.apiVersion!, obj.kind!, obj.metadata?.namespace), obj);
+    await client.get(ref, obj.metadata?.name ?? "");
+    return;
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+  try {
+    await client.create(ref, obj);
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
