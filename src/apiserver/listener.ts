@@ -29,7 +29,10 @@ export interface HttpsListener {
 }
 
 export async function listenHttps(opts: HttpsListenerOptions): Promise<HttpsListener> {
-  const http = createHttpServer(getRequestListener(opts.fetch as Parameters<typeof getRequestListener>[0]));
+  // overrideGlobalObjects would replace the process-wide Request/Response with @hono/node-server's lightweight
+  // classes, which Bun.serve (used elsewhere in the same process: agent, tests) refuses to return.
+  const listener = getRequestListener(opts.fetch as Parameters<typeof getRequestListener>[0], { overrideGlobalObjects: false });
+  const http = createHttpServer(listener);
   // Watches are long-lived; node's defaults would cut them (requestTimeout) or idle keep-alive connections early.
   http.requestTimeout = 0;
   http.headersTimeout = 60_000;
