@@ -45,6 +45,8 @@ for (const target of targets) {
   console.log(`built ${outfile}`);
 }
 
-const sums = outputs.map((f) => `${new Bun.CryptoHasher("sha256").update(readFileSync(f)).digest("hex")}  ${basename(f)}`);
+const sums = outputs.map(
+  (f) => `${new Bun.CryptoHasher("sha256").update(readFileSync(f)).digest("hex")}  ${basename(f)}`,
+);
 writeFileSync(join(dist, "sha256sums.txt"), `${sums.join("\n")}\n`);
 console.log(sums.join("\n"));

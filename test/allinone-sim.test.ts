@@ -13,10 +13,26 @@ beforeAll(async () => {
   // --debug: controllers log failed syncs (e.g. a forbidden write) at debug level; the test checks for none.
   k = await startK3lite({ args: ["--debug"] });
   sim = Bun.spawn(
-    [process.execPath, MAIN, "sim", "--nodes", "3", "--ready-delay", "100", "--kubeconfig", k.kubeconfig, "--config", `${k.dataDir}/none.yaml`],
+    [
+      process.execPath,
+      MAIN,
+      "sim",
+      "--nodes",
+      "3",
+      "--ready-delay",
+      "100",
+      "--kubeconfig",
+      k.kubeconfig,
+      "--config",
+      `${k.dataDir}/none.yaml`,
+    ],
     { stdout: "ignore", stderr: "pipe" },
   );
-  await waitFor(async () => (await k.kubectl(["get", "nodes", "-o", "name"])).stdout.trim().split("\n").length === 3, 30_000, "3 hollow nodes");
+  await waitFor(
+    async () => (await k.kubectl(["get", "nodes", "-o", "name"])).stdout.trim().split("\n").length === 3,
+    30_000,
+    "3 hollow nodes",
+  );
 }, 90_000);
 
 afterAll(async () => {
@@ -31,12 +47,18 @@ const available = async (name: string) =>
 test("a Deployment becomes Available on hollow nodes and scales to 0", async () => {
   expect((await k.kubectl(["create", "deployment", "web", "--image=busybox:1.35", "--replicas=6"])).code).toBe(0);
   await waitFor(async () => (await available("web")) === "6", 30_000, "6 available replicas");
-  const nodes = (await k.kubectl(["get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.nodeName}"])).stdout.split(" ");
+  const nodes = (
+    await k.kubectl(["get", "pods", "-l", "app=web", "-o", "jsonpath={.items[*].spec.nodeName}"])
+  ).stdout.split(" ");
   expect(new Set(nodes).size).toBe(3);
   const rollout = await k.kubectl(["rollout", "status", "deployment/web", "--timeout=30s"]);
   expect(rollout.stdout).toContain('deployment "web" successfully rolled out');
 
   expect((await k.kubectl(["scale", "deployment/web", "--replicas=0"])).code).toBe(0);
-  await waitFor(async () => (await k.kubectl(["get", "pods", "-l", "app=web", "-o", "name"])).stdout.trim() === "", 30_000, "no pods");
+  await waitFor(
+    async () => (await k.kubectl(["get", "pods", "-l", "app=web", "-o", "name"])).stdout.trim() === "",
+    30_000,
+    "no pods",
+  );
   expect(k.log()).not.toContain("forbidden");
 }, 90_000);

@@ -8,7 +8,11 @@ import { SqliteStore } from "../src/store/index.ts";
 const main = join(import.meta.dir, "..", "src", "cli", "main.ts");
 
 function k3lite(...args: string[]) {
-  const out = Bun.spawnSync([process.execPath, main, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
+  const out = Bun.spawnSync([process.execPath, main, ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1" },
+  });
   return { code: out.exitCode, stdout: out.stdout.toString(), stderr: out.stderr.toString() };
 }
 

@@ -28,7 +28,11 @@ async function k3lite(args: string[], timeoutMs = 30_000) {
     env: { ...process.env, NO_COLOR: "1" },
     timeout: timeoutMs,
   });
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
   return { code, stdout, stderr };
 }
 
@@ -51,7 +55,17 @@ describe("joining with tokens", () => {
   test("an agent with a tampered CA hash is refused before sending its secret, with one line", async () => {
     const token = (await k3lite(["token", "create", ...serverFlags()])).stdout.trim();
     const tampered = `K10${"0".repeat(64)}::${token.split("::")[1]}`;
-    const r = await k3lite(["agent", "--server", k.url, "--token", tampered, "--data-dir", join(work, "bad"), "--node-name", "tampered"]);
+    const r = await k3lite([
+      "agent",
+      "--server",
+      k.url,
+      "--token",
+      tampered,
+      "--data-dir",
+      join(work, "bad"),
+      "--node-name",
+      "tampered",
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("do not match the hash in the token");
     expect(r.stderr).not.toContain("    at ");
@@ -60,7 +74,17 @@ describe("joining with tokens", () => {
   test("an agent with a wrong secret is refused with one line", async () => {
     const server = (await Bun.file(join(k.dataDir, "server", "token")).text()).trim();
     const wrong = server.replace(/::server:.*/, "::server:not-the-secret");
-    const r = await k3lite(["agent", "--server", k.url, "--token", wrong, "--data-dir", join(work, "bad2"), "--node-name", "wrong"]);
+    const r = await k3lite([
+      "agent",
+      "--server",
+      k.url,
+      "--token",
+      wrong,
+      "--data-dir",
+      join(work, "bad2"),
+      "--node-name",
+      "wrong",
+    ]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("join refused: invalid token");
   });
@@ -68,20 +92,46 @@ describe("joining with tokens", () => {
   test("an agent joins with a bootstrap token and its node becomes Ready", async () => {
     const token = (await k3lite(["token", "create", ...serverFlags()])).stdout.trim();
     const agent = Bun.spawn(
-      [process.execPath, MAIN, "agent", "--server", k.url, "--token", token, "--data-dir", join(work, "agent"), "--node-name", "worker-join", "--config", join(work, "none.yaml")],
+      [
+        process.execPath,
+        MAIN,
+        "agent",
+        "--server",
+        k.url,
+        "--token",
+        token,
+        "--data-dir",
+        join(work, "agent"),
+        "--node-name",
+        "worker-join",
+        "--config",
+        join(work, "none.yaml"),
+      ],
       { stdout: "pipe", stderr: "pipe" },
     );
     try {
       const ready = await waitFor(
         async () => {
-          const r = await k.kubectl(["get", "node", "worker-join", "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status}"]);
+          const r = await k.kubectl([
+            "get",
+            "node",
+            "worker-join",
+            "-o",
+            'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+          ]);
           return r.stdout === "True" ? r.stdout : undefined;
         },
         60_000,
         "node worker-join Ready",
       );
       expect(ready).toBe("True");
-      const who = await k.kubectl(["get", "node", "worker-join", "-o", "jsonpath={.metadata.labels.kubernetes\\.io/hostname}"]);
+      const who = await k.kubectl([
+        "get",
+        "node",
+        "worker-join",
+        "-o",
+        "jsonpath={.metadata.labels.kubernetes\\.io/hostname}",
+      ]);
       expect(who.stdout).toBe("worker-join");
     } finally {
       agent.kill("SIGTERM");

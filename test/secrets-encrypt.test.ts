@@ -24,11 +24,21 @@ function k3lite(...args: string[]) {
 /** Every byte of the SQLite database and its WAL, as text, to search for keys and plaintext. */
 function datastoreBytes(): string {
   const db = join(k.dataDir, "server", "db", "state.db");
-  return ["", "-wal"].map((s) => { try { return readFileSync(db + s).toString("latin1"); } catch { return ""; } }).join("");
+  return ["", "-wal"]
+    .map((s) => {
+      try {
+        return readFileSync(db + s).toString("latin1");
+      } catch {
+        return "";
+      }
+    })
+    .join("");
 }
 
 test("status, then rotate-keys with the secret readable before and after", async () => {
-  expect((await k.kubectl(["create", "secret", "generic", "db", "--from-literal=password=hunter2-plaintext"])).code).toBe(0);
+  expect(
+    (await k.kubectl(["create", "secret", "generic", "db", "--from-literal=password=hunter2-plaintext"])).code,
+  ).toBe(0);
   const before = k3lite("secrets-encrypt", "status");
   expect(before.code).toBe(0);
   expect(before.stdout).toContain("Encryption Status: Enabled");
@@ -50,8 +60,14 @@ test("status, then rotate-keys with the secret readable before and after", async
 });
 
 test("without the server token the endpoints refuse", async () => {
-  const res = await fetch(`${k.url}/v1-k3lite/secrets-encrypt/status`, { headers: { authorization: "Bearer nope" }, tls: { rejectUnauthorized: false } });
+  const res = await fetch(`${k.url}/v1-k3lite/secrets-encrypt/status`, {
+    headers: { authorization: "Bearer nope" },
+    tls: { rejectUnauthorized: false },
+  });
   expect(res.status).toBe(401);
-  const rotate = await fetch(`${k.url}/v1-k3lite/secrets-encrypt/rotate-keys`, { method: "POST", tls: { rejectUnauthorized: false } });
+  const rotate = await fetch(`${k.url}/v1-k3lite/secrets-encrypt/rotate-keys`, {
+    method: "POST",
+    tls: { rejectUnauthorized: false },
+  });
   expect(rotate.status).toBe(401);
 });

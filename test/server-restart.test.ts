@@ -16,21 +16,47 @@ afterAll(async () => {
 
 async function startServer(dataDir: string, port: number) {
   const proc = Bun.spawn(
-    [process.execPath, MAIN, "server", "--disable-agent", "--data-dir", dataDir, "--https-listen-port", String(port),
-      "--bind-address", "127.0.0.1", "--write-kubeconfig", join(dataDir, "kubeconfig.yaml"), "--config", join(dataDir, "none.yaml")],
+    [
+      process.execPath,
+      MAIN,
+      "server",
+      "--disable-agent",
+      "--data-dir",
+      dataDir,
+      "--https-listen-port",
+      String(port),
+      "--bind-address",
+      "127.0.0.1",
+      "--write-kubeconfig",
+      join(dataDir, "kubeconfig.yaml"),
+      "--config",
+      join(dataDir, "none.yaml"),
+    ],
     { stdout: "ignore", stderr: "pipe" },
   );
   procs.push(proc);
-  await waitFor(async () => {
-    if (proc.exitCode !== null) throw new Error(`server exited: ${await new Response(proc.stderr).text()}`);
-    return (await fetch(`https://127.0.0.1:${port}/readyz`, { tls: { rejectUnauthorized: false } })).ok;
-  }, 60_000, "/readyz");
+  await waitFor(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`server exited: ${await new Response(proc.stderr).text()}`);
+      return (await fetch(`https://127.0.0.1:${port}/readyz`, { tls: { rejectUnauthorized: false } })).ok;
+    },
+    60_000,
+    "/readyz",
+  );
   return proc;
 }
 
 async function kubectl(dataDir: string, ...args: string[]) {
-  const p = Bun.spawn([KUBECTL, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig.yaml") } });
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+  const p = Bun.spawn([KUBECTL, ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig.yaml") },
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
   return { stdout, stderr, code };
 }
 
@@ -40,15 +66,20 @@ test("after kill -9 and a restart, acknowledged writes are there and the server 
   await writeFile(join(dataDir, "none.yaml"), "");
   const port = await freePort();
   const first = await startServer(dataDir, port);
-  for (let i = 0; i < 20; i++) expect((await kubectl(dataDir, "create", "configmap", `cm-${i}`, `--from-literal=i=${i}`)).code).toBe(0);
+  for (let i = 0; i < 20; i++)
+    expect((await kubectl(dataDir, "create", "configmap", `cm-${i}`, `--from-literal=i=${i}`)).code).toBe(0);
   const token = await Bun.file(join(dataDir, "server", "token")).text();
   first.kill("SIGKILL");
   await first.exited;
 
   await startServer(dataDir, port);
-  const names = (await kubectl(dataDir, "get", "configmaps", "-o", "jsonpath={.items[*].metadata.name}")).stdout.split(" ");
+  const names = (await kubectl(dataDir, "get", "configmaps", "-o", "jsonpath={.items[*].metadata.name}")).stdout.split(
+    " ",
+  );
   for (let i = 0; i < 20; i++) expect(names).toContain(`cm-${i}`);
-  expect((await kubectl(dataDir, "get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}")).stdout).toBe("10.43.0.1");
+  expect((await kubectl(dataDir, "get", "service", "kubernetes", "-o", "jsonpath={.spec.clusterIP}")).stdout).toBe(
+    "10.43.0.1",
+  );
   expect(await Bun.file(join(dataDir, "server", "token")).text()).toBe(token);
   expect((await kubectl(dataDir, "create", "configmap", "after-restart")).code).toBe(0);
 }, 120_000);

@@ -64,14 +64,20 @@ describe("resolveFlags", () => {
   ];
   for (const [what, argv, extraEnv, message] of bad) {
     test(`rejects ${what} with one clear message`, () => {
-      expect(() => resolveFlags(serverFlags, ["--config", emptyFile, ...argv], { ...env, ...extraEnv })).toThrow(message);
+      expect(() => resolveFlags(serverFlags, ["--config", emptyFile, ...argv], { ...env, ...extraEnv })).toThrow(
+        message,
+      );
     });
   }
 
   test("config file problems name the file", () => {
-    expect(() => resolveFlags(serverFlags, ["--config", join(tmpdir(), "k3lite-no-such.yaml")], env)).toThrow(ConfigError);
+    expect(() => resolveFlags(serverFlags, ["--config", join(tmpdir(), "k3lite-no-such.yaml")], env)).toThrow(
+      ConfigError,
+    );
     expect(() => resolveFlags(serverFlags, ["--config", configFile("foo: 1\n")], env)).toThrow(/unknown key "foo"/);
-    expect(() => resolveFlags(serverFlags, ["--config", configFile("a: [\n")], env)).toThrow(/config file .*config.yaml/);
+    expect(() => resolveFlags(serverFlags, ["--config", configFile("a: [\n")], env)).toThrow(
+      /config file .*config.yaml/,
+    );
     expect(() => resolveFlags(serverFlags, ["--config", configFile("- 1\n")], env)).toThrow(/expected a map/);
   });
 });

@@ -19,10 +19,18 @@ export function envName(flag: string): string {
 
 function parseCommandLine(specs: FlagSpec[], argv: string[]): { values: FlagValues; positionals: string[] } {
   const options = Object.fromEntries(
-    specs.map((s) => [s.name, { type: s.type === "boolean" ? "boolean" : "string", multiple: s.type === "list" }] as const),
+    specs.map(
+      (s) => [s.name, { type: s.type === "boolean" ? "boolean" : "string", multiple: s.type === "list" }] as const,
+    ),
   );
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, strict: true, allowPositionals: true, allowNegative: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options,
+      strict: true,
+      allowPositionals: true,
+      allowNegative: true,
+    });
     return { values: values as FlagValues, positionals };
   } catch (err) {
     // node's messages are long; keep the part that names the flag.
@@ -43,7 +51,8 @@ function readConfigFile(path: string, explicit: boolean): Record<string, unknown
     throw new ConfigError(`config file ${path}: ${(err as Error).message.split("\n")[0]}`);
   }
   if (doc == null) return {};
-  if (typeof doc !== "object" || Array.isArray(doc)) throw new ConfigError(`config file ${path}: expected a map of flag names to values`);
+  if (typeof doc !== "object" || Array.isArray(doc))
+    throw new ConfigError(`config file ${path}: expected a map of flag names to values`);
   return doc as Record<string, unknown>;
 }
 
@@ -74,7 +83,8 @@ export function resolveFlags(
 ): FlagValues & { _: string[] } {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const { values: cli, positionals } = parseCommandLine(specs, argv);
-  if (positionals.length > maxPositionals) throw new ConfigError(`unexpected argument "${positionals[maxPositionals]}"`);
+  if (positionals.length > maxPositionals)
+    throw new ConfigError(`unexpected argument "${positionals[maxPositionals]}"`);
 
   const explicitConfig = (cli.config as string | undefined) ?? env[envName("config")];
   const configPath = explicitConfig ?? "/etc/k3lite/config.yaml";
@@ -88,7 +98,8 @@ export function resolveFlags(
     let value: string | boolean | string[] | undefined;
     if (cli[spec.name] !== undefined) value = cli[spec.name];
     else if (env[envName(spec.name)] !== undefined) value = coerce(spec, env[envName(spec.name)], envName(spec.name));
-    else if (spec.name in file && byName.has(spec.name)) value = coerce(spec, file[spec.name], `config file ${configPath}: ${spec.name}`);
+    else if (spec.name in file && byName.has(spec.name))
+      value = coerce(spec, file[spec.name], `config file ${configPath}: ${spec.name}`);
     else value = spec.default?.();
     if (spec.validate && value !== undefined) {
       for (const v of Array.isArray(value) ? value : typeof value === "string" ? [value] : []) {
@@ -103,5 +114,11 @@ export function resolveFlags(
 }
 
 export const str = (v: FlagValues, k: string): string | undefined => v[k] as string | undefined;
+/** A flag that always has a value (it has a default); a missing one is a bug in the flag table. */
+export function req(v: FlagValues, k: string): string {
+  const value = v[k];
+  if (typeof value !== "string") throw new ConfigError(`--${k} is required`);
+  return value;
+}
 export const list = (v: FlagValues, k: string): string[] => (v[k] as string[] | undefined) ?? [];
 export const bool = (v: FlagValues, k: string): boolean => v[k] === true;

@@ -1,8 +1,8 @@
 // The flag table: one entry per flag, shared by the parser, env vars (K3LITE_<FLAG>), config.yaml keys and help.
 // Names follow k3s so users can bring their habits (and most of their config.yaml) along.
 
-import { homedir, hostname } from "node:os";
 import { isIP } from "node:net";
+import { homedir, hostname } from "node:os";
 
 export type FlagType = "string" | "boolean" | "list";
 
@@ -61,7 +61,12 @@ function validateTaint(value: string): string | undefined {
 }
 
 const common: FlagSpec[] = [
-  { name: "config", type: "string", description: "Load configuration from FILE", default: () => "/etc/k3lite/config.yaml" },
+  {
+    name: "config",
+    type: "string",
+    description: "Load configuration from FILE",
+    default: () => "/etc/k3lite/config.yaml",
+  },
   {
     name: "data-dir",
     type: "string",
@@ -71,28 +76,97 @@ const common: FlagSpec[] = [
   { name: "token", type: "string", description: "Shared secret used to join a server or agent to a cluster" },
   { name: "node-name", type: "string", description: "Node name", default: () => hostname().toLowerCase() },
   { name: "node-ip", type: "string", description: "IP address to advertise for the node", validate: validateIp },
-  { name: "node-label", type: "list", description: "Registering and starting the node with labels (key=value)", validate: validateKeyValue },
-  { name: "node-taint", type: "list", description: "Registering the node with taints (key=value:Effect)", validate: validateTaint },
+  {
+    name: "node-label",
+    type: "list",
+    description: "Registering and starting the node with labels (key=value)",
+    validate: validateKeyValue,
+  },
+  {
+    name: "node-taint",
+    type: "list",
+    description: "Registering the node with taints (key=value:Effect)",
+    validate: validateTaint,
+  },
   {
     name: "container-runtime-endpoint",
     type: "string",
-    description: "Use an existing CRI socket (e.g. unix:///run/containerd/containerd.sock) instead of our own containerd",
+    description:
+      "Use an existing CRI socket (e.g. unix:///run/containerd/containerd.sock) instead of our own containerd",
   },
-  { name: "kube-reserved", type: "string", description: "Resources reserved for Kubernetes (e.g. cpu=100m,memory=256Mi)" },
-  { name: "system-reserved", type: "string", description: "Resources reserved for the OS (e.g. cpu=100m,memory=256Mi)" },
-  { name: "container-log-max-size", type: "string", description: "Rotate container logs at this size", default: () => "10Mi" },
-  { name: "log-format", type: "string", description: "Log format: text or json", default: () => "text", validate: validateOneOf("text", "json") },
+  {
+    name: "kube-reserved",
+    type: "string",
+    description: "Resources reserved for Kubernetes (e.g. cpu=100m,memory=256Mi)",
+  },
+  {
+    name: "system-reserved",
+    type: "string",
+    description: "Resources reserved for the OS (e.g. cpu=100m,memory=256Mi)",
+  },
+  {
+    name: "container-log-max-size",
+    type: "string",
+    description: "Rotate container logs at this size",
+    default: () => "10Mi",
+  },
+  {
+    name: "log-format",
+    type: "string",
+    description: "Log format: text or json",
+    default: () => "text",
+    validate: validateOneOf("text", "json"),
+  },
   { name: "debug", type: "boolean", description: "Turn on debug logs", default: () => false },
 ];
 
 const serverOnly: FlagSpec[] = [
-  { name: "bind-address", type: "string", description: "Address the API server listens on", default: () => "0.0.0.0", validate: validateIp },
-  { name: "advertise-address", type: "string", description: "IP address the API server advertises", validate: validateIp },
-  { name: "https-listen-port", type: "string", description: "HTTPS listen port", default: () => "6443", validate: validatePort },
-  { name: "tls-san", type: "list", description: "Add additional hostnames or IPs as Subject Alternative Names on the serving certificate" },
-  { name: "cluster-cidr", type: "string", description: "IPv4 network CIDR for pod IPs", default: () => "10.42.0.0/16", validate: validateCidr },
-  { name: "service-cidr", type: "string", description: "IPv4 network CIDR for service IPs", default: () => "10.43.0.0/16", validate: validateCidr },
-  { name: "cluster-dns", type: "string", description: "IPv4 cluster IP for the DNS service", default: () => "10.43.0.10", validate: validateIp },
+  {
+    name: "bind-address",
+    type: "string",
+    description: "Address the API server listens on",
+    default: () => "0.0.0.0",
+    validate: validateIp,
+  },
+  {
+    name: "advertise-address",
+    type: "string",
+    description: "IP address the API server advertises",
+    validate: validateIp,
+  },
+  {
+    name: "https-listen-port",
+    type: "string",
+    description: "HTTPS listen port",
+    default: () => "6443",
+    validate: validatePort,
+  },
+  {
+    name: "tls-san",
+    type: "list",
+    description: "Add additional hostnames or IPs as Subject Alternative Names on the serving certificate",
+  },
+  {
+    name: "cluster-cidr",
+    type: "string",
+    description: "IPv4 network CIDR for pod IPs",
+    default: () => "10.42.0.0/16",
+    validate: validateCidr,
+  },
+  {
+    name: "service-cidr",
+    type: "string",
+    description: "IPv4 network CIDR for service IPs",
+    default: () => "10.43.0.0/16",
+    validate: validateCidr,
+  },
+  {
+    name: "cluster-dns",
+    type: "string",
+    description: "IPv4 cluster IP for the DNS service",
+    default: () => "10.43.0.10",
+    validate: validateIp,
+  },
   { name: "cluster-domain", type: "string", description: "Cluster domain", default: () => "cluster.local" },
   {
     name: "write-kubeconfig",
@@ -100,19 +174,50 @@ const serverOnly: FlagSpec[] = [
     description: "Write the admin kubeconfig to this file",
     default: () => (isRoot() ? "/etc/k3lite/k3lite.yaml" : `${homedir()}/.kube/k3lite.yaml`),
   },
-  { name: "write-kubeconfig-mode", type: "string", description: "Write the kubeconfig with this mode (e.g. 0644)", validate: validateMode },
-  { name: "datastore-endpoint", type: "string", description: "Datastore: empty for SQLite in the data dir, or sqlite:///path" },
+  {
+    name: "write-kubeconfig-mode",
+    type: "string",
+    description: "Write the kubeconfig with this mode (e.g. 0644)",
+    validate: validateMode,
+  },
+  {
+    name: "datastore-endpoint",
+    type: "string",
+    description: "Datastore: empty for SQLite in the data dir, or sqlite:///path",
+  },
   { name: "disable", type: "list", description: "Do not deploy this packaged component" },
-  { name: "disable-agent", type: "boolean", description: "Run the control plane only, without a local node agent", default: () => false },
+  {
+    name: "disable-agent",
+    type: "boolean",
+    description: "Run the control plane only, without a local node agent",
+    default: () => false,
+  },
   { name: "disable-scheduler", type: "boolean", description: "Do not run the scheduler", default: () => false },
-  { name: "disable-controller-manager", type: "boolean", description: "Do not run the controllers", default: () => false },
+  {
+    name: "disable-controller-manager",
+    type: "boolean",
+    description: "Do not run the controllers",
+    default: () => false,
+  },
   { name: "secrets-encryption", type: "boolean", description: "Encrypt Secret data at rest", default: () => true },
 ];
 
 const agentOnly: FlagSpec[] = [
   { name: "server", type: "string", description: "Server to connect to (https://HOST:6443)", validate: validateUrl },
-  { name: "cluster-cidr", type: "string", description: "IPv4 network CIDR for pod IPs", default: () => "10.42.0.0/16", validate: validateCidr },
-  { name: "cluster-dns", type: "string", description: "IPv4 cluster IP for the DNS service", default: () => "10.43.0.10", validate: validateIp },
+  {
+    name: "cluster-cidr",
+    type: "string",
+    description: "IPv4 network CIDR for pod IPs",
+    default: () => "10.42.0.0/16",
+    validate: validateCidr,
+  },
+  {
+    name: "cluster-dns",
+    type: "string",
+    description: "IPv4 cluster IP for the DNS service",
+    default: () => "10.43.0.10",
+    validate: validateIp,
+  },
   { name: "cluster-domain", type: "string", description: "Cluster domain", default: () => "cluster.local" },
 ];
 

@@ -8,8 +8,12 @@ export function configureLogging(format: "text" | "json", debug: boolean): void 
     consola.setReporters([
       {
         log(logObj) {
-          const msg = logObj.args.map((a) => (a instanceof Error ? a.stack ?? a.message : typeof a === "string" ? a : JSON.stringify(a))).join(" ");
-          process.stderr.write(`${JSON.stringify({ time: logObj.date.toISOString(), level: logObj.type, tag: logObj.tag || undefined, msg })}\n`);
+          const msg = logObj.args
+            .map((a) => (a instanceof Error ? (a.stack ?? a.message) : typeof a === "string" ? a : JSON.stringify(a)))
+            .join(" ");
+          process.stderr.write(
+            `${JSON.stringify({ time: logObj.date.toISOString(), level: logObj.type, tag: logObj.tag || undefined, msg })}\n`,
+          );
         },
       },
     ]);

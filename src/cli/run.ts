@@ -7,7 +7,13 @@ import type { FlagSpec } from "./flags.ts";
 /** citty argument definitions, only for `--help`: parsing is strict and done by resolveFlags. */
 export function cittyArgs(specs: FlagSpec[]): ArgsDef {
   return Object.fromEntries(
-    specs.map((s) => [s.name, { type: s.type === "boolean" ? "boolean" : "string", description: s.type === "list" ? `${s.description} (repeatable)` : s.description }]),
+    specs.map((s) => [
+      s.name,
+      {
+        type: s.type === "boolean" ? "boolean" : "string",
+        description: s.type === "list" ? `${s.description} (repeatable)` : s.description,
+      },
+    ]),
   ) as ArgsDef;
 }
 

@@ -6,9 +6,14 @@
 import { type Context, Hono } from "hono";
 import type { ApiServer } from "../apiserver/app.ts";
 import { collectionPrefix } from "../apiserver/storage.ts";
+import {
+  encryptionStatus,
+  loadOrCreateEncryptionConfig,
+  rotateKeys,
+  type SecretsTransformer,
+} from "../auth/encryption.ts";
 import { reencryptAll } from "../auth/encryption-rewrite.ts";
 import { joinCredential } from "../auth/join-routes.ts";
-import { encryptionStatus, loadOrCreateEncryptionConfig, rotateKeys, type SecretsTransformer } from "../auth/encryption.ts";
 import { parseToken, secretsEqual } from "../auth/token.ts";
 
 export const SECRETS_ENCRYPT_PATH = "/v1-k3lite/secrets-encrypt";
@@ -50,7 +55,18 @@ export function createSecretsEncryptRoutes(opts: SecretsEncryptOptions): Hono {
     return !!presented && !!server && secretsEqual(parseToken(presented).secret, server);
   };
   const refuse = (c: Context) =>
-    c.json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", reason: "Unauthorized", message: "the server token is required", code: 401 }, 401);
+    c.json(
+      {
+        kind: "Status",
+        apiVersion: "v1",
+        metadata: {},
+        status: "Failure",
+        reason: "Unauthorized",
+        message: "the server token is required",
+        code: 401,
+      },
+      401,
+    );
 
   app.get(`${SECRETS_ENCRYPT_PATH}/status`, async (c) => {
     if (!authorized(c)) return refuse(c);
@@ -61,13 +77,43 @@ export function createSecretsEncryptRoutes(opts: SecretsEncryptOptions): Hono {
       if (current.isStale(value)) stale++;
     });
     const config = await loadOrCreateEncryptionConfig(opts.dataDir);
-    return c.json({ enabled: opts.enabled, ...encryptionStatus(config), writeKey: current.writeKeyName ?? null, secrets: total, secretsNotUnderWriteKey: stale });
+    return c.json({
+      enabled: opts.enabled,
+      ...encryptionStatus(config),
+      writeKey: current.writeKeyName ?? null,
+      secrets: total,
+      secretsNotUnderWriteKey: stale,
+    });
   });
 
   app.post(`${SECRETS_ENCRYPT_PATH}/rotate-keys`, async (c) => {
     if (!authorized(c)) return refuse(c);
-    if (!opts.enabled) return c.json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", reason: "BadRequest", message: "secrets encryption is off (--secrets-encryption=false)", code: 400 }, 400);
-    if (rotating) return c.json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", reason: "Conflict", message: "a key rotation is already running", code: 409 }, 409);
+    if (!opts.enabled)
+      return c.json(
+        {
+          kind: "Status",
+          apiVersion: "v1",
+          metadata: {},
+          status: "Failure",
+          reason: "BadRequest",
+          message: "secrets encryption is off (--secrets-encryption=false)",
+          code: 400,
+        },
+        400,
+      );
+    if (rotating)
+      return c.json(
+        {
+          kind: "Status",
+          apiVersion: "v1",
+          metadata: {},
+          status: "Failure",
+          reason: "Conflict",
+          message: "a key rotation is already running",
+          code: 409,
+        },
+        409,
+      );
     rotating = true;
     try {
       const result = await rotateKeys(opts.dataDir, {
@@ -76,7 +122,18 @@ export function createSecretsEncryptRoutes(opts: SecretsEncryptOptions): Hono {
       });
       return c.json(result);
     } catch (err) {
-      return c.json({ kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", reason: "InternalError", message: `key rotation failed, the previous keys still decrypt: ${(err as Error).message}`, code: 500 }, 500);
+      return c.json(
+        {
+          kind: "Status",
+          apiVersion: "v1",
+          metadata: {},
+          status: "Failure",
+          reason: "InternalError",
+          message: `key rotation failed, the previous keys still decrypt: ${(err as Error).message}`,
+          code: 500,
+        },
+        500,
+      );
     } finally {
       rotating = false;
     }

@@ -5,7 +5,7 @@
 import { defineCommand } from "citty";
 import { consola } from "consola";
 import type { AgentConfig } from "../../agent/config.ts";
-import { ConfigError, bool, list, resolveFlags, str, type FlagValues } from "../config.ts";
+import { bool, ConfigError, type FlagValues, list, req, resolveFlags, str } from "../config.ts";
 import { agentFlags } from "../flags.ts";
 import { configureLogging } from "../logging.ts";
 import { cittyArgs, runUntilSignal } from "../run.ts";
@@ -16,21 +16,21 @@ export function toAgentConfig(v: FlagValues): AgentConfig {
   if (!server) throw new ConfigError("--server is required (https://HOST:6443 of a k3lite server)");
   if (!token) throw new ConfigError("--token is required (see `k3lite token list` on the server)");
   return {
-    dataDir: str(v, "data-dir")!,
+    dataDir: req(v, "data-dir"),
     server,
     token,
-    nodeName: str(v, "node-name")!,
+    nodeName: req(v, "node-name"),
     nodeIp: str(v, "node-ip"),
     nodeLabels: list(v, "node-label"),
     nodeTaints: list(v, "node-taint"),
-    clusterCidr: str(v, "cluster-cidr")!,
-    clusterDns: str(v, "cluster-dns")!,
-    clusterDomain: str(v, "cluster-domain")!,
+    clusterCidr: req(v, "cluster-cidr"),
+    clusterDns: req(v, "cluster-dns"),
+    clusterDomain: req(v, "cluster-domain"),
     containerRuntimeEndpoint: str(v, "container-runtime-endpoint"),
     runtime: "containerd",
     kubeReserved: str(v, "kube-reserved"),
     systemReserved: str(v, "system-reserved"),
-    containerLogMaxSize: str(v, "container-log-max-size")!,
+    containerLogMaxSize: req(v, "container-log-max-size"),
     controlPlane: false,
   };
 }
@@ -50,9 +50,12 @@ async function startJoinedAgent(config: AgentConfig): Promise<{ stop(): Promise<
     onRetry: (err, ms) => consola.warn(`joining ${config.server}: ${err.message}; retrying in ${ms / 1000}s`),
   });
   consola.info(`${creds.joined ? "joined" : "rejoined"} ${config.server} as node ${config.nodeName}`);
-  const client = createClient(httpsTransport({ server: config.server!, caPem: creds.caPem, certPem: creds.certPem, keyPem: creds.keyPem }), {
-    userAgent: "k3lite-agent",
-  });
+  const client = createClient(
+    httpsTransport({ server: config.server!, caPem: creds.caPem, certPem: creds.certPem, keyPem: creds.keyPem }),
+    {
+      userAgent: "k3lite-agent",
+    },
+  );
   // The API server reaches our logs/exec/port-forward port with a certificate from the cluster's client CA.
   return startAgent({ ...config, clientCaPem: creds.caPem }, client);
 }

@@ -4,7 +4,10 @@ import { defineCommand } from "citty";
 import { checkConfig } from "../../agent/checkconfig.ts";
 
 export default defineCommand({
-  meta: { name: "check-config", description: "Check that this machine can run pods (containerd, runc, cgroups, overlay, iptables…)" },
+  meta: {
+    name: "check-config",
+    description: "Check that this machine can run pods (containerd, runc, cgroups, overlay, iptables…)",
+  },
   run() {
     const { ok, lines } = checkConfig();
     for (const line of lines) console.log(line);

@@ -3,7 +3,7 @@
 
 import { existsSync } from "node:fs";
 import { defineCommand } from "citty";
-import { resolveFlags, str } from "../config.ts";
+import { req, resolveFlags, str } from "../config.ts";
 import { serverFlags } from "../flags.ts";
 
 export default defineCommand({
@@ -19,7 +19,7 @@ export default defineCommand({
       serverFlags.filter((f) => ["config", "write-kubeconfig", "data-dir"].includes(f.name)),
       [],
     );
-    const kubeconfig = process.env.KUBECONFIG || str(flags, "write-kubeconfig")!;
+    const kubeconfig = process.env.KUBECONFIG || req(flags, "write-kubeconfig");
     if (!existsSync(kubeconfig) && !process.env.KUBECONFIG) {
       console.error(`no kubeconfig at ${kubeconfig}: is k3lite server running on this machine?`);
       process.exit(1);

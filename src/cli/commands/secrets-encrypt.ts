@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { serverTokenPath } from "../../auth/token.ts";
 import { loadKubeconfig } from "../../client/kubeconfig.ts";
-import { ConfigError, resolveFlags, str } from "../config.ts";
+import { ConfigError, req, resolveFlags, str } from "../config.ts";
 import { type FlagSpec, serverFlags } from "../flags.ts";
 import { cittyArgs } from "../run.ts";
 
@@ -14,10 +14,12 @@ const PATH = "/v1-k3lite/secrets-encrypt";
 
 async function call(rawArgs: string[], method: "GET" | "POST", action: string): Promise<Record<string, unknown>> {
   const v = resolveFlags(flags, rawArgs);
-  const tokenFile = serverTokenPath(str(v, "data-dir")!);
-  const kubeconfig = str(v, "write-kubeconfig")!;
+  const tokenFile = serverTokenPath(req(v, "data-dir"));
+  const kubeconfig = req(v, "write-kubeconfig");
   if (!existsSync(tokenFile) || !existsSync(kubeconfig)) {
-    throw new ConfigError(`no server token at ${tokenFile} or kubeconfig at ${kubeconfig}: run this on a k3lite server (with its --data-dir)`);
+    throw new ConfigError(
+      `no server token at ${tokenFile} or kubeconfig at ${kubeconfig}: run this on a k3lite server (with its --data-dir)`,
+    );
   }
   const target = loadKubeconfig(kubeconfig);
   const res = await fetch(`${target.server}${PATH}/${action}`, {
@@ -44,11 +46,16 @@ const status = defineCommand({
 });
 
 const rotateKeys = defineCommand({
-  meta: { name: "rotate-keys", description: "Encrypt every Secret under a new key, then retire the old keys (no downtime)" },
+  meta: {
+    name: "rotate-keys",
+    description: "Encrypt every Secret under a new key, then retire the old keys (no downtime)",
+  },
   args: cittyArgs(flags),
   async run({ rawArgs }) {
     const r = await call(rawArgs, "POST", "rotate-keys");
-    console.log(`new key ${r.newKey}; ${r.rewritten} secrets rewritten; retired ${(r.removedKeys as string[]).join(", ") || "no keys"}`);
+    console.log(
+      `new key ${r.newKey}; ${r.rewritten} secrets rewritten; retired ${(r.removedKeys as string[]).join(", ") || "no keys"}`,
+    );
   },
 });
 

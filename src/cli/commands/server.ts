@@ -8,28 +8,28 @@ import type { AgentConfig } from "../../agent/config.ts";
 import { CONTROLLER_MANAGER_USER, nodeUser, SCHEDULER_USER } from "../../auth/rbac/bootstrap-policy.ts";
 import { controllerUser } from "../../auth/rbac/controller-roles.ts";
 import type { ServerConfig } from "../../server/config.ts";
-import { bool, list, resolveFlags, str, type FlagValues } from "../config.ts";
+import { bool, type FlagValues, list, req, resolveFlags, str } from "../config.ts";
 import { serverFlags } from "../flags.ts";
 import { configureLogging } from "../logging.ts";
 import { cittyArgs, runUntilSignal } from "../run.ts";
 
 export function toServerConfig(v: FlagValues): ServerConfig {
   return {
-    dataDir: str(v, "data-dir")!,
+    dataDir: req(v, "data-dir"),
     token: str(v, "token"),
-    nodeName: str(v, "node-name")!,
+    nodeName: req(v, "node-name"),
     nodeIp: str(v, "node-ip"),
     nodeLabels: list(v, "node-label"),
     nodeTaints: list(v, "node-taint"),
-    bindAddress: str(v, "bind-address")!,
+    bindAddress: req(v, "bind-address"),
     advertiseAddress: str(v, "advertise-address"),
     httpsListenPort: Number(str(v, "https-listen-port")),
     tlsSans: list(v, "tls-san"),
-    clusterCidr: str(v, "cluster-cidr")!,
-    serviceCidr: str(v, "service-cidr")!,
-    clusterDns: str(v, "cluster-dns")!,
-    clusterDomain: str(v, "cluster-domain")!,
-    writeKubeconfig: str(v, "write-kubeconfig")!,
+    clusterCidr: req(v, "cluster-cidr"),
+    serviceCidr: req(v, "service-cidr"),
+    clusterDns: req(v, "cluster-dns"),
+    clusterDomain: req(v, "cluster-domain"),
+    writeKubeconfig: req(v, "write-kubeconfig"),
     writeKubeconfigMode: str(v, "write-kubeconfig-mode"),
     datastoreEndpoint: str(v, "datastore-endpoint"),
     disable: list(v, "disable"),
@@ -40,7 +40,7 @@ export function toServerConfig(v: FlagValues): ServerConfig {
     containerRuntimeEndpoint: str(v, "container-runtime-endpoint"),
     kubeReserved: str(v, "kube-reserved"),
     systemReserved: str(v, "system-reserved"),
-    containerLogMaxSize: str(v, "container-log-max-size")!,
+    containerLogMaxSize: req(v, "container-log-max-size"),
     logFormat: str(v, "log-format") as "text" | "json",
     debug: bool(v, "debug"),
   };
@@ -94,7 +94,10 @@ export async function startAllInOne(config: ServerConfig): Promise<{ stop(): Pro
     }
     if (!config.disableAgent) {
       const { startAgent } = await import("../../agent/index.ts");
-      const agent = await startAgent(localAgentConfig(config), server.client(nodeUser(config.nodeName), "k3lite-agent"));
+      const agent = await startAgent(
+        localAgentConfig(config),
+        server.client(nodeUser(config.nodeName), "k3lite-agent"),
+      );
       stops.push(() => agent.stop());
     }
   } catch (err) {

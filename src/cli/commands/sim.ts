@@ -5,7 +5,7 @@ import { defineCommand } from "citty";
 import { consola } from "consola";
 import { startHollowNodes } from "../../agent/hollow.ts";
 import { clientFromKubeconfig } from "../../client/kubeconfig.ts";
-import { ConfigError, resolveFlags, str } from "../config.ts";
+import { ConfigError, req, resolveFlags, str } from "../config.ts";
 import { type FlagSpec, serverFlags } from "../flags.ts";
 import { configureLogging } from "../logging.ts";
 import { cittyArgs, runUntilSignal } from "../run.ts";
@@ -15,12 +15,22 @@ const wholeNumber = (v: string) => (/^\d+$/.test(v) ? undefined : `"${v}" is not
 
 const flags: FlagSpec[] = [
   ...serverFlags.filter((f) => ["config", "write-kubeconfig", "log-format", "debug"].includes(f.name)),
-  { name: "kubeconfig", type: "string", description: "Kubeconfig with rights to register nodes (default: the admin kubeconfig)" },
+  {
+    name: "kubeconfig",
+    type: "string",
+    description: "Kubeconfig with rights to register nodes (default: the admin kubeconfig)",
+  },
   { name: "nodes", type: "string", description: "How many hollow nodes", default: () => "3", validate: positiveInt },
   { name: "name-prefix", type: "string", description: "Node names are <prefix><index>", default: () => "hollow-" },
   { name: "node-cpu", type: "string", description: "CPU capacity of each node", default: () => "4" },
   { name: "node-memory", type: "string", description: "Memory capacity of each node", default: () => "8Gi" },
-  { name: "ready-delay", type: "string", description: "Milliseconds from binding to Running/Ready", default: () => "500", validate: wholeNumber },
+  {
+    name: "ready-delay",
+    type: "string",
+    description: "Milliseconds from binding to Running/Ready",
+    default: () => "500",
+    validate: wholeNumber,
+  },
 ];
 
 export default defineCommand({
@@ -29,8 +39,9 @@ export default defineCommand({
   async run({ rawArgs }) {
     const v = resolveFlags(flags, rawArgs);
     configureLogging(str(v, "log-format") as "text" | "json", v.debug === true);
-    const kubeconfig = str(v, "kubeconfig") ?? process.env.KUBECONFIG ?? str(v, "write-kubeconfig")!;
-    if (!(await Bun.file(kubeconfig).exists())) throw new ConfigError(`no kubeconfig at ${kubeconfig} (pass --kubeconfig)`);
+    const kubeconfig = str(v, "kubeconfig") ?? process.env.KUBECONFIG ?? req(v, "write-kubeconfig");
+    if (!(await Bun.file(kubeconfig).exists()))
+      throw new ConfigError(`no kubeconfig at ${kubeconfig} (pass --kubeconfig)`);
     await runUntilSignal(async () => {
       const hollow = startHollowNodes(clientFromKubeconfig(kubeconfig), {
         count: Number(str(v, "nodes")),

@@ -2,8 +2,16 @@
 
 import { join } from "node:path";
 import { defineCommand } from "citty";
-import { defaultDatabasePath, listSnapshots, restoreSnapshot, saveSnapshot, snapshotFileName, snapshotsDir, sqlitePath } from "../../store/index.ts";
-import { resolveFlags, str } from "../config.ts";
+import {
+  defaultDatabasePath,
+  listSnapshots,
+  restoreSnapshot,
+  saveSnapshot,
+  snapshotFileName,
+  snapshotsDir,
+  sqlitePath,
+} from "../../store/index.ts";
+import { req, resolveFlags, str } from "../config.ts";
 import { type FlagSpec, serverFlags } from "../flags.ts";
 import { cittyArgs } from "../run.ts";
 
@@ -15,7 +23,7 @@ const flags: FlagSpec[] = [
 
 function locate(rawArgs: string[], maxPositionals = 0) {
   const v = resolveFlags(flags, rawArgs, process.env, maxPositionals);
-  const dataDir = str(v, "data-dir")!;
+  const dataDir = req(v, "data-dir");
   const db = sqlitePath({ dataDir, endpoint: str(v, "datastore-endpoint") }) ?? defaultDatabasePath(dataDir);
   return { v, db, dir: str(v, "dir") ?? snapshotsDir(dataDir) };
 }
@@ -43,7 +51,10 @@ const ls = defineCommand({
 
 const restore = defineCommand({
   meta: { name: "restore", description: "Replace the datastore with a snapshot (the server must be stopped)" },
-  args: { ...cittyArgs(flags), file: { type: "positional", description: "Snapshot file (or a name in the snapshots folder)" } },
+  args: {
+    ...cittyArgs(flags),
+    file: { type: "positional", description: "Snapshot file (or a name in the snapshots folder)" },
+  },
   async run({ rawArgs }) {
     const { v, db, dir } = locate(rawArgs, 1);
     const given = v._[0];
