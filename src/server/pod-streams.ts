@@ -25,22 +25,29 @@ async function getObject(api: ApiServer, resource: string, namespace: string | u
   return api.storage.decode(kv);
 }
 
+/** The identity the API server presents to agents (upstream's apiserver-kubelet-client). */
+export const KUBELET_CLIENT_IDENTITY = { name: "apiserver-kubelet", commonName: "system:apiserver", organizations: ["system:masters"] };
+
+/** Where a node's agent listens (its InternalIP and kubelet port), reached with the API server's client cert. */
+export function kubeletTargetOf(node: KubeObject, cert: { certPem: string; keyPem: string }): KubeletTarget {
+  const addresses: { type: string; address: string }[] = node.status?.addresses ?? [];
+  const host = addresses.find((a) => a.type === "InternalIP")?.address ?? addresses[0]?.address;
+  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+  if (!host || !port) throw serviceUnavailable(`node ${node.metadata?.name} has no kubelet endpoint`);
+  return { host, port, certPem: cert.certPem, keyPem: cert.keyPem };
+}
+
 /** Where the pod's agent listens, and the container a request means (the only one, or ?container=). */
 async function locate(api: ApiServer, cert: { certPem: string; keyPem: string }, namespace: string, podName: string, query: URLSearchParams) {
   const pod = await getObject(api, "pods", namespace, podName);
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) throw badRequest(`pod ${podName} does not have a host assigned`);
-  const node = await getObject(api, "nodes", undefined, nodeName);
-  const addresses: { type: string; address: string }[] = node.status?.addresses ?? [];
-  const host = addresses.find((a) => a.type === "InternalIP")?.address ?? addresses[0]?.address;
-  const port = node.status?.daemonEndpoints?.kubeletEndpoint?.Port;
-  if (!host || !port) throw serviceUnavailable(`node ${nodeName} has no kubelet endpoint`);
+  const target = kubeletTargetOf(await getObject(api, "nodes", undefined, nodeName), cert);
   const containers: { name: string }[] = pod.spec?.containers ?? [];
   const container = query.get("container") || (containers.length === 1 ? containers[0].name : "");
   if (!container) {
     throw badRequest(`a container name must be specified for pod ${podName}, choose one of: [${containers.map((c) => c.name).join(" ")}]`);
   }
-  const target: KubeletTarget = { host, port, certPem: cert.certPem, keyPem: cert.keyPem };
   return { target, container };
 }
 
@@ -50,8 +57,7 @@ function refuse(socket: Duplex, err: StatusError): void {
 }
 
 export async function wirePodStreams(api: ApiServer, pki: ServerPki) {
-  // The identity the API server presents to agents (upstream's apiserver-kubelet-client).
-  const cert = await ensureClientCert(pki, { name: "apiserver-kubelet", commonName: "system:apiserver", organizations: ["system:masters"] });
+  const cert = await ensureClientCert(pki, KUBELET_CLIENT_IDENTITY);
 
   api.subresources.set("pods/log", async (s, name) => {
     const { target, container } = await locate(api, cert, s.namespace ?? "", name, s.query);
