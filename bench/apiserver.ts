@@ -31,7 +31,8 @@ interface Row {
   p99: number;
 }
 
-const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN);
+const quantile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] : Number.NaN;
 
 /** Runs `op` from `clients` concurrent loops for CELL_MS; each loop passes its own index and iteration. */
 async function measure(name: string, clients: number, op: (client: number, i: number) => Promise<void>): Promise<Row> {
@@ -49,7 +50,13 @@ async function measure(name: string, clients: number, op: (client: number, i: nu
   );
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { op: name, clients, perSecond: latencies.length / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+  return {
+    op: name,
+    clients,
+    perSecond: latencies.length / seconds,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+  };
 }
 
 function client(base: string, tls: Tls) {
@@ -71,13 +78,35 @@ async function startServer(dataDir: string, port: number) {
   // An empty config file, so a /etc/k3lite/config.yaml on the machine cannot change the run.
   await writeFile(join(dataDir, "none.yaml"), "");
   const proc = Bun.spawn(
-    [process.execPath, "src/cli/main.ts", "server", "--disable-agent", "--disable-scheduler", "--disable-controller-manager",
-      "--data-dir", dataDir, "--https-listen-port", String(port), "--bind-address", "127.0.0.1", "--write-kubeconfig", kubeconfig],
-    { cwd: REPO, stdout: "ignore", stderr: "inherit", env: { ...process.env, K3LITE_CONFIG: join(dataDir, "none.yaml") } },
+    [
+      process.execPath,
+      "src/cli/main.ts",
+      "server",
+      "--disable-agent",
+      "--disable-scheduler",
+      "--disable-controller-manager",
+      "--data-dir",
+      dataDir,
+      "--https-listen-port",
+      String(port),
+      "--bind-address",
+      "127.0.0.1",
+      "--write-kubeconfig",
+      kubeconfig,
+    ],
+    {
+      cwd: REPO,
+      stdout: "ignore",
+      stderr: "inherit",
+      env: { ...process.env, K3LITE_CONFIG: join(dataDir, "none.yaml") },
+    },
   );
   const base = `https://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
-    const ok = await fetch(`${base}/readyz`, { tls: { rejectUnauthorized: false } } as RequestInit).then((r) => r.ok, () => false);
+    const ok = await fetch(`${base}/readyz`, { tls: { rejectUnauthorized: false } } as RequestInit).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     if (i > 600 || proc.exitCode !== null) throw new Error("k3lite did not become ready");
     await Bun.sleep(50);
@@ -104,7 +133,10 @@ async function startFloor(dataDir: string, port: number) {
   `;
   const proc = Bun.spawn([process.execPath, "-e", script], { cwd: REPO, stdout: "ignore", stderr: "inherit" });
   for (let i = 0; i < 200; i++) {
-    const ok = await fetch(`https://127.0.0.1:${port}/x`, { tls: { rejectUnauthorized: false } } as RequestInit).then((r) => r.ok, () => false);
+    const ok = await fetch(`https://127.0.0.1:${port}/x`, { tls: { rejectUnauthorized: false } } as RequestInit).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) break;
     await Bun.sleep(50);
   }
@@ -168,7 +200,13 @@ async function watchDelivery(base: string, tls: Tls, call: ReturnType<typeof cli
   const seconds = (performance.now() - started) / 1000;
   for (const ac of controllers) ac.abort();
   latencies.sort((a, b) => a - b);
-  return { op: "watch delivery (write sent → event)", clients: watchers, perSecond: latencies.length / seconds, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+  return {
+    op: "watch delivery (write sent → event)",
+    clients: watchers,
+    perSecond: latencies.length / seconds,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+  };
 }
 
 async function main() {
@@ -188,11 +226,37 @@ async function main() {
 
     let seq = 0;
     for (const n of CONCURRENCY) {
-      rows.push(await measure("floor: bare Hono GET over Bun.serve TLS", n, () => floorCall("GET", "/x") as Promise<void>));
-      rows.push(await measure("GET configmap", n, (c) => call("GET", `/api/v1/namespaces/bench/configmaps/obj-${c}`) as Promise<void>));
-      rows.push(await measure("create configmap (durable)", n, () => call("POST", "/api/v1/namespaces/bench/configmaps", cm(`c-${n}-${seq++}`)) as Promise<void>));
-      rows.push(await measure("update configmap (PUT)", n, (c, i) => call("PUT", `/api/v1/namespaces/bench/configmaps/obj-${c}`, cm(`obj-${c}`, i)) as Promise<void>));
-      rows.push(await measure(`list ${LIST_OBJECTS} configmaps`, n, () => call("GET", "/api/v1/namespaces/list/configmaps") as Promise<void>));
+      rows.push(
+        await measure("floor: bare Hono GET over Bun.serve TLS", n, () => floorCall("GET", "/x") as Promise<void>),
+      );
+      rows.push(
+        await measure(
+          "GET configmap",
+          n,
+          (c) => call("GET", `/api/v1/namespaces/bench/configmaps/obj-${c}`) as Promise<void>,
+        ),
+      );
+      rows.push(
+        await measure(
+          "create configmap (durable)",
+          n,
+          () => call("POST", "/api/v1/namespaces/bench/configmaps", cm(`c-${n}-${seq++}`)) as Promise<void>,
+        ),
+      );
+      rows.push(
+        await measure(
+          "update configmap (PUT)",
+          n,
+          (c, i) => call("PUT", `/api/v1/namespaces/bench/configmaps/obj-${c}`, cm(`obj-${c}`, i)) as Promise<void>,
+        ),
+      );
+      rows.push(
+        await measure(
+          `list ${LIST_OBJECTS} configmaps`,
+          n,
+          () => call("GET", "/api/v1/namespaces/list/configmaps") as Promise<void>,
+        ),
+      );
     }
     for (const n of CONCURRENCY) rows.push(await watchDelivery(server.base, server.tls, call, n));
   } finally {
@@ -205,7 +269,9 @@ async function main() {
   console.log("| operation | clients | per second | p50 ms | p99 ms |");
   console.log("|---|---:|---:|---:|---:|");
   for (const r of rows) {
-    console.log(`| ${r.op} | ${r.clients} | ${Math.round(r.perSecond).toLocaleString("en-US")} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`);
+    console.log(
+      `| ${r.op} | ${r.clients} | ${Math.round(r.perSecond).toLocaleString("en-US")} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} |`,
+    );
   }
 }
 

@@ -97,14 +97,25 @@ test("@kubernetes/client-node: CRUD, informer, watch-list and 410 Gone", async (
   await server.store.compact(await server.store.currentRevision());
 
   // A cluster-admin ServiceAccount token for the client (see the header for why not the admin certificate).
-  const sa = await client.create<KubeObject>({ group: "", version: "v1", resource: "serviceaccounts", namespace: "default" }, { metadata: { name: "tester" } });
+  const sa = await client.create<KubeObject>(
+    { group: "", version: "v1", resource: "serviceaccounts", namespace: "default" },
+    { metadata: { name: "tester" } },
+  );
   await client.create(
     { group: "rbac.authorization.k8s.io", version: "v1", resource: "clusterrolebindings" },
-    { metadata: { name: "tester" }, roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" }, subjects: [{ kind: "ServiceAccount", name: "tester", namespace: "default" }] },
+    {
+      metadata: { name: "tester" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+      subjects: [{ kind: "ServiceAccount", name: "tester", namespace: "default" }],
+    },
   );
   const { token } = await signServiceAccountToken(
     { signingKeyPem: server.pki.saSigningKeyPem },
-    { kind: "bound", serviceAccount: { namespace: "default", name: "tester", uid: sa.metadata?.uid ?? "" }, audiences: ["https://kubernetes.default.svc.cluster.local"] },
+    {
+      kind: "bound",
+      serviceAccount: { namespace: "default", name: "tester", uid: sa.metadata?.uid ?? "" },
+      audiences: ["https://kubernetes.default.svc.cluster.local"],
+    },
   );
   const kubeconfig = join(dataDir, "token-kubeconfig.yaml");
   const caFile = join(dataDir, "ca.pem");
@@ -113,11 +124,20 @@ test("@kubernetes/client-node: CRUD, informer, watch-list and 410 Gone", async (
 
   const proc = Bun.spawn([process.execPath, "-e", CLIENT_SCRIPT], {
     cwd: resolve(import.meta.dir, ".."),
-    env: { ...process.env, KUBECONFIG: kubeconfig, NODE_EXTRA_CA_CERTS: caFile, OLD_RV: first.metadata?.resourceVersion ?? "" },
+    env: {
+      ...process.env,
+      KUBECONFIG: kubeconfig,
+      NODE_EXTRA_CA_CERTS: caFile,
+      OLD_RV: first.metadata?.resourceVersion ?? "",
+    },
     stdout: "pipe",
     stderr: "pipe",
   });
-  const [stdout, stderr, exit] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  const [stdout, stderr, exit] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
   if (exit !== 0) throw new Error(`client-node script failed (${exit}):\n${stderr}`);
   const out = JSON.parse(stdout.trim().split("\n").pop() ?? "{}");
   expect(out.rvIncreased).toBe(true);
@@ -126,7 +146,12 @@ test("@kubernetes/client-node: CRUD, informer, watch-list and 410 Gone", async (
   expect(out.listed).toBe(true);
   expect(out.readAfterDelete).toBe(404);
   expect(out.informer).toEqual(["add:one", "update:one:2", "delete:one"]);
-  expect(out.initial.slice(0, 2).map((e: { name: string }) => e.name).sort()).toEqual(["a", "b"]);
+  expect(
+    out.initial
+      .slice(0, 2)
+      .map((e: { name: string }) => e.name)
+      .sort(),
+  ).toEqual(["a", "b"]);
   const bookmark = out.initial.find((e: { type: string }) => e.type === "BOOKMARK");
   expect(bookmark.annotations["k8s.io/initial-events-end"]).toBe("true");
   expect(out.compacted).toEqual({ code: 410, reason: "Expired" });
@@ -134,9 +159,15 @@ test("@kubernetes/client-node: CRUD, informer, watch-list and 410 Gone", async (
 
 test("Secrets are encrypted at rest and read back in plain", async () => {
   const client = server.client();
-  await client.create({ group: "", version: "v1", resource: "secrets", namespace: "default" }, { metadata: { name: "enc" }, stringData: { password: "hunter2" } });
+  await client.create(
+    { group: "", version: "v1", resource: "secrets", namespace: "default" },
+    { metadata: { name: "enc" }, stringData: { password: "hunter2" } },
+  );
   const kv = await server.store.get("/registry/core/secrets/default/enc");
   expect(Buffer.from(kv?.value ?? []).toString()).not.toContain("hunter2");
-  const back = await client.get<{ data: Record<string, string> }>({ group: "", version: "v1", resource: "secrets", namespace: "default" }, "enc");
+  const back = await client.get<{ data: Record<string, string> }>(
+    { group: "", version: "v1", resource: "secrets", namespace: "default" },
+    "enc",
+  );
   expect(Buffer.from(back.data.password, "base64").toString()).toBe("hunter2");
 });

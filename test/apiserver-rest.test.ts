@@ -16,12 +16,19 @@ let dataDir: string;
 let c: KubeClient;
 
 const ns = "rest";
-const ref = (resource: string, group = "", version = "v1"): ResourceRef => ({ group, version, resource, namespace: ns });
+const ref = (resource: string, group = "", version = "v1"): ResourceRef => ({
+  group,
+  version,
+  resource,
+  namespace: ns,
+});
 const pods = ref("pods");
 const services = ref("services");
 const configmaps = ref("configmaps");
 
-async function status(p: Promise<unknown>): Promise<{ code: number; reason?: string; message?: string; causes?: unknown[] }> {
+async function status(
+  p: Promise<unknown>,
+): Promise<{ code: number; reason?: string; message?: string; causes?: unknown[] }> {
   try {
     await p;
     return { code: 200 };
@@ -33,7 +40,12 @@ async function status(p: Promise<unknown>): Promise<{ code: number; reason?: str
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "k3lite-rest-"));
-  const config = testServerConfig(dataDir, await freePort(), { nodeName: "n1", serviceCidr: "10.96.0.0/28", clusterDns: "10.96.0.10", secretsEncryption: false });
+  const config = testServerConfig(dataDir, await freePort(), {
+    nodeName: "n1",
+    serviceCidr: "10.96.0.0/28",
+    clusterDns: "10.96.0.10",
+    secretsEncryption: false,
+  });
   server = await startServer(config);
   c = server.client();
   await c.create({ group: "", version: "v1", resource: "namespaces" }, { metadata: { name: ns } });
@@ -54,14 +66,19 @@ describe("services", () => {
     // 10.96.0.0/28: .1 is the kubernetes Service, .0 and .15 are reserved, so 13 remain.
     const ips = new Set<string>();
     for (let i = 0; i < 13; i++) {
-      const svc = await c.create<KubeObject>(services, { metadata: { name: `s${i}` }, spec: { ports: [{ port: 80 }] } });
+      const svc = await c.create<KubeObject>(services, {
+        metadata: { name: `s${i}` },
+        spec: { ports: [{ port: 80 }] },
+      });
       ips.add(svc.spec.clusterIP);
     }
     expect(ips.size).toBe(13);
     expect(ips.has("10.96.0.1")).toBe(false);
     const full = await status(c.create(services, { metadata: { name: "s13" }, spec: { ports: [{ port: 80 }] } }));
     expect(full.code).toBe(422);
-    const taken = await status(c.create(services, { metadata: { name: "dup" }, spec: { clusterIP: [...ips][0], ports: [{ port: 80 }] } }));
+    const taken = await status(
+      c.create(services, { metadata: { name: "dup" }, spec: { clusterIP: [...ips][0], ports: [{ port: 80 }] } }),
+    );
     expect(taken).toMatchObject({ code: 422 });
     expect(taken.message).toContain("provided IP is already allocated");
     await c.delete(services, "s0");
@@ -74,15 +91,26 @@ describe("services", () => {
   });
 
   test("NodePorts are allocated in 30000-32767, a taken one is refused, and deletion frees it", async () => {
-    const a = await c.create<KubeObject>(services, { metadata: { name: "np" }, spec: { type: "NodePort", ports: [{ port: 80 }] } });
+    const a = await c.create<KubeObject>(services, {
+      metadata: { name: "np" },
+      spec: { type: "NodePort", ports: [{ port: 80 }] },
+    });
     const port = a.spec.ports[0].nodePort;
     expect(port).toBeGreaterThanOrEqual(30000);
     expect(port).toBeLessThanOrEqual(32767);
-    const clash = await status(c.create(services, { metadata: { name: "np2" }, spec: { type: "NodePort", ports: [{ port: 80, nodePort: port }] } }));
+    const clash = await status(
+      c.create(services, {
+        metadata: { name: "np2" },
+        spec: { type: "NodePort", ports: [{ port: 80, nodePort: port }] },
+      }),
+    );
     expect(clash).toMatchObject({ code: 422 });
     expect(clash.message).toContain("provided port is already allocated");
     await c.delete(services, "np");
-    const reuse = await c.create<KubeObject>(services, { metadata: { name: "np2" }, spec: { type: "NodePort", ports: [{ port: 80, nodePort: port }] } });
+    const reuse = await c.create<KubeObject>(services, {
+      metadata: { name: "np2" },
+      spec: { type: "NodePort", ports: [{ port: 80, nodePort: port }] },
+    });
     expect(reuse.spec.ports[0].nodePort).toBe(port);
     await c.delete(services, "np2");
   });
@@ -91,12 +119,29 @@ describe("services", () => {
 describe("pods", () => {
   test("defaults, binding once, graceful deletion confirmed with grace 0", async () => {
     const p = await c.create<KubeObject>(pods, pod("g1"));
-    expect(p.spec).toMatchObject({ restartPolicy: "Always", dnsPolicy: "ClusterFirst", terminationGracePeriodSeconds: 30, schedulerName: "default-scheduler" });
+    expect(p.spec).toMatchObject({
+      restartPolicy: "Always",
+      dnsPolicy: "ClusterFirst",
+      terminationGracePeriodSeconds: 30,
+      schedulerName: "default-scheduler",
+    });
     expect(p.spec.containers[0].imagePullPolicy).toBe("Always");
     expect(p.status.phase).toBe("Pending");
-    await c.create(pods, { apiVersion: "v1", kind: "Binding", metadata: { name: "g1" }, target: { kind: "Node", name: "n1" } }, {}, "binding");
+    await c.create(
+      pods,
+      { apiVersion: "v1", kind: "Binding", metadata: { name: "g1" }, target: { kind: "Node", name: "n1" } },
+      {},
+      "binding",
+    );
     expect((await c.get<KubeObject>(pods, "g1")).spec.nodeName).toBe("n1");
-    const twice = await status(c.create(pods, { apiVersion: "v1", kind: "Binding", metadata: { name: "g1" }, target: { kind: "Node", name: "n2" } }, {}, "binding"));
+    const twice = await status(
+      c.create(
+        pods,
+        { apiVersion: "v1", kind: "Binding", metadata: { name: "g1" }, target: { kind: "Node", name: "n2" } },
+        {},
+        "binding",
+      ),
+    );
     expect(twice.code).toBe(409);
 
     // Bound: deletion waits for the node agent, which confirms with gracePeriodSeconds=0.
@@ -115,22 +160,43 @@ describe("pods", () => {
 
   test("validation names every bad field", async () => {
     const bad = await status(
-      c.create(pods, { metadata: { name: "Bad_Name" }, spec: { containers: [{ name: "a" }, { name: "a", image: "x" }], restartPolicy: "Sometimes" } }),
+      c.create(pods, {
+        metadata: { name: "Bad_Name" },
+        spec: { containers: [{ name: "a" }, { name: "a", image: "x" }], restartPolicy: "Sometimes" },
+      }),
     );
     expect(bad.code).toBe(422);
     const fields = (bad.causes as { field: string }[]).map((x) => x.field);
-    expect(fields).toEqual(expect.arrayContaining(["metadata.name", "spec.containers[0].image", "spec.containers[1].name", "spec.restartPolicy"]));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        "metadata.name",
+        "spec.containers[0].image",
+        "spec.containers[1].name",
+        "spec.restartPolicy",
+      ]),
+    );
   });
 
   test("eviction honours a PodDisruptionBudget (429) and otherwise deletes", async () => {
     await c.create(pods, pod("e1", { app: "guarded" }));
-    await c.create(ref("poddisruptionbudgets", "policy"), { metadata: { name: "pdb" }, spec: { minAvailable: 1, selector: { matchLabels: { app: "guarded" } } } });
+    await c.create(ref("poddisruptionbudgets", "policy"), {
+      metadata: { name: "pdb" },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: "guarded" } } },
+    });
     const eviction = { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: "e1", namespace: ns } };
     expect((await status(c.create(pods, eviction, {}, "eviction"))).code).toBe(429);
     // One disruption allowed: the first eviction spends it, the second is refused.
     const pdbs = ref("poddisruptionbudgets", "policy");
     const pdb = await c.get<KubeObject>(pdbs, "pdb");
-    await c.update(pdbs, { ...pdb, status: { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2, observedGeneration: 1 } }, {}, "status");
+    await c.update(
+      pdbs,
+      {
+        ...pdb,
+        status: { disruptionsAllowed: 1, currentHealthy: 2, desiredHealthy: 1, expectedPods: 2, observedGeneration: 1 },
+      },
+      {},
+      "status",
+    );
     await c.create(pods, pod("e2", { app: "guarded" }));
     await c.create(pods, eviction, {}, "eviction");
     expect((await status(c.get(pods, "e1"))).code).toBe(404);
@@ -148,10 +214,18 @@ describe("generic verbs", () => {
   test("scale subresource reads and writes spec.replicas", async () => {
     await c.create(deployments, {
       metadata: { name: "d" },
-      spec: { selector: { matchLabels: { a: "b" } }, template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "i" }] } } },
+      spec: {
+        selector: { matchLabels: { a: "b" } },
+        template: { metadata: { labels: { a: "b" } }, spec: { containers: [{ name: "c", image: "i" }] } },
+      },
     });
     const scale = await c.get<KubeObject>(deployments, "d", "scale");
-    expect(scale).toMatchObject({ kind: "Scale", apiVersion: "autoscaling/v1", spec: { replicas: 1 }, status: { selector: "a=b" } });
+    expect(scale).toMatchObject({
+      kind: "Scale",
+      apiVersion: "autoscaling/v1",
+      spec: { replicas: 1 },
+      status: { selector: "a=b" },
+    });
     await c.update(deployments, { ...scale, spec: { replicas: 4 } }, {}, "scale");
     const d = await c.get<KubeObject>(deployments, "d");
     expect(d.spec.replicas).toBe(4);
@@ -177,7 +251,8 @@ describe("generic verbs", () => {
   });
 
   test("deletecollection with a label selector, and list pagination at one revision", async () => {
-    for (let i = 0; i < 5; i++) await c.create(configmaps, { metadata: { name: `dc${i}`, labels: { batch: i < 3 ? "x" : "y" } } });
+    for (let i = 0; i < 5; i++)
+      await c.create(configmaps, { metadata: { name: `dc${i}`, labels: { batch: i < 3 ? "x" : "y" } } });
     const page1 = await c.list(configmaps, { limit: 2, labelSelector: "batch" });
     expect(page1.items.length).toBe(2);
     expect(page1.metadata.continue).toBeString();
@@ -200,7 +275,9 @@ describe("generic verbs", () => {
     const changed = await status(c.patch(configmaps, "frozen", { data: { a: "2" } }, "merge"));
     expect(changed.code).toBe(422);
     expect(changed.message).toContain("data: Forbidden: field is immutable when `immutable` is set");
-    expect((await status(c.patch(configmaps, "frozen", { metadata: { labels: { ok: "yes" } } }, "merge"))).code).toBe(200);
+    expect((await status(c.patch(configmaps, "frozen", { metadata: { labels: { ok: "yes" } } }, "merge"))).code).toBe(
+      200,
+    );
   });
 
   test("bodies over 3 MiB get 413 and malformed JSON 400, writing nothing", async () => {
@@ -209,7 +286,10 @@ describe("generic verbs", () => {
       headers: { "content-type": "application/json" },
     });
     expect(big.status).toBe(413);
-    const broken = await c.request("POST", `/api/v1/namespaces/${ns}/configmaps`, { body: '{"metadata":', headers: { "content-type": "application/json" } });
+    const broken = await c.request("POST", `/api/v1/namespaces/${ns}/configmaps`, {
+      body: '{"metadata":',
+      headers: { "content-type": "application/json" },
+    });
     expect(broken.status).toBe(400);
     expect((await broken.json()).kind).toBe("Status");
     expect((await status(c.get(configmaps, "big"))).code).toBe(404);
@@ -217,11 +297,23 @@ describe("generic verbs", () => {
 
   test("Table output has kubectl's pod columns, wide ones at priority 1", async () => {
     await c.create(pods, pod("t1"));
-    const res = await c.request("GET", `/api/v1/namespaces/${ns}/pods`, { headers: { accept: "application/json;as=Table;v=v1;g=meta.k8s.io" } });
+    const res = await c.request("GET", `/api/v1/namespaces/${ns}/pods`, {
+      headers: { accept: "application/json;as=Table;v=v1;g=meta.k8s.io" },
+    });
     const table = await res.json();
     expect(table.kind).toBe("Table");
     const cols = table.columnDefinitions.map((d: { name: string; priority: number }) => `${d.name}:${d.priority}`);
-    expect(cols).toEqual(["Name:0", "Ready:0", "Status:0", "Restarts:0", "Age:0", "IP:1", "Node:1", "Nominated Node:1", "Readiness Gates:1"]);
+    expect(cols).toEqual([
+      "Name:0",
+      "Ready:0",
+      "Status:0",
+      "Restarts:0",
+      "Age:0",
+      "IP:1",
+      "Node:1",
+      "Nominated Node:1",
+      "Readiness Gates:1",
+    ]);
     const row = table.rows.find((r: { cells: string[] }) => r.cells[0] === "t1");
     expect(row.cells.slice(0, 4)).toEqual(["t1", "0/1", "Pending", "0"]);
     expect(row.object.kind).toBe("PartialObjectMetadata");
@@ -232,7 +324,11 @@ describe("watch", () => {
   test("selector watches turn objects leaving the selection into DELETED; timeoutSeconds ends the stream", async () => {
     const events: WatchEvent[] = [];
     const list = await c.list(configmaps);
-    const handle = c.watch(configmaps, { labelSelector: "team=a", resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 2 }, (e) => events.push(e));
+    const handle = c.watch(
+      configmaps,
+      { labelSelector: "team=a", resourceVersion: list.metadata.resourceVersion, timeoutSeconds: 2 },
+      (e) => events.push(e),
+    );
     await c.create(configmaps, { metadata: { name: "w1", labels: { team: "a" } } });
     await c.patch(configmaps, "w1", { metadata: { labels: { team: "b" } } }, "merge");
     await c.patch(configmaps, "w1", { metadata: { labels: { team: "a" } } }, "merge");

@@ -23,7 +23,9 @@ test("restart on the same data dir keeps objects and the kubernetes Service", as
     try {
       const kept = await second.client().get<KubeObject>(cms, "kept");
       expect(kept.metadata?.uid).toBe(created.metadata?.uid);
-      const svc = await second.client().get<KubeObject>({ group: "", version: "v1", resource: "services", namespace: "default" }, "kubernetes");
+      const svc = await second
+        .client()
+        .get<KubeObject>({ group: "", version: "v1", resource: "services", namespace: "default" }, "kubernetes");
       expect(svc.spec.clusterIP).toBe("10.43.0.1");
       expect(second.pki.serverCaCertPem).toBe(caBefore);
     } finally {

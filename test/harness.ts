@@ -66,7 +66,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls `check` until it returns true (or a value), or throws after `timeoutMs`. */
-export async function waitFor<T>(check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 30_000, what = "condition"): Promise<T> {
+export async function waitFor<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 30_000,
+  what = "condition",
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
@@ -156,7 +160,11 @@ export async function startK3lite(opts: { args?: string[] } = {}): Promise<K3lit
         stderr: "pipe",
         env: { ...process.env, KUBECONFIG: kubeconfig, ...o.env },
       });
-      const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
+      const [stdout, stderr, code] = await Promise.all([
+        new Response(p.stdout).text(),
+        new Response(p.stderr).text(),
+        p.exited,
+      ]);
       return { code, stdout, stderr };
     },
     stop,

@@ -11,7 +11,14 @@ import { importImage } from "../src/agent/cri/images.ts";
 import { type Agent, startAgent } from "../src/agent/index.ts";
 import { agentPaths } from "../src/agent/paths.ts";
 import { clientFromKubeconfig } from "../src/client/kubeconfig.ts";
-import { ensureTestImages, killShimsUnder, randomNetwork, removeAllSandboxes, removeTestNetwork, unmountUnder } from "./agent-fixture.ts";
+import {
+  ensureTestImages,
+  killShimsUnder,
+  randomNetwork,
+  removeAllSandboxes,
+  removeTestNetwork,
+  unmountUnder,
+} from "./agent-fixture.ts";
 import { freePort, type K3lite, KUBECTL, startK3lite, waitFor } from "./harness.ts";
 
 let k3: K3lite;
@@ -66,7 +73,17 @@ test("kubectl logs and exec reach the pod through the API server", async () => {
     spec: {
       nodeName: "streams-node",
       terminationGracePeriodSeconds: 1,
-      containers: [{ name: "main", image: "busybox:1.35", command: ["sh", "-c", "echo hello-from-pod; mkdir -p /www; echo page > /www/index.html; exec httpd -f -p 8080 -h /www"] }],
+      containers: [
+        {
+          name: "main",
+          image: "busybox:1.35",
+          command: [
+            "sh",
+            "-c",
+            "echo hello-from-pod; mkdir -p /www; echo page > /www/index.html; exec httpd -f -p 8080 -h /www",
+          ],
+        },
+      ],
     },
   };
   expect((await k3.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(pod) })).code).toBe(0);
@@ -76,11 +93,15 @@ test("kubectl logs and exec reach the pod through the API server", async () => {
     "pod Running",
   );
   let last = "";
-  const logs = await waitFor(async () => {
-    const r = await k3.kubectl(["logs", "talker"]);
-    last = r.stderr;
-    return r.stdout.includes("hello-from-pod") && r;
-  }, 20_000, "kubectl logs").catch((err) => {
+  const logs = await waitFor(
+    async () => {
+      const r = await k3.kubectl(["logs", "talker"]);
+      last = r.stderr;
+      return r.stdout.includes("hello-from-pod") && r;
+    },
+    20_000,
+    "kubectl logs",
+  ).catch((err) => {
     throw new Error(`${err.message}; last kubectl stderr: ${last}`);
   });
   expect(logs.stdout).toContain("hello-from-pod");
@@ -88,7 +109,14 @@ test("kubectl logs and exec reach the pod through the API server", async () => {
   expect(exec.stderr).toBe("");
   expect(exec.stdout.trim()).toBe("42");
   // ServiceAccount admission mounted a bound token, the cluster CA and the namespace for in-cluster clients.
-  const sa = await k3.kubectl(["exec", "talker", "--", "sh", "-c", "cd /var/run/secrets/kubernetes.io/serviceaccount && cat namespace && head -c 2 token && grep -c BEGIN ca.crt"]);
+  const sa = await k3.kubectl([
+    "exec",
+    "talker",
+    "--",
+    "sh",
+    "-c",
+    "cd /var/run/secrets/kubernetes.io/serviceaccount && cat namespace && head -c 2 token && grep -c BEGIN ca.crt",
+  ]);
   // "default" (no newline), the token's first two characters (a JWT), the number of CA certificates.
   expect(sa.stdout.trim()).toMatch(/^defaultey[1-9]\d*$/);
   const denied = await k3.kubectl(["exec", "talker", "--as=nobody", "--", "true"]);
@@ -104,7 +132,11 @@ test("kubectl logs and exec reach the pod through the API server", async () => {
   try {
     const page = await waitFor(
       // A connection accepted before the tunnel is up may never answer: each try gets its own deadline.
-      () => fetch(`http://127.0.0.1:${localPort}/index.html`, { signal: AbortSignal.timeout(2000) }).then((r) => r.text(), () => undefined),
+      () =>
+        fetch(`http://127.0.0.1:${localPort}/index.html`, { signal: AbortSignal.timeout(2000) }).then(
+          (r) => r.text(),
+          () => undefined,
+        ),
       20_000,
       "port-forwarded page",
     );

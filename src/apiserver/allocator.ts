@@ -87,7 +87,8 @@ export function parseCidr(text: string): Cidr {
   const [ip, bits] = text.split("/");
   const base = ipToInt(ip);
   const prefix = Number(bits);
-  if (base === undefined || !Number.isInteger(prefix) || prefix < 8 || prefix > 30) throw new Error(`invalid service CIDR "${text}"`);
+  if (base === undefined || !Number.isInteger(prefix) || prefix < 8 || prefix > 30)
+    throw new Error(`invalid service CIDR "${text}"`);
   const size = 2 ** (32 - prefix);
   return { base: base - (base % size), size, text };
 }
@@ -98,7 +99,9 @@ export const nthIp = (cidr: Cidr, n: number) => intToIp(cidr.base + n);
 export const NODE_PORT_BASE = 30000;
 export const NODE_PORT_SIZE = 2768;
 
-const needsNodePorts = (svc: KubeObject) => svc.spec?.type === "NodePort" || (svc.spec?.type === "LoadBalancer" && svc.spec?.allocateLoadBalancerNodePorts !== false);
+const needsNodePorts = (svc: KubeObject) =>
+  svc.spec?.type === "NodePort" ||
+  (svc.spec?.type === "LoadBalancer" && svc.spec?.allocateLoadBalancerNodePorts !== false);
 const wantsClusterIp = (svc: KubeObject) => svc.spec?.type !== "ExternalName" && svc.spec?.clusterIP !== "None";
 
 type Port = { nodePort?: number };
@@ -107,7 +110,10 @@ export class ServiceAllocators {
   readonly ips: RangeAllocator;
   readonly ports: RangeAllocator;
 
-  constructor(store: Store, readonly cidr: Cidr) {
+  constructor(
+    store: Store,
+    readonly cidr: Cidr,
+  ) {
     this.ips = new RangeAllocator(store, "/registry/ranges/serviceips", cidr.size, new Set([0, cidr.size - 1]));
     this.ports = new RangeAllocator(store, "/registry/ranges/servicenodeports", NODE_PORT_SIZE);
   }
@@ -124,7 +130,13 @@ export class ServiceAllocators {
         const n = ipToInt(spec.clusterIP);
         const offset = n === undefined ? -1 : n - this.cidr.base;
         if (offset <= 0 || offset >= this.cidr.size - 1) {
-          errs.push(invalidValue("spec.clusterIPs[0]", spec.clusterIP, `provided IP is not in the valid range. The range of valid IPs is ${this.cidr.text}`));
+          errs.push(
+            invalidValue(
+              "spec.clusterIPs[0]",
+              spec.clusterIP,
+              `provided IP is not in the valid range. The range of valid IPs is ${this.cidr.text}`,
+            ),
+          );
         } else if (!(await this.ips.claim(offset))) {
           errs.push(invalidValue("spec.clusterIPs[0]", spec.clusterIP, "provided IP is already allocated"));
         } else claimedIps.push(offset);
@@ -140,7 +152,9 @@ export class ServiceAllocators {
     if (spec.clusterIP && spec.clusterIP !== "None") spec.clusterIPs = [spec.clusterIP];
     if (spec.clusterIP === "None") spec.clusterIPs = ["None"];
 
-    const oldPorts = new Set<number>(((old?.spec?.ports ?? []) as Port[]).map((p) => p.nodePort).filter((p): p is number => !!p));
+    const oldPorts = new Set<number>(
+      ((old?.spec?.ports ?? []) as Port[]).map((p) => p.nodePort).filter((p): p is number => !!p),
+    );
     const kept = new Set<number>();
     const ports: Port[] = spec.ports ?? [];
     if (needsNodePorts(svc)) {
@@ -149,7 +163,13 @@ export class ServiceAllocators {
           kept.add(p.nodePort);
         } else if (p.nodePort) {
           if (p.nodePort < NODE_PORT_BASE || p.nodePort >= NODE_PORT_BASE + NODE_PORT_SIZE) {
-            errs.push(invalidValue(`spec.ports[${i}].nodePort`, p.nodePort, `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_BASE}-${NODE_PORT_BASE + NODE_PORT_SIZE - 1}`));
+            errs.push(
+              invalidValue(
+                `spec.ports[${i}].nodePort`,
+                p.nodePort,
+                `provided port is not in the valid range. The range of valid ports is ${NODE_PORT_BASE}-${NODE_PORT_BASE + NODE_PORT_SIZE - 1}`,
+              ),
+            );
           } else if (!(await this.ports.claim(p.nodePort - NODE_PORT_BASE))) {
             errs.push(invalidValue(`spec.ports[${i}].nodePort`, p.nodePort, "provided port is already allocated"));
           } else claimedPorts.push(p.nodePort - NODE_PORT_BASE);

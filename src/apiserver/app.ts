@@ -10,7 +10,15 @@ import type { Store } from "../store/types.ts";
 import { bunVersion, gitCommit, version } from "../version.ts";
 import { ServiceAllocators, parseCidr } from "./allocator.ts";
 import { aggregatedDiscoveryType, aggregatedDiscoveryVersion, Discovery } from "./discovery.ts";
-import { forbidden, pathNotFound, StatusError, statusResponse, toStatusError, tooManyRequests, unauthorized } from "./errors.ts";
+import {
+  forbidden,
+  pathNotFound,
+  StatusError,
+  statusResponse,
+  toStatusError,
+  tooManyRequests,
+  unauthorized,
+} from "./errors.ts";
 import { jsonText } from "./output.ts";
 import { Registry } from "./registry.ts";
 import { type RequestInfo, requestInfo } from "./request-info.ts";
@@ -77,7 +85,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   const discovery = new Discovery(registry);
   const subresources = new Map<string, SubresourceHandler>();
   let authenticate = opts.authenticate;
-  const allowAll: RequestAuthorizer = { authorize: async () => ({ allowed: true }), rulesFor: async () => ({ rules: [], incomplete: true }) };
+  const allowAll: RequestAuthorizer = {
+    authorize: async () => ({ allowed: true }),
+    rulesFor: async () => ({ rules: [], incomplete: true }),
+  };
   const context: ApiContext = {
     registry,
     storage,
@@ -120,7 +131,12 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     }
     const peer = socket?.getPeerCertificate?.();
     const clientAddress = socket?.remoteAddress;
-    const result = await authenticate({ peerCertificate: peer, peerAuthorized: !!socket?.authorized, authorization, clientAddress });
+    const result = await authenticate({
+      peerCertificate: peer,
+      peerAuthorized: !!socket?.authorized,
+      authorization,
+      clientAddress,
+    });
     if (result && "error" in result) {
       // An address that keeps failing is told when to come back rather than answered 401 again.
       if (result.retryAfterSeconds !== undefined) return tooManyRequests(result.error, result.retryAfterSeconds);
@@ -144,18 +160,39 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   async function impersonate(req: Request, user: UserInfo): Promise<UserInfo | StatusError> {
     const as = req.headers.get("impersonate-user");
     if (!as) return user;
-    const groups = req.headers.get("impersonate-group")?.split(",").map((g) => g.trim()).filter(Boolean) ?? [];
+    const groups =
+      req.headers
+        .get("impersonate-group")
+        ?.split(",")
+        .map((g) => g.trim())
+        .filter(Boolean) ?? [];
     const checks = [
-      { resource: as.startsWith("system:serviceaccount:") ? "serviceaccounts" : "users", name: as.startsWith("system:serviceaccount:") ? as.split(":")[3] : as, namespace: as.startsWith("system:serviceaccount:") ? as.split(":")[2] : undefined },
+      {
+        resource: as.startsWith("system:serviceaccount:") ? "serviceaccounts" : "users",
+        name: as.startsWith("system:serviceaccount:") ? as.split(":")[3] : as,
+        namespace: as.startsWith("system:serviceaccount:") ? as.split(":")[2] : undefined,
+      },
       ...groups.map((g) => ({ resource: "groups", name: g, namespace: undefined })),
     ];
     for (const chk of checks) {
       const d = await context.authorizer.authorize(user, { verb: "impersonate", apiGroup: "", ...chk });
       if (!d.allowed) {
-        return forbidden({ user: user.username, verb: "impersonate", resource: chk.resource, group: "", name: chk.name, namespace: chk.namespace }, d.reason ?? "");
+        return forbidden(
+          {
+            user: user.username,
+            verb: "impersonate",
+            resource: chk.resource,
+            group: "",
+            name: chk.name,
+            namespace: chk.namespace,
+          },
+          d.reason ?? "",
+        );
       }
     }
-    const implied = as.startsWith("system:serviceaccount:") ? ["system:serviceaccounts", `system:serviceaccounts:${as.split(":")[2]}`] : [];
+    const implied = as.startsWith("system:serviceaccount:")
+      ? ["system:serviceaccounts", `system:serviceaccounts:${as.split(":")[2]}`]
+      : [];
     return { username: as, groups: [...new Set([...groups, ...implied, "system:authenticated"])] };
   }
 
@@ -180,7 +217,10 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     });
     if (decision.allowed) return undefined;
     const { verb, resource, subresource, group, name, namespace, path } = info;
-    return forbidden({ user: user.username, verb, resource, subresource, group, name, namespace, path }, decision.reason ?? "");
+    return forbidden(
+      { user: user.username, verb, resource, subresource, group, name, namespace, path },
+      decision.reason ?? "",
+    );
   }
 
   app.use("*", async (c, next) => {
@@ -228,7 +268,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     if (clean === "/api" || clean === "/apis") {
       const aggregated = aggregatedDiscoveryVersion(accept);
       if (aggregated) {
-        return new Response(discovery.aggregated(clean === "/api", aggregated), { headers: { "content-type": aggregatedDiscoveryType(aggregated) } });
+        return new Response(discovery.aggregated(clean === "/api", aggregated), {
+          headers: { "content-type": aggregatedDiscoveryType(aggregated) },
+        });
       }
       return jsonText(200, clean === "/api" ? discovery.coreVersions(url.host) : discovery.groups());
     }

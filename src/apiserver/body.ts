@@ -45,7 +45,8 @@ export function mediaType(req: Request): string {
   return (req.headers.get("content-type") ?? "application/json").split(";")[0].trim().toLowerCase();
 }
 
-const isYaml = (type: string) => type === "application/yaml" || type === "application/apply-patch+yaml" || type === "text/yaml";
+const isYaml = (type: string) =>
+  type === "application/yaml" || type === "application/apply-patch+yaml" || type === "text/yaml";
 const isJson = (type: string) => type === "application/json" || type.endsWith("+json") || type === "" || type === "*/*";
 
 export interface ParsedBody {

@@ -14,8 +14,16 @@ describe("aggregatedDiscoveryVersion", () => {
   });
 
   test("the first range we serve wins; unknown versions and protobuf are skipped", () => {
-    expect(aggregatedDiscoveryVersion("application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList,application/json")).toBeUndefined();
-    expect(aggregatedDiscoveryVersion(`application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,${V2}`)).toBe("v2");
+    expect(
+      aggregatedDiscoveryVersion(
+        "application/json;g=apidiscovery.k8s.io;v=v3;as=APIGroupDiscoveryList,application/json",
+      ),
+    ).toBeUndefined();
+    expect(
+      aggregatedDiscoveryVersion(
+        `application/vnd.kubernetes.protobuf;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,${V2}`,
+      ),
+    ).toBe("v2");
     expect(aggregatedDiscoveryVersion(`application/json, ${V2}`)).toBeUndefined();
   });
 

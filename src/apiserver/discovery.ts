@@ -58,13 +58,25 @@ export function subresourceNames(d: ResourceDescriptor): string[] {
 function apiResourceList(group: string, version: string, resources: ResourceDescriptor[]): object {
   const out: object[] = [];
   for (const d of resources) {
-    const r: Record<string, unknown> = { name: d.plural, singularName: d.singular, namespaced: d.namespaced, kind: d.kind, verbs: verbsOf(d) };
+    const r: Record<string, unknown> = {
+      name: d.plural,
+      singularName: d.singular,
+      namespaced: d.namespaced,
+      kind: d.kind,
+      verbs: verbsOf(d),
+    };
     if (d.shortNames?.length) r.shortNames = d.shortNames;
     if (d.categories?.length) r.categories = d.categories;
     out.push(r);
     for (const sub of subresourceNames(d)) {
       const info = subresourceInfo(d, sub);
-      const sr: Record<string, unknown> = { name: `${d.plural}/${sub}`, singularName: "", namespaced: d.namespaced, kind: info.kind, verbs: info.verbs };
+      const sr: Record<string, unknown> = {
+        name: `${d.plural}/${sub}`,
+        singularName: "",
+        namespaced: d.namespaced,
+        kind: info.kind,
+        verbs: info.verbs,
+      };
       if (info.group) {
         sr.group = info.group;
         sr.version = info.version;
@@ -72,7 +84,12 @@ function apiResourceList(group: string, version: string, resources: ResourceDesc
       out.push(sr);
     }
   }
-  return { kind: "APIResourceList", apiVersion: "v1", groupVersion: group ? `${group}/${version}` : version, resources: out };
+  return {
+    kind: "APIResourceList",
+    apiVersion: "v1",
+    groupVersion: group ? `${group}/${version}` : version,
+    resources: out,
+  };
 }
 
 function apiGroup(registry: Registry, group: string): object {
@@ -132,7 +149,12 @@ export function aggregatedDiscoveryVersion(accept: string | null): AggregatedDis
       continue;
     }
     const v = params.get("v");
-    if (json && params.get("as") === "APIGroupDiscoveryList" && params.get("g") === "apidiscovery.k8s.io" && (v === "v2" || v === "v2beta1")) {
+    if (
+      json &&
+      params.get("as") === "APIGroupDiscoveryList" &&
+      params.get("g") === "apidiscovery.k8s.io" &&
+      (v === "v2" || v === "v2beta1")
+    ) {
       return v;
     }
   }
@@ -163,7 +185,11 @@ export class Discovery {
 
   /** /api */
   coreVersions(serverAddress: string): string {
-    return JSON.stringify({ kind: "APIVersions", versions: ["v1"], serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress }] });
+    return JSON.stringify({
+      kind: "APIVersions",
+      versions: ["v1"],
+      serverAddressByClientCIDRs: [{ clientCIDR: "0.0.0.0/0", serverAddress }],
+    });
   }
 
   /** /apis */
@@ -171,13 +197,18 @@ export class Discovery {
     return this.cached("groups", () => ({
       kind: "APIGroupList",
       apiVersion: "v1",
-      groups: this.registry.groupNames().filter((g) => g !== "").map((g) => apiGroup(this.registry, g)),
+      groups: this.registry
+        .groupNames()
+        .filter((g) => g !== "")
+        .map((g) => apiGroup(this.registry, g)),
     }))!;
   }
 
   group(name: string): string | undefined {
     return this.cached(`group:${name}`, () =>
-      name && this.registry.versionsOf(name).length ? { kind: "APIGroup", apiVersion: "v1", ...apiGroup(this.registry, name) } : undefined,
+      name && this.registry.versionsOf(name).length
+        ? { kind: "APIGroup", apiVersion: "v1", ...apiGroup(this.registry, name) }
+        : undefined,
     );
   }
 

@@ -28,13 +28,16 @@ export interface GroupResource {
 
 export const qualifiedResource = (gr: GroupResource) => (gr.group ? `${gr.resource}.${gr.group}` : gr.resource);
 
-function status(
-  code: number,
-  reason: string,
-  message: string,
-  details?: Status["details"],
-): StatusError {
-  const s: Status & { code: number } = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason, code };
+function status(code: number, reason: string, message: string, details?: Status["details"]): StatusError {
+  const s: Status & { code: number } = {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason,
+    code,
+  };
   if (details) s.details = details;
   return new StatusError(s);
 }
@@ -53,7 +56,12 @@ export const alreadyExists = (gr: GroupResource, name: string) =>
   status(409, "AlreadyExists", `${qualifiedResource(gr)} "${name}" already exists`, objectDetails(gr, name));
 
 export const conflict = (gr: GroupResource, name: string, why: string) =>
-  status(409, "Conflict", `Operation cannot be fulfilled on ${qualifiedResource(gr)} "${name}": ${why}`, objectDetails(gr, name));
+  status(
+    409,
+    "Conflict",
+    `Operation cannot be fulfilled on ${qualifiedResource(gr)} "${name}": ${why}`,
+    objectDetails(gr, name),
+  );
 
 export const STALE_OBJECT =
   "the object has been modified; please apply your changes to the latest version and try again";
@@ -97,7 +105,12 @@ export function forbidden(req: ForbiddenRequest, reason = ""): StatusError {
 }
 
 export const methodNotSupported = (gr: GroupResource, verb: string) =>
-  status(405, "MethodNotAllowed", `${verb} is not supported on resources of kind "${qualifiedResource(gr)}"`, objectDetails(gr));
+  status(
+    405,
+    "MethodNotAllowed",
+    `${verb} is not supported on resources of kind "${qualifiedResource(gr)}"`,
+    objectDetails(gr),
+  );
 
 /** The watch/list revision was compacted away: clients relist. */
 export const gone = (message: string) => status(410, "Expired", message);
@@ -106,7 +119,11 @@ export const tooLarge = (limit: number) =>
   status(413, "RequestEntityTooLarge", `Request entity too large: limit is ${limit}`);
 
 export const unsupportedMediaType = (contentType: string) =>
-  status(415, "UnsupportedMediaType", `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got "${contentType}")`);
+  status(
+    415,
+    "UnsupportedMediaType",
+    `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf (got "${contentType}")`,
+  );
 
 export const notAcceptable = (message: string) => status(406, "NotAcceptable", message);
 

@@ -5,6 +5,9 @@ import type { UserInfo } from "../api/types.ts";
 import type { Transport } from "../client/types.ts";
 
 // biome-ignore lint/suspicious/noExplicitAny: Hono apps type their env bindings precisely
-export function inProcessTransport(app: { fetch(req: Request, env: any): Response | Promise<Response> }, user: UserInfo): Transport {
+export function inProcessTransport(
+  app: { fetch(req: Request, env: any): Response | Promise<Response> },
+  user: UserInfo,
+): Transport {
   return async (req) => app.fetch(req, { user });
 }

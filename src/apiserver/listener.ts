@@ -31,7 +31,9 @@ export interface HttpsListener {
 export async function listenHttps(opts: HttpsListenerOptions): Promise<HttpsListener> {
   // overrideGlobalObjects would replace the process-wide Request/Response with @hono/node-server's lightweight
   // classes, which Bun.serve (used elsewhere in the same process: agent, tests) refuses to return.
-  const listener = getRequestListener(opts.fetch as Parameters<typeof getRequestListener>[0], { overrideGlobalObjects: false });
+  const listener = getRequestListener(opts.fetch as Parameters<typeof getRequestListener>[0], {
+    overrideGlobalObjects: false,
+  });
   const http = createHttpServer(listener);
   // Watches are long-lived; node's defaults would cut them (requestTimeout) or idle keep-alive connections early.
   http.requestTimeout = 0;
@@ -61,7 +63,8 @@ export async function listenHttps(opts: HttpsListenerOptions): Promise<HttpsList
   });
   return {
     port: (tls.address() as AddressInfo).port,
-    setServingCertificate: (certPem, keyPem) => tls.setSecureContext({ cert: certPem, key: keyPem, ca: opts.clientCaPem }),
+    setServingCertificate: (certPem, keyPem) =>
+      tls.setSecureContext({ cert: certPem, key: keyPem, ca: opts.clientCaPem }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const s of sockets) s.destroy();

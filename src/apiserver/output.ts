@@ -27,7 +27,8 @@ export function outputKind(accept: string | null): OutputKind {
   }
   if (!kind) {
     // Protobuf-only clients: upstream answers 406; anything mixed with JSON falls through to JSON above.
-    if (accept.includes("protobuf") && !accept.includes("json")) throw notAcceptable(`only the following media types are accepted: application/json, application/yaml`);
+    if (accept.includes("protobuf") && !accept.includes("json"))
+      throw notAcceptable(`only the following media types are accepted: application/json, application/yaml`);
     kind = "json";
   }
   if (cache.size < 256) cache.set(accept, kind);
@@ -40,8 +41,14 @@ export function jsonText(status: number, text: string, headers: Record<string, s
   return new Response(text, { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
-export function respondObject(status: number, value: unknown, kind: OutputKind = "json", headers: Record<string, string> = {}): Response {
-  if (kind === "yaml") return new Response(stringify(value), { status, headers: { "content-type": "application/yaml", ...headers } });
+export function respondObject(
+  status: number,
+  value: unknown,
+  kind: OutputKind = "json",
+  headers: Record<string, string> = {},
+): Response {
+  if (kind === "yaml")
+    return new Response(stringify(value), { status, headers: { "content-type": "application/yaml", ...headers } });
   return jsonText(status, JSON.stringify(value), headers);
 }
 
@@ -50,6 +57,11 @@ export function partialMetadata(obj: KubeObject): KubeObject {
 }
 
 /** A list body assembled from already-encoded items (no re-serialisation of the objects). */
-export function listText(apiVersion: string, listKind: string, meta: Record<string, unknown>, itemTexts: string[]): string {
+export function listText(
+  apiVersion: string,
+  listKind: string,
+  meta: Record<string, unknown>,
+  itemTexts: string[],
+): string {
   return `{"kind":${JSON.stringify(listKind)},"apiVersion":${JSON.stringify(apiVersion)},"metadata":${JSON.stringify(meta)},"items":[${itemTexts.join(",")}]}`;
 }

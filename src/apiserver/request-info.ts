@@ -28,7 +28,10 @@ function decode(segment: string): string {
 export function requestInfo(method: string, path: string, watchParam: string | null): RequestInfo {
   const lower = method.toLowerCase();
   const plain: RequestInfo = { isResourceRequest: false, path, verb: lower, group: "", version: "" };
-  const parts = path.split("/").filter((p) => p !== "").map(decode);
+  const parts = path
+    .split("/")
+    .filter((p) => p !== "")
+    .map(decode);
   let rest: string[];
   const info: RequestInfo = { ...plain };
   if (parts[0] === "api" && parts.length >= 2) {

@@ -71,7 +71,10 @@ export function parseLabelSelector(text: string | null | undefined): Predicate |
 /** Field values of an object: metadata.name/namespace plus the type's selectable fields. */
 export type FieldGetter = (obj: KubeObject) => Record<string, string | undefined>;
 
-export function parseFieldSelector(text: string | null | undefined, fields: FieldGetter | undefined): Predicate | undefined {
+export function parseFieldSelector(
+  text: string | null | undefined,
+  fields: FieldGetter | undefined,
+): Predicate | undefined {
   if (!text?.trim()) return undefined;
   const reqs = splitTerms(text).map((term) => {
     const m = /^([^=!]+?)\s*(==|=|!=)\s*(.*)$/.exec(term);
@@ -87,7 +90,11 @@ export function parseFieldSelector(text: string | null | undefined, fields: Fiel
     const values = fields ? fields(obj) : {};
     return reqs.every((r) => {
       const actual =
-        r.key === "metadata.name" ? obj.metadata?.name : r.key === "metadata.namespace" ? (obj.metadata?.namespace ?? "") : (values[r.key] ?? "");
+        r.key === "metadata.name"
+          ? obj.metadata?.name
+          : r.key === "metadata.namespace"
+            ? (obj.metadata?.namespace ?? "")
+            : (values[r.key] ?? "");
       return r.op === "=" ? actual === r.value : actual !== r.value;
     });
   };

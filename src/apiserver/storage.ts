@@ -136,7 +136,12 @@ export class ObjectStorage {
     }
   }
 
-  async delete(d: ResourceDescriptor, namespace: string | undefined, name: string, expectedRevision?: number): Promise<KeyValue> {
+  async delete(
+    d: ResourceDescriptor,
+    namespace: string | undefined,
+    name: string,
+    expectedRevision?: number,
+  ): Promise<KeyValue> {
     try {
       return this.served(d, await this.store.delete(objectKey(d, namespace, name), expectedRevision));
     } catch (err) {
@@ -155,7 +160,9 @@ export function mapStoreError(err: unknown, d: ResourceDescriptor, name: string)
     case "conflict":
       return conflict(gr(d), name, STALE_OBJECT);
     case "compacted":
-      return gone(`The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.`);
+      return gone(
+        `The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.`,
+      );
     case "bad-continue":
       return badRequest(`continue key is not valid: ${err.message}`);
     default:

@@ -61,10 +61,22 @@ export const createdAtColumn: TableColumn = {
 };
 
 /** A column whose cell comes from a function; `wide` hides it unless -o wide. */
-export function col(name: string, cell: TableColumn["cell"], opts: Partial<Omit<TableColumn, "name" | "cell">> = {}): TableColumn {
-  return { name, type: opts.type ?? "string", description: opts.description ?? "", priority: opts.priority ?? 0, format: opts.format, cell };
+export function col(
+  name: string,
+  cell: TableColumn["cell"],
+  opts: Partial<Omit<TableColumn, "name" | "cell">> = {},
+): TableColumn {
+  return {
+    name,
+    type: opts.type ?? "string",
+    description: opts.description ?? "",
+    priority: opts.priority ?? 0,
+    format: opts.format,
+    cell,
+  };
 }
-export const wide = (name: string, cell: TableColumn["cell"], type: TableColumn["type"] = "string") => col(name, cell, { priority: 1, type });
+export const wide = (name: string, cell: TableColumn["cell"], type: TableColumn["type"] = "string") =>
+  col(name, cell, { priority: 1, type });
 
 /** Joins a list for a cell, "<none>" when empty (as kubectl prints). */
 export function listOrNone(values: (string | undefined)[] | undefined): string {
@@ -79,7 +91,14 @@ export function mapToString(map: Record<string, string> | undefined): string {
 }
 
 /** Upstream's metav1.FormatLabelSelector. */
-export function labelSelectorString(sel: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] } | undefined): string {
+export function labelSelectorString(
+  sel:
+    | {
+        matchLabels?: Record<string, string>;
+        matchExpressions?: { key: string; operator: string; values?: string[] }[];
+      }
+    | undefined,
+): string {
   if (!sel) return "<none>";
   const parts = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
   for (const e of sel.matchExpressions ?? []) {
@@ -96,8 +115,16 @@ export function labelSelectorString(sel: { matchLabels?: Record<string, string>;
 export function podTemplateColumns(templatePath: (o: KubeObject) => KubeObject | undefined): TableColumn[] {
   const containers = (o: KubeObject) => (templatePath(o)?.spec?.containers ?? []) as { name: string; image: string }[];
   return [
-    wide("Containers", (o) => containers(o).map((c) => c.name).join(",")),
-    wide("Images", (o) => containers(o).map((c) => c.image).join(",")),
+    wide("Containers", (o) =>
+      containers(o)
+        .map((c) => c.name)
+        .join(","),
+    ),
+    wide("Images", (o) =>
+      containers(o)
+        .map((c) => c.image)
+        .join(","),
+    ),
     wide("Selector", (o) => labelSelectorString(o.spec?.selector)),
   ];
 }

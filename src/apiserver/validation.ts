@@ -6,7 +6,8 @@ import { invalid, type StatusCause, type StatusError } from "./errors.ts";
 
 export type FieldError = StatusCause & { field: string };
 
-const show = (v: unknown) => (typeof v === "string" ? JSON.stringify(v) : typeof v === "object" ? JSON.stringify(v) : String(v));
+const show = (v: unknown) =>
+  typeof v === "string" ? JSON.stringify(v) : typeof v === "object" ? JSON.stringify(v) : String(v);
 
 export const required = (field: string, detail = ""): FieldError => ({
   field,
@@ -87,7 +88,9 @@ export function qualifiedName(value: string): string[] {
     else msgs.push(...dns1123Subdomain(parts[0]).map((m) => `prefix part ${m}`));
     name = parts[1];
   } else if (parts.length > 2) {
-    return [`a qualified name ${QUALIFIED_NAME_MSG.replace("name part ", "")} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`];
+    return [
+      `a qualified name ${QUALIFIED_NAME_MSG.replace("name part ", "")} with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')`,
+    ];
   }
   if (name.length === 0) msgs.push("name part must be non-empty");
   else {
@@ -113,7 +116,11 @@ export const pathSegmentName: NameValidator = (name) =>
 const TOTAL_ANNOTATION_SIZE = 256 * 1024;
 
 /** Validates metadata common to every object (name syntax is the caller's NameValidator). */
-export function validateObjectMeta(meta: ObjectMeta | undefined, namespaced: boolean, validateName: NameValidator): FieldError[] {
+export function validateObjectMeta(
+  meta: ObjectMeta | undefined,
+  namespaced: boolean,
+  validateName: NameValidator,
+): FieldError[] {
   const errs: FieldError[] = [];
   if (!meta) return [required("metadata")];
   if (!meta.name && !meta.generateName) errs.push(required("metadata.name", "name or generateName is required"));

@@ -27,16 +27,17 @@ export async function wireAuth(api: ApiServer, pki: ServerPki, _config: ServerCo
   const cache = async <T extends KubeObject>(group: string, plural: string) =>
     ObjectCache.start<T>(api.storage, api.registry.get(group, "v1", plural)!);
   const rbacGroup = "rbac.authorization.k8s.io";
-  const [roles, roleBindings, clusterRoles, clusterRoleBindings, pods, pvcs, secrets, serviceAccounts] = await Promise.all([
-    cache<Role>(rbacGroup, "roles"),
-    cache<RoleBinding>(rbacGroup, "rolebindings"),
-    cache<ClusterRole>(rbacGroup, "clusterroles"),
-    cache<ClusterRoleBinding>(rbacGroup, "clusterrolebindings"),
-    cache<Pod>("", "pods"),
-    cache<PersistentVolumeClaim>("", "persistentvolumeclaims"),
-    cache<Secret>("", "secrets"),
-    cache<ServiceAccount>("", "serviceaccounts"),
-  ]);
+  const [roles, roleBindings, clusterRoles, clusterRoleBindings, pods, pvcs, secrets, serviceAccounts] =
+    await Promise.all([
+      cache<Role>(rbacGroup, "roles"),
+      cache<RoleBinding>(rbacGroup, "rolebindings"),
+      cache<ClusterRole>(rbacGroup, "clusterroles"),
+      cache<ClusterRoleBinding>(rbacGroup, "clusterrolebindings"),
+      cache<Pod>("", "pods"),
+      cache<PersistentVolumeClaim>("", "persistentvolumeclaims"),
+      cache<Secret>("", "secrets"),
+      cache<ServiceAccount>("", "serviceaccounts"),
+    ]);
   const all = [roles, roleBindings, clusterRoles, clusterRoleBindings, pods, pvcs, secrets, serviceAccounts];
 
   const authenticator = createAuthenticator({
@@ -95,8 +96,12 @@ export async function wireAuth(api: ApiServer, pki: ServerPki, _config: ServerCo
 }
 
 /** Upstream's RBAC storage check: roles and bindings may grant only what their writer already holds. */
-async function admitRbacEscalation(deps: Parameters<typeof checkRbacEscalation>[0], request: AdmissionRequest): Promise<void> {
-  if (request.descriptor.group !== "rbac.authorization.k8s.io" || request.user.groups.includes(PRIVILEGED_GROUP)) return;
+async function admitRbacEscalation(
+  deps: Parameters<typeof checkRbacEscalation>[0],
+  request: AdmissionRequest,
+): Promise<void> {
+  if (request.descriptor.group !== "rbac.authorization.k8s.io" || request.user.groups.includes(PRIVILEGED_GROUP))
+    return;
   const verdict = await checkRbacEscalation(deps, request.user, request.obj);
   if (verdict.allowed) return;
   const { group, plural } = request.descriptor;

@@ -34,7 +34,10 @@ async function upsert(client: KubeClient, obj: KubeObject): Promise<void> {
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
     const current = await client.get(ref, obj.metadata?.name ?? "");
-    await client.update(ref, { ...obj, metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion } });
+    await client.update(ref, {
+      ...obj,
+      metadata: { ...obj.metadata, resourceVersion: current.metadata?.resourceVersion },
+    });
   }
 }
 
@@ -48,7 +51,11 @@ export async function publishApiServerEndpoints(client: KubeClient, ip: string, 
   await upsert(client, {
     apiVersion: "v1",
     kind: "Endpoints",
-    metadata: { name: "kubernetes", namespace: "default", labels: { "endpointslice.kubernetes.io/skip-mirror": "true" } },
+    metadata: {
+      name: "kubernetes",
+      namespace: "default",
+      labels: { "endpointslice.kubernetes.io/skip-mirror": "true" },
+    },
     subsets: [{ addresses: [{ ip }], ports }],
   });
   await upsert(client, {
@@ -61,8 +68,12 @@ export async function publishApiServerEndpoints(client: KubeClient, ip: string, 
   });
 }
 
-export async function bootstrapCluster(client: KubeClient, opts: { kubernetesServiceIp: string; apiServerPort: number }): Promise<void> {
-  for (const name of SYSTEM_NAMESPACES) await ensure(client, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
+export async function bootstrapCluster(
+  client: KubeClient,
+  opts: { kubernetesServiceIp: string; apiServerPort: number },
+): Promise<void> {
+  for (const name of SYSTEM_NAMESPACES)
+    await ensure(client, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
   await ensure(client, {
     apiVersion: "v1",
     kind: "Service",

@@ -11,14 +11,24 @@ import type { ApiServer } from "../apiserver/app.ts";
 import { badRequest, notFound, serviceUnavailable, type StatusError } from "../apiserver/errors.ts";
 import { requestInfo } from "../apiserver/request-info.ts";
 import { objectKey } from "../apiserver/storage.ts";
-import { fetchFromKubelet, type KubeletTarget, kubeletPath, proxyUpgradeToKubelet } from "../agent/streams/kubelet-proxy.ts";
+import {
+  fetchFromKubelet,
+  type KubeletTarget,
+  kubeletPath,
+  proxyUpgradeToKubelet,
+} from "../agent/streams/kubelet-proxy.ts";
 import { ensureClientCert } from "../auth/client-certs.ts";
 import type { ServerPki } from "../auth/pki.ts";
 
 type StreamSubresource = "log" | "exec" | "attach" | "portforward";
 const STREAMS = new Set<string>(["exec", "attach", "portforward"]);
 
-async function getObject(api: ApiServer, resource: string, namespace: string | undefined, name: string): Promise<KubeObject> {
+async function getObject(
+  api: ApiServer,
+  resource: string,
+  namespace: string | undefined,
+  name: string,
+): Promise<KubeObject> {
   const d = api.registry.get("", "v1", resource);
   const kv = d && (await api.storage.store.get(objectKey(d, namespace, name)));
   if (!kv) throw notFound({ group: "", resource }, name);
@@ -26,7 +36,11 @@ async function getObject(api: ApiServer, resource: string, namespace: string | u
 }
 
 /** The identity the API server presents to agents (upstream's apiserver-kubelet-client). */
-export const KUBELET_CLIENT_IDENTITY = { name: "apiserver-kubelet", commonName: "system:apiserver", organizations: ["system:masters"] };
+export const KUBELET_CLIENT_IDENTITY = {
+  name: "apiserver-kubelet",
+  commonName: "system:apiserver",
+  organizations: ["system:masters"],
+};
 
 /** Where a node's agent listens (its InternalIP and kubelet port), reached with the API server's client cert. */
 export function kubeletTargetOf(node: KubeObject, cert: { certPem: string; keyPem: string }): KubeletTarget {
@@ -38,7 +52,13 @@ export function kubeletTargetOf(node: KubeObject, cert: { certPem: string; keyPe
 }
 
 /** Where the pod's agent listens, and the container a request means (the only one, or ?container=). */
-async function locate(api: ApiServer, cert: { certPem: string; keyPem: string }, namespace: string, podName: string, query: URLSearchParams) {
+async function locate(
+  api: ApiServer,
+  cert: { certPem: string; keyPem: string },
+  namespace: string,
+  podName: string,
+  query: URLSearchParams,
+) {
   const pod = await getObject(api, "pods", namespace, podName);
   const nodeName = pod.spec?.nodeName;
   if (!nodeName) throw badRequest(`pod ${podName} does not have a host assigned`);
@@ -46,14 +66,18 @@ async function locate(api: ApiServer, cert: { certPem: string; keyPem: string },
   const containers: { name: string }[] = pod.spec?.containers ?? [];
   const container = query.get("container") || (containers.length === 1 ? containers[0].name : "");
   if (!container) {
-    throw badRequest(`a container name must be specified for pod ${podName}, choose one of: [${containers.map((c) => c.name).join(" ")}]`);
+    throw badRequest(
+      `a container name must be specified for pod ${podName}, choose one of: [${containers.map((c) => c.name).join(" ")}]`,
+    );
   }
   return { target, container };
 }
 
 function refuse(socket: Duplex, err: StatusError): void {
   const body = JSON.stringify(err.status);
-  socket.end(`HTTP/1.1 ${err.code} ${err.status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  socket.end(
+    `HTTP/1.1 ${err.code} ${err.status.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export async function wirePodStreams(api: ApiServer, pki: ServerPki) {
@@ -61,8 +85,15 @@ export async function wirePodStreams(api: ApiServer, pki: ServerPki) {
 
   api.subresources.set("pods/log", async (s, name) => {
     const { target, container } = await locate(api, cert, s.namespace ?? "", name, s.query);
-    const res = await fetchFromKubelet(target, kubeletPath("log", s.namespace ?? "", name, container, s.query), s.req.signal);
-    return new Response(res.body, { status: res.status, headers: { "content-type": res.headers.get("content-type") ?? "text/plain" } });
+    const res = await fetchFromKubelet(
+      target,
+      kubeletPath("log", s.namespace ?? "", name, container, s.query),
+      s.req.signal,
+    );
+    return new Response(res.body, {
+      status: res.status,
+      headers: { "content-type": res.headers.get("content-type") ?? "text/plain" },
+    });
   });
 
   return async function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
@@ -74,7 +105,13 @@ export async function wirePodStreams(api: ApiServer, pki: ServerPki) {
       const user = await api.authenticateRequest(request, { incoming: { socket: socket as TLSSocket } });
       if ("status" in user) return refuse(socket, user);
       const info = requestInfo(req.method ?? "GET", url.pathname, null);
-      if (info.resource !== "pods" || !info.name || !info.subresource || !STREAMS.has(info.subresource) || info.group !== "") {
+      if (
+        info.resource !== "pods" ||
+        !info.name ||
+        !info.subresource ||
+        !STREAMS.has(info.subresource) ||
+        info.group !== ""
+      ) {
         return refuse(socket, badRequest(`upgrade is not supported for ${url.pathname}`));
       }
       // Upstream requires `create` on the streaming subresources whatever the HTTP method (GET for WebSocket).
@@ -82,7 +119,13 @@ export async function wirePodStreams(api: ApiServer, pki: ServerPki) {
       if (denied) return refuse(socket, denied);
       const sub = info.subresource as StreamSubresource;
       const { target, container } = await locate(api, cert, info.namespace ?? "", info.name, url.searchParams);
-      proxyUpgradeToKubelet(req.headers, socket, head, target, kubeletPath(sub, info.namespace ?? "", info.name, container, url.searchParams));
+      proxyUpgradeToKubelet(
+        req.headers,
+        socket,
+        head,
+        target,
+        kubeletPath(sub, info.namespace ?? "", info.name, container, url.searchParams),
+      );
     } catch (err) {
       const status = err as StatusError;
       if (status?.status) refuse(socket, status);

@@ -26,7 +26,10 @@ export async function mountExtras(api: ApiServer, pki: ServerPki, serverToken: (
   );
   api.mount(
     "/openapi",
-    createOpenApiRoutes({ resources: () => builtins, customResourceDefinitions: () => crds.list() as CustomResourceDefinition[] }),
+    createOpenApiRoutes({
+      resources: () => builtins,
+      customResourceDefinitions: () => crds.list() as CustomResourceDefinition[],
+    }),
   );
   const secrets = api.registry.get("", "v1", "secrets")!;
   const join = createJoinRoutes({
@@ -49,7 +52,10 @@ function nodePasswordStore(api: ApiServer): NodePasswordStore {
   const client = createClient(inProcessTransport(api.app, APISERVER_USER), { userAgent: "k3lite/join" });
   const ref = { group: "", version: "v1", resource: "secrets", namespace: NODE_PASSWORD_NAMESPACE };
   return {
-    get: (nodeName) => client.get<Secret>(ref, nodePasswordSecretName(nodeName)).catch((err) => (isNotFound(err) ? undefined : Promise.reject(err))),
+    get: (nodeName) =>
+      client
+        .get<Secret>(ref, nodePasswordSecretName(nodeName))
+        .catch((err) => (isNotFound(err) ? undefined : Promise.reject(err))),
     create: async (secret) => {
       await client.create(ref, secret);
     },

@@ -69,16 +69,61 @@ class Reader {
  * unset non-pointer field that JSON would omit. These are the pointer fields of the types clients send.
  */
 const KEEP_ZERO = new Set([
-  "replicas", "parallelism", "completions", "backoffLimit", "backoffLimitPerIndex", "maxFailedIndexes", "suspend",
-  "activeDeadlineSeconds", "ttlSecondsAfterFinished", "terminationGracePeriodSeconds", "revisionHistoryLimit",
-  "progressDeadlineSeconds", "successfulJobsHistoryLimit", "failedJobsHistoryLimit", "startingDeadlineSeconds",
-  "expirationSeconds", "automountServiceAccountToken", "immutable", "allowPrivilegeEscalation", "privileged",
-  "runAsUser", "runAsGroup", "fsGroup", "runAsNonRoot", "readOnlyRootFilesystem", "enableServiceLinks",
-  "shareProcessNamespace", "hostUsers", "priority", "value", "defaultMode", "mode", "optional", "minAvailable",
-  "maxUnavailable", "maxSurge", "partition", "gracePeriodSeconds", "orphanDependents", "allowVolumeExpansion",
+  "replicas",
+  "parallelism",
+  "completions",
+  "backoffLimit",
+  "backoffLimitPerIndex",
+  "maxFailedIndexes",
+  "suspend",
+  "activeDeadlineSeconds",
+  "ttlSecondsAfterFinished",
+  "terminationGracePeriodSeconds",
+  "revisionHistoryLimit",
+  "progressDeadlineSeconds",
+  "successfulJobsHistoryLimit",
+  "failedJobsHistoryLimit",
+  "startingDeadlineSeconds",
+  "expirationSeconds",
+  "automountServiceAccountToken",
+  "immutable",
+  "allowPrivilegeEscalation",
+  "privileged",
+  "runAsUser",
+  "runAsGroup",
+  "fsGroup",
+  "runAsNonRoot",
+  "readOnlyRootFilesystem",
+  "enableServiceLinks",
+  "shareProcessNamespace",
+  "hostUsers",
+  "priority",
+  "value",
+  "defaultMode",
+  "mode",
+  "optional",
+  "minAvailable",
+  "maxUnavailable",
+  "maxSurge",
+  "partition",
+  "gracePeriodSeconds",
+  "orphanDependents",
+  "allowVolumeExpansion",
 ]);
 
-const SCALARS = new Set(["string", "bytes", "bool", "int32", "int64", "uint32", "uint64", "double", "float", "fixed64", "sfixed64"]);
+const SCALARS = new Set([
+  "string",
+  "bytes",
+  "bool",
+  "int32",
+  "int64",
+  "uint32",
+  "uint64",
+  "double",
+  "float",
+  "fixed64",
+  "sfixed64",
+]);
 
 function scalar(r: Reader, wire: number, type: string): unknown {
   switch (type) {
@@ -166,7 +211,8 @@ function message(r: Reader, name: string): unknown {
       while (er.pos < er.end) {
         const t = er.varint();
         if (t >> 3 === 1) k = decoder.decode(er.bytes());
-        else if (t >> 3 === 2) val = SCALARS.has(type) ? scalar(er, t & 7, type) : message(new Reader(er.bytes()), type);
+        else if (t >> 3 === 2)
+          val = SCALARS.has(type) ? scalar(er, t & 7, type) : message(new Reader(er.bytes()), type);
         else er.skip(t & 7);
       }
       const map = slot(out, key, () => ({})) as Record<string, unknown>;
@@ -204,7 +250,8 @@ export const PROTOBUF_MEDIA_TYPE = "application/vnd.kubernetes.protobuf";
 
 /** The JSON object of a protobuf body, with apiVersion and kind from its envelope. */
 export function decodeProtobufObject(body: Uint8Array): Record<string, unknown> {
-  if (body.length < 4 || MAGIC.some((b, i) => body[i] !== b)) throw badRequest("protobuf: the body does not start with the Kubernetes protobuf prefix");
+  if (body.length < 4 || MAGIC.some((b, i) => body[i] !== b))
+    throw badRequest("protobuf: the body does not start with the Kubernetes protobuf prefix");
   const unknown = message(new Reader(body.subarray(4)), "k8s.io.apimachinery.pkg.runtime.Unknown") as {
     typeMeta?: { apiVersion?: string; kind?: string };
     raw?: string;

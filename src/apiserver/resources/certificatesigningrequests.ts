@@ -27,7 +27,9 @@ export default describe({
     ageColumn,
     col("SignerName", (c) => c.spec?.signerName ?? ""),
     col("Requestor", (c) => c.spec?.username ?? ""),
-    col("RequestedDuration", (c) => (c.spec?.expirationSeconds ? `${Math.round(c.spec.expirationSeconds / 60)}m` : "<none>")),
+    col("RequestedDuration", (c) =>
+      c.spec?.expirationSeconds ? `${Math.round(c.spec.expirationSeconds / 60)}m` : "<none>",
+    ),
     col("Condition", condition),
   ],
 });

@@ -13,7 +13,13 @@ export function validateDataKeys(obj: KubeObject, fields: string[]): FieldError[
   for (const field of fields) {
     for (const key of Object.keys(obj[field] ?? {})) {
       if (!CONFIG_KEY.test(key) || key.length > 253 || key === "." || key === "..") {
-        errs.push(invalidValue(`${field}`, key, "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')"));
+        errs.push(
+          invalidValue(
+            `${field}`,
+            key,
+            "a valid config key must consist of alphanumeric characters, '-', '_' or '.' (e.g. 'key.name',  or 'KEY_NAME',  or 'key-name', regex used for validation is '[-._a-zA-Z0-9]+')",
+          ),
+        );
       }
     }
   }
@@ -33,7 +39,8 @@ export function validateImmutableData(obj: KubeObject, old: KubeObject, fields: 
   return errs;
 }
 
-export const dataCount = (obj: KubeObject) => Object.keys(obj.data ?? {}).length + Object.keys(obj.binaryData ?? obj.stringData ?? {}).length;
+export const dataCount = (obj: KubeObject) =>
+  Object.keys(obj.data ?? {}).length + Object.keys(obj.binaryData ?? obj.stringData ?? {}).length;
 
 export default describe({
   group: "",

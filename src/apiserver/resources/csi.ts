@@ -2,7 +2,8 @@
 
 import { describe } from "./types.ts";
 
-const storage = (kind: string, plural: string) => describe({ group: "storage.k8s.io", version: "v1", kind, plural, namespaced: false });
+const storage = (kind: string, plural: string) =>
+  describe({ group: "storage.k8s.io", version: "v1", kind, plural, namespaced: false });
 
 export const csidrivers = storage("CSIDriver", "csidrivers");
 export const csinodes = storage("CSINode", "csinodes");

@@ -19,7 +19,8 @@ export default describe({
     d.spec ??= {};
     const spec = d.spec;
     spec.updateStrategy ??= { type: "RollingUpdate" };
-    if (spec.updateStrategy.type === "RollingUpdate") spec.updateStrategy.rollingUpdate ??= { maxUnavailable: 1, maxSurge: 0 };
+    if (spec.updateStrategy.type === "RollingUpdate")
+      spec.updateStrategy.rollingUpdate ??= { maxUnavailable: 1, maxSurge: 0 };
     spec.revisionHistoryLimit ??= 10;
     defaultTemplate(spec.template);
   },

@@ -3,7 +3,13 @@
 
 import { ageColumn, col, nameColumn, podTemplateColumns } from "../table.ts";
 import { describe } from "./types.ts";
-import { defaultTemplate, immutableSelector, REPLICAS_SCALE, replicasValid, validateSelectorAndTemplate } from "./workload.ts";
+import {
+  defaultTemplate,
+  immutableSelector,
+  REPLICAS_SCALE,
+  replicasValid,
+  validateSelectorAndTemplate,
+} from "./workload.ts";
 
 export default describe({
   group: "apps",

@@ -34,7 +34,10 @@ export default describe({
     col("Reason", (e) => e.reason ?? ""),
     col("Object", involved),
     wide("Subobject", (e) => e.involvedObject?.fieldPath ?? ""),
-    wide("Source", (e) => [e.source?.component, e.source?.host].filter(Boolean).join(", ") || e.reportingComponent || ""),
+    wide(
+      "Source",
+      (e) => [e.source?.component, e.source?.host].filter(Boolean).join(", ") || e.reportingComponent || "",
+    ),
     col("Message", (e) => (e.message ?? "").trim()),
     wide("First Seen", (e, now) => since(e.firstTimestamp ?? e.eventTime ?? e.metadata?.creationTimestamp, now)),
     wide("Count", (e) => e.count ?? 1, "integer"),

@@ -46,7 +46,6 @@ import statefulsets from "./statefulsets.ts";
 import storageclasses from "./storageclasses.ts";
 import type { ResourceDescriptor } from "./types.ts";
 
-
 export const BUILT_IN_RESOURCES: ResourceDescriptor[] = [
   // core/v1
   namespaces,

@@ -9,7 +9,9 @@ const hosts = (i: KubeObject) => {
   return h.length ? h.join(",") : "*";
 };
 const address = (i: KubeObject) =>
-  ((i.status?.loadBalancer?.ingress ?? []) as { ip?: string; hostname?: string }[]).map((x) => x.ip || x.hostname).join(",");
+  ((i.status?.loadBalancer?.ingress ?? []) as { ip?: string; hostname?: string }[])
+    .map((x) => x.ip || x.hostname)
+    .join(",");
 
 export default describe({
   group: "networking.k8s.io",

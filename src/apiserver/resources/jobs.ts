@@ -29,7 +29,8 @@ function duration(job: KubeObject, now: number): string {
 function validate(job: KubeObject): FieldError[] {
   const errs = validateSelectorAndTemplate(job.spec, "spec.template", false);
   const rp = job.spec?.template?.spec?.restartPolicy;
-  if (rp && rp !== "OnFailure" && rp !== "Never") errs.push(notSupported("spec.template.spec.restartPolicy", rp, ["OnFailure", "Never"]));
+  if (rp && rp !== "OnFailure" && rp !== "Never")
+    errs.push(notSupported("spec.template.spec.restartPolicy", rp, ["OnFailure", "Never"]));
   return errs;
 }
 
@@ -59,7 +60,12 @@ export default describe({
     const spec = job.spec ?? {};
     if (!spec.manualSelector && job.metadata?.uid) {
       const uid = job.metadata.uid;
-      const labels = { "batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": job.metadata.name, "controller-uid": uid, "job-name": job.metadata.name };
+      const labels = {
+        "batch.kubernetes.io/controller-uid": uid,
+        "batch.kubernetes.io/job-name": job.metadata.name,
+        "controller-uid": uid,
+        "job-name": job.metadata.name,
+      };
       spec.selector = { matchLabels: { "batch.kubernetes.io/controller-uid": uid } };
       if (spec.template) {
         spec.template.metadata ??= {};

@@ -16,5 +16,12 @@ export default describe({
     spec.podSelector ??= {};
     if (!spec.policyTypes) spec.policyTypes = spec.egress ? ["Ingress", "Egress"] : ["Ingress"];
   },
-  columns: [nameColumn, col("Pod-Selector", (n) => { const s = labelSelectorString(n.spec?.podSelector); return s === "<none>" ? "" : s; }), ageColumn],
+  columns: [
+    nameColumn,
+    col("Pod-Selector", (n) => {
+      const s = labelSelectorString(n.spec?.podSelector);
+      return s === "<none>" ? "" : s;
+    }),
+    ageColumn,
+  ],
 });

@@ -23,7 +23,8 @@ function roles(node: KubeObject): string {
 }
 
 const address = (type: string) => (node: KubeObject) =>
-  ((node.status?.addresses ?? []) as { type: string; address: string }[]).find((a) => a.type === type)?.address ?? "<none>";
+  ((node.status?.addresses ?? []) as { type: string; address: string }[]).find((a) => a.type === type)?.address ??
+  "<none>";
 
 export default describe({
   group: "",

@@ -7,7 +7,9 @@ const claim = (pv: { spec?: { claimRef?: { namespace?: string; name?: string } }
   pv.spec?.claimRef ? `${pv.spec.claimRef.namespace}/${pv.spec.claimRef.name}` : "";
 
 export const accessModes = (modes: string[] | undefined) =>
-  (modes ?? []).map((m) => ({ ReadWriteOnce: "RWO", ReadOnlyMany: "ROX", ReadWriteMany: "RWX", ReadWriteOncePod: "RWOP" })[m] ?? m).join(",");
+  (modes ?? [])
+    .map((m) => ({ ReadWriteOnce: "RWO", ReadOnlyMany: "ROX", ReadWriteMany: "RWX", ReadWriteOncePod: "RWOP" })[m] ?? m)
+    .join(",");
 
 export default describe({
   group: "",

@@ -48,7 +48,17 @@ export function defaultPodSpec(spec: Pod["spec"]): void {
   for (const c of spec.initContainers ?? []) defaultContainer(c);
   for (const c of spec.containers ?? []) defaultContainer(c);
   for (const v of spec.volumes ?? []) {
-    if (!v.emptyDir && !v.hostPath && !v.configMap && !v.secret && !v.persistentVolumeClaim && !v.projected && !v.downwardAPI && Object.keys(v).length === 1) v.emptyDir = {};
+    if (
+      !v.emptyDir &&
+      !v.hostPath &&
+      !v.configMap &&
+      !v.secret &&
+      !v.persistentVolumeClaim &&
+      !v.projected &&
+      !v.downwardAPI &&
+      Object.keys(v).length === 1
+    )
+      v.emptyDir = {};
     if (v.configMap) v.configMap.defaultMode ??= 0o644;
     if (v.secret) v.secret.defaultMode ??= 0o644;
   }
@@ -101,9 +111,16 @@ export function validatePodSpec(spec: Pod["spec"], path: string): FieldError[] {
   if (spec.restartPolicy && !RESTART_POLICIES.includes(spec.restartPolicy)) {
     errs.push(notSupported(`${path}.restartPolicy`, spec.restartPolicy, RESTART_POLICIES));
   }
-  if (spec.dnsPolicy && !DNS_POLICIES.includes(spec.dnsPolicy)) errs.push(notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
+  if (spec.dnsPolicy && !DNS_POLICIES.includes(spec.dnsPolicy))
+    errs.push(notSupported(`${path}.dnsPolicy`, spec.dnsPolicy, DNS_POLICIES));
   if (spec.terminationGracePeriodSeconds != null && spec.terminationGracePeriodSeconds < 0) {
-    errs.push(invalidValue(`${path}.terminationGracePeriodSeconds`, spec.terminationGracePeriodSeconds, "must be greater than or equal to 0"));
+    errs.push(
+      invalidValue(
+        `${path}.terminationGracePeriodSeconds`,
+        spec.terminationGracePeriodSeconds,
+        "must be greater than or equal to 0",
+      ),
+    );
   }
   const volumes = new Set<string>();
   (spec.volumes ?? []).forEach((v, i) => {
@@ -146,7 +163,10 @@ export function mountServiceAccountToken(pod: KubeObject): void {
   if (!spec || spec.automountServiceAccountToken === false) return;
   const containers: Container[] = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
   if (containers.some((c) => (c.volumeMounts ?? []).some((m) => m.mountPath === SERVICE_ACCOUNT_MOUNT_PATH))) return;
-  const suffix = Array.from(crypto.getRandomValues(new Uint8Array(5)), (b) => "bcdfghjklmnpqrstvwxz2456789"[b % 27]).join("");
+  const suffix = Array.from(
+    crypto.getRandomValues(new Uint8Array(5)),
+    (b) => "bcdfghjklmnpqrstvwxz2456789"[b % 27],
+  ).join("");
   const name = `kube-api-access-${suffix}`;
   spec.volumes = [
     ...(spec.volumes ?? []),
@@ -157,12 +177,17 @@ export function mountServiceAccountToken(pod: KubeObject): void {
         sources: [
           { serviceAccountToken: { expirationSeconds: 3607, path: "token" } },
           { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
-          { downwardAPI: { items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }] } },
+          {
+            downwardAPI: {
+              items: [{ path: "namespace", fieldRef: { apiVersion: "v1", fieldPath: "metadata.namespace" } }],
+            },
+          },
         ],
       },
     },
   ];
-  for (const c of containers) c.volumeMounts = [...(c.volumeMounts ?? []), { name, mountPath: SERVICE_ACCOUNT_MOUNT_PATH, readOnly: true }];
+  for (const c of containers)
+    c.volumeMounts = [...(c.volumeMounts ?? []), { name, mountPath: SERVICE_ACCOUNT_MOUNT_PATH, readOnly: true }];
 }
 
 type ContainerStatus = NonNullable<NonNullable<Pod["status"]>["containerStatuses"]>[number];
@@ -176,7 +201,8 @@ export function podStatusReason(pod: KubeObject): string {
     if (initializing) return;
     if (s.state?.terminated?.exitCode === 0) return;
     if (s.state?.terminated) reason = `Init:${s.state.terminated.reason || `ExitCode:${s.state.terminated.exitCode}`}`;
-    else if (s.state?.waiting?.reason && s.state.waiting.reason !== "PodInitializing") reason = `Init:${s.state.waiting.reason}`;
+    else if (s.state?.waiting?.reason && s.state.waiting.reason !== "PodInitializing")
+      reason = `Init:${s.state.waiting.reason}`;
     else reason = `Init:${i}/${pod.spec?.initContainers?.length ?? 0}`;
     initializing = true;
   });
@@ -187,7 +213,10 @@ export function podStatusReason(pod: KubeObject): string {
       const s = statuses[i];
       if (s.state?.waiting?.reason) reason = s.state.waiting.reason;
       else if (s.state?.terminated?.reason) reason = s.state.terminated.reason;
-      else if (s.state?.terminated) reason = s.state.terminated.signal ? `Signal:${s.state.terminated.signal}` : `ExitCode:${s.state.terminated.exitCode}`;
+      else if (s.state?.terminated)
+        reason = s.state.terminated.signal
+          ? `Signal:${s.state.terminated.signal}`
+          : `ExitCode:${s.state.terminated.exitCode}`;
       else if (s.ready && s.state?.running) hasRunning = true;
     }
     if (reason === "Completed" && hasRunning) reason = "Running";
@@ -211,7 +240,17 @@ export default describe({
   categories: ["all"],
   status: true,
   generation: false,
-  subresources: ["binding", "eviction", "log", "exec", "attach", "portforward", "proxy", "ephemeralcontainers", "resize"],
+  subresources: [
+    "binding",
+    "eviction",
+    "log",
+    "exec",
+    "attach",
+    "portforward",
+    "proxy",
+    "ephemeralcontainers",
+    "resize",
+  ],
   defaults(pod) {
     defaultPodSpec(pod.spec);
     if (pod.spec) {

@@ -35,7 +35,12 @@ const bindingUpdate = (b: KubeObject, old: KubeObject) =>
   JSON.stringify(b.roleRef) === JSON.stringify(old.roleRef) ? [] : [immutable("roleRef", b.roleRef)];
 
 export const roles = rbac({ kind: "Role", plural: "roles", namespaced: true, columns: roleColumns });
-export const clusterroles = rbac({ kind: "ClusterRole", plural: "clusterroles", namespaced: false, columns: roleColumns });
+export const clusterroles = rbac({
+  kind: "ClusterRole",
+  plural: "clusterroles",
+  namespaced: false,
+  columns: roleColumns,
+});
 export const rolebindings = rbac({
   kind: "RoleBinding",
   plural: "rolebindings",

@@ -24,31 +24,63 @@ const review = (group: string, kind: string, plural: string, namespaced: boolean
     namespaced,
     virtual: true,
     verbs: ["create"],
-    createVirtual: async (obj, ctx): Promise<KubeObject> => ({ ...obj, metadata: { ...obj.metadata, creationTimestamp: undefined }, status: await answer(obj, ctx) }),
+    createVirtual: async (obj, ctx): Promise<KubeObject> => ({
+      ...obj,
+      metadata: { ...obj.metadata, creationTimestamp: undefined },
+      status: await answer(obj, ctx),
+    }),
   });
 
-export const selfsubjectreviews = review("authentication.k8s.io", "SelfSubjectReview", "selfsubjectreviews", false, async (_obj, ctx) =>
-  selfSubjectReviewStatus(ctx.user),
+export const selfsubjectreviews = review(
+  "authentication.k8s.io",
+  "SelfSubjectReview",
+  "selfsubjectreviews",
+  false,
+  async (_obj, ctx) => selfSubjectReviewStatus(ctx.user),
 );
 
 export const tokenreviews = review("authentication.k8s.io", "TokenReview", "tokenreviews", false, async (obj, ctx) =>
-  tokenReviewStatus(ctx.authenticateToken ? await ctx.authenticateToken(obj.spec?.token ?? "", obj.spec?.audiences) : { error: "token authentication is not available" }),
+  tokenReviewStatus(
+    ctx.authenticateToken
+      ? await ctx.authenticateToken(obj.spec?.token ?? "", obj.spec?.audiences)
+      : { error: "token authentication is not available" },
+  ),
 );
 
-export const selfsubjectaccessreviews = review("authorization.k8s.io", "SelfSubjectAccessReview", "selfsubjectaccessreviews", false, (obj, ctx) =>
-  subjectAccessReviewStatus(ctx.authorizer, ctx.user, accessReviewAttributes(obj.spec ?? {})),
+export const selfsubjectaccessreviews = review(
+  "authorization.k8s.io",
+  "SelfSubjectAccessReview",
+  "selfsubjectaccessreviews",
+  false,
+  (obj, ctx) => subjectAccessReviewStatus(ctx.authorizer, ctx.user, accessReviewAttributes(obj.spec ?? {})),
 );
 
-export const subjectaccessreviews = review("authorization.k8s.io", "SubjectAccessReview", "subjectaccessreviews", false, (obj, ctx) => {
-  const { user, attrs } = accessReviewRequest(obj.spec ?? {});
-  return subjectAccessReviewStatus(ctx.authorizer, user, attrs);
-});
+export const subjectaccessreviews = review(
+  "authorization.k8s.io",
+  "SubjectAccessReview",
+  "subjectaccessreviews",
+  false,
+  (obj, ctx) => {
+    const { user, attrs } = accessReviewRequest(obj.spec ?? {});
+    return subjectAccessReviewStatus(ctx.authorizer, user, attrs);
+  },
+);
 
-export const localsubjectaccessreviews = review("authorization.k8s.io", "LocalSubjectAccessReview", "localsubjectaccessreviews", true, (obj, ctx) => {
-  const { user, attrs } = accessReviewRequest(obj.spec ?? {});
-  return subjectAccessReviewStatus(ctx.authorizer, user, { ...attrs, namespace: obj.metadata?.namespace });
-});
+export const localsubjectaccessreviews = review(
+  "authorization.k8s.io",
+  "LocalSubjectAccessReview",
+  "localsubjectaccessreviews",
+  true,
+  (obj, ctx) => {
+    const { user, attrs } = accessReviewRequest(obj.spec ?? {});
+    return subjectAccessReviewStatus(ctx.authorizer, user, { ...attrs, namespace: obj.metadata?.namespace });
+  },
+);
 
-export const selfsubjectrulesreviews = review("authorization.k8s.io", "SelfSubjectRulesReview", "selfsubjectrulesreviews", false, (obj, ctx) =>
-  selfSubjectRulesReviewStatus(ctx.authorizer, ctx.user, obj.spec?.namespace ?? ""),
+export const selfsubjectrulesreviews = review(
+  "authorization.k8s.io",
+  "SelfSubjectRulesReview",
+  "selfsubjectrulesreviews",
+  false,
+  (obj, ctx) => selfSubjectRulesReviewStatus(ctx.authorizer, ctx.user, obj.spec?.namespace ?? ""),
 );

@@ -15,14 +15,16 @@ export default describe({
     secret.type ??= "Opaque";
     if (secret.stringData) {
       secret.data ??= {};
-      for (const [k, v] of Object.entries(secret.stringData as Record<string, string>)) secret.data[k] = Buffer.from(String(v)).toString("base64");
+      for (const [k, v] of Object.entries(secret.stringData as Record<string, string>))
+        secret.data[k] = Buffer.from(String(v)).toString("base64");
       delete secret.stringData;
     }
   },
   validate(secret) {
     const errs = validateDataKeys(secret, ["data"]);
     for (const [k, v] of Object.entries((secret.data ?? {}) as Record<string, unknown>)) {
-      if (typeof v !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(v)) errs.push(invalidValue(`data[${k}]`, "<secret contents redacted>", "illegal base64 data"));
+      if (typeof v !== "string" || !/^[A-Za-z0-9+/]*={0,2}$/.test(v))
+        errs.push(invalidValue(`data[${k}]`, "<secret contents redacted>", "illegal base64 data"));
     }
     return errs;
   },

@@ -36,14 +36,21 @@ function validate(svc: KubeObject): FieldError[] {
     const path = `spec.ports[${i}]`;
     if (ports.length > 1 && !p.name) errs.push(required(`${path}.name`));
     if (p.name) {
-      if (names.has(p.name)) errs.push({ field: `${path}.name`, reason: "FieldValueDuplicate", message: `Duplicate value: "${p.name}"` });
+      if (names.has(p.name))
+        errs.push({ field: `${path}.name`, reason: "FieldValueDuplicate", message: `Duplicate value: "${p.name}"` });
       names.add(p.name);
     }
     if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) {
       errs.push(invalidValue(`${path}.port`, p.port, "must be between 1 and 65535, inclusive"));
     }
-    if (p.protocol && !PROTOCOLS.includes(p.protocol)) errs.push(notSupported(`${path}.protocol`, p.protocol, PROTOCOLS));
-    if (p.nodePort && type === "ClusterIP") errs.push({ field: `${path}.nodePort`, reason: "FieldValueForbidden", message: "Forbidden: may not be used when `type` is 'ClusterIP'" });
+    if (p.protocol && !PROTOCOLS.includes(p.protocol))
+      errs.push(notSupported(`${path}.protocol`, p.protocol, PROTOCOLS));
+    if (p.nodePort && type === "ClusterIP")
+      errs.push({
+        field: `${path}.nodePort`,
+        reason: "FieldValueForbidden",
+        message: "Forbidden: may not be used when `type` is 'ClusterIP'",
+      });
   });
   return errs;
 }
@@ -53,7 +60,8 @@ function validateUpdate(svc: KubeObject, old: KubeObject): FieldError[] {
   const oldIp = old.spec?.clusterIP;
   const newIp = svc.spec?.clusterIP;
   // Upstream allows dropping the IP only when the type becomes ExternalName.
-  if (oldIp && newIp !== oldIp && !(svc.spec?.type === "ExternalName" && !newIp)) errs.push(immutable("spec.clusterIPs[0]", newIp ?? ""));
+  if (oldIp && newIp !== oldIp && !(svc.spec?.type === "ExternalName" && !newIp))
+    errs.push(immutable("spec.clusterIPs[0]", newIp ?? ""));
   return errs;
 }
 
@@ -72,7 +80,9 @@ function externalIp(svc: KubeObject): string {
 function portsCell(svc: KubeObject): string {
   const ports: ServicePort[] = svc.spec?.ports ?? [];
   if (!ports.length) return "<none>";
-  return ports.map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? "TCP"}` : `${p.port}/${p.protocol ?? "TCP"}`)).join(",");
+  return ports
+    .map((p) => (p.nodePort ? `${p.port}:${p.nodePort}/${p.protocol ?? "TCP"}` : `${p.port}/${p.protocol ?? "TCP"}`))
+    .join(",");
 }
 
 export default describe({
@@ -97,7 +107,8 @@ export default describe({
       spec.ipFamilyPolicy ??= "SingleStack";
       spec.ipFamilies ??= ["IPv4"];
     }
-    if ((spec.type === "NodePort" || spec.type === "LoadBalancer") && !spec.externalTrafficPolicy) spec.externalTrafficPolicy = "Cluster";
+    if ((spec.type === "NodePort" || spec.type === "LoadBalancer") && !spec.externalTrafficPolicy)
+      spec.externalTrafficPolicy = "Cluster";
     if (spec.type === "LoadBalancer") spec.allocateLoadBalancerNodePorts ??= true;
     for (const p of (spec.ports ?? []) as ServicePort[]) {
       p.protocol ??= "TCP";

@@ -20,7 +20,9 @@ export default describe({
     {
       ...nameColumn,
       cell: (s) =>
-        s.metadata?.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true" ? `${s.metadata.name} (default)` : (s.metadata?.name ?? ""),
+        s.metadata?.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true"
+          ? `${s.metadata.name} (default)`
+          : (s.metadata?.name ?? ""),
     },
     col("Provisioner", (s) => s.provisioner ?? ""),
     col("ReclaimPolicy", (s) => s.reclaimPolicy ?? ""),

@@ -37,7 +37,10 @@ export interface HookContext {
 /** The authorizer as request handling and the review APIs use it (src/auth/authorize.ts). */
 export type RequestAuthorizer = Pick<Authorizer, "authorize" | "rulesFor">;
 
-export type TokenAuthenticator = (token: string, audiences?: string[]) => Promise<{ user: UserInfo; audiences: string[] } | { error: string }>;
+export type TokenAuthenticator = (
+  token: string,
+  audiences?: string[],
+) => Promise<{ user: UserInfo; audiences: string[] } | { error: string }>;
 
 /** What a virtual create (TokenReview, SubjectAccessReview, …) may use. */
 export interface VirtualContext {

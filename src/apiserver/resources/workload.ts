@@ -14,7 +14,8 @@ export function defaultTemplate(template: KubeObject | undefined): void {
 
 function selectorMatches(selector: KubeObject | undefined, labels: Record<string, string>): boolean {
   if (!selector) return false;
-  for (const [k, v] of Object.entries((selector.matchLabels ?? {}) as Record<string, string>)) if (labels[k] !== v) return false;
+  for (const [k, v] of Object.entries((selector.matchLabels ?? {}) as Record<string, string>))
+    if (labels[k] !== v) return false;
   for (const e of (selector.matchExpressions ?? []) as { key: string; operator: string; values?: string[] }[]) {
     const has = e.key in labels;
     const val = labels[e.key];
@@ -27,12 +28,20 @@ function selectorMatches(selector: KubeObject | undefined, labels: Record<string
 }
 
 /** A selector plus a template whose labels it must select (upstream's wording). */
-export function validateSelectorAndTemplate(spec: KubeObject | undefined, templatePath: string, selectorRequired = true): FieldError[] {
+export function validateSelectorAndTemplate(
+  spec: KubeObject | undefined,
+  templatePath: string,
+  selectorRequired = true,
+): FieldError[] {
   const errs: FieldError[] = [];
   const selector = spec?.selector;
-  const emptySelector = !selector || (!Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length);
+  const emptySelector =
+    !selector || (!Object.keys(selector.matchLabels ?? {}).length && !(selector.matchExpressions ?? []).length);
   if (selectorRequired && emptySelector) errs.push(required("spec.selector"));
-  const template = templatePath.split(".").slice(1).reduce<KubeObject | undefined>((o, k) => o?.[k], spec);
+  const template = templatePath
+    .split(".")
+    .slice(1)
+    .reduce<KubeObject | undefined>((o, k) => o?.[k], spec);
   if (!template) return [...errs, required(templatePath)];
   const labels = (template.metadata?.labels ?? {}) as Record<string, string>;
   if (!emptySelector && !selectorMatches(selector, labels)) {

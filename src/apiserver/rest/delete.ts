@@ -39,9 +39,12 @@ async function deleteOptions(s: Scope): Promise<DeleteOptions> {
   if (grace !== null) opts.gracePeriodSeconds = Number(grace);
   const policy = s.query.get("propagationPolicy");
   if (policy) opts.propagationPolicy = policy as DeleteOptions["propagationPolicy"];
-  if (opts.gracePeriodSeconds !== undefined && !Number.isInteger(opts.gracePeriodSeconds)) throw badRequest("gracePeriodSeconds must be an integer");
+  if (opts.gracePeriodSeconds !== undefined && !Number.isInteger(opts.gracePeriodSeconds))
+    throw badRequest("gracePeriodSeconds must be an integer");
   if (opts.propagationPolicy && !["Background", "Foreground", "Orphan"].includes(opts.propagationPolicy)) {
-    throw badRequest(`propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`);
+    throw badRequest(
+      `propagationPolicy: Unsupported value: "${opts.propagationPolicy}": supported values: "Foreground", "Background", "Orphan"`,
+    );
   }
   return opts;
 }
@@ -50,10 +53,18 @@ function checkPreconditions(s: Scope, obj: KubeObject, opts: DeleteOptions): voi
   const p = opts.preconditions;
   const name = obj.metadata?.name ?? "";
   if (p?.uid && p.uid !== obj.metadata?.uid) {
-    throw conflict(gr(s.desc), name, `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${obj.metadata?.uid}`);
+    throw conflict(
+      gr(s.desc),
+      name,
+      `Precondition failed: UID in precondition: ${p.uid}, UID in object meta: ${obj.metadata?.uid}`,
+    );
   }
   if (p?.resourceVersion && p.resourceVersion !== obj.metadata?.resourceVersion) {
-    throw conflict(gr(s.desc), name, `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${obj.metadata?.resourceVersion}`);
+    throw conflict(
+      gr(s.desc),
+      name,
+      `Precondition failed: ResourceVersion in precondition: ${p.resourceVersion}, ResourceVersion in object meta: ${obj.metadata?.resourceVersion}`,
+    );
   }
 }
 
@@ -61,7 +72,9 @@ function checkPreconditions(s: Scope, obj: KubeObject, opts: DeleteOptions): voi
 function markDeleting(s: Scope, obj: KubeObject, opts: DeleteOptions): boolean {
   const meta = writableMeta(obj);
   const finalizers = new Set<string>(meta.finalizers ?? []);
-  const policy = opts.propagationPolicy ?? (opts.orphanDependents === true ? "Orphan" : opts.orphanDependents === false ? "Background" : undefined);
+  const policy =
+    opts.propagationPolicy ??
+    (opts.orphanDependents === true ? "Orphan" : opts.orphanDependents === false ? "Background" : undefined);
   if (policy === "Orphan") {
     finalizers.add(ORPHAN);
     finalizers.delete(FOREGROUND);
@@ -76,7 +89,8 @@ function markDeleting(s: Scope, obj: KubeObject, opts: DeleteOptions): boolean {
   else delete meta.finalizers;
 
   const grace = s.desc.gracePeriod ? s.desc.gracePeriod(obj, opts.gracePeriodSeconds) : 0;
-  const waitsForNamespace = s.desc.kind === "Namespace" && s.desc.group === "" && (obj.spec?.finalizers ?? []).length > 0;
+  const waitsForNamespace =
+    s.desc.kind === "Namespace" && s.desc.group === "" && (obj.spec?.finalizers ?? []).length > 0;
   if (!finalizers.size && grace <= 0 && !waitsForNamespace) return false;
 
   const now = Date.now();
@@ -91,7 +105,11 @@ function markDeleting(s: Scope, obj: KubeObject, opts: DeleteOptions): boolean {
 }
 
 /** Deletes (or starts deleting) one object; returns the object if it remains, else the removed one. */
-export async function deleteOne(s: Scope, name: string, opts: DeleteOptions): Promise<{ obj: KubeObject; deleted: boolean }> {
+export async function deleteOne(
+  s: Scope,
+  name: string,
+  opts: DeleteOptions,
+): Promise<{ obj: KubeObject; deleted: boolean }> {
   let immediate = false;
   const r = await guaranteedUpdate(
     s,
@@ -117,7 +135,10 @@ export async function deleteObject(s: Scope, name: string): Promise<Response> {
   if (!deleted) return respondWith(s, 200, obj);
   // Upstream answers pods with the deleted object and other types with a Success Status.
   if (s.desc.kind === "Pod") return respondWith(s, 200, obj);
-  return respondObject(200, successStatus({ name, group: s.desc.group || undefined, kind: s.desc.plural, uid: obj.metadata?.uid }));
+  return respondObject(
+    200,
+    successStatus({ name, group: s.desc.group || undefined, kind: s.desc.plural, uid: obj.metadata?.uid }),
+  );
 }
 
 export async function deleteCollection(s: Scope): Promise<Response> {
@@ -136,5 +157,10 @@ export async function deleteCollection(s: Scope): Promise<Response> {
     }
   }
   const apiVersion = s.desc.group ? `${s.desc.group}/${s.desc.version}` : s.desc.version;
-  return respondObject(200, { kind: s.desc.listKind ?? `${s.desc.kind}List`, apiVersion, metadata: { resourceVersion: String(page.revision) }, items });
+  return respondObject(200, {
+    kind: s.desc.listKind ?? `${s.desc.kind}List`,
+    apiVersion,
+    metadata: { resourceVersion: String(page.revision) },
+    items,
+  });
 }

@@ -13,7 +13,8 @@ export function writableMeta(obj: KubeObject): WritableMeta {
 }
 
 /** RFC 3339 with second precision, as Kubernetes serialises metav1.Time. */
-export const nowRfc3339 = (ms = Date.now()) => new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
+export const nowRfc3339 = (ms = Date.now()) =>
+  new Date(Math.floor(ms / 1000) * 1000).toISOString().replace(".000Z", "Z");
 
 // Upstream's utilrand alphabet: no vowels (no words), no confusable characters.
 const ALPHANUMS = "bcdfghjklmnpqrstvwxz2456789";
@@ -29,10 +30,14 @@ export function generateNameSuffix(): string {
 export function checkTypeMeta(obj: KubeObject, d: ResourceDescriptor): void {
   const apiVersion = d.group ? `${d.group}/${d.version}` : d.version;
   if (obj.kind && obj.kind !== d.kind) {
-    throw badRequest(`the kind in the body (${obj.kind}) does not match the kind of the resource (${d.kind}): ${d.kind} in version "${d.version}" cannot be handled as a ${obj.kind}`);
+    throw badRequest(
+      `the kind in the body (${obj.kind}) does not match the kind of the resource (${d.kind}): ${d.kind} in version "${d.version}" cannot be handled as a ${obj.kind}`,
+    );
   }
   if (obj.apiVersion && obj.apiVersion !== apiVersion) {
-    throw badRequest(`the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`);
+    throw badRequest(
+      `the API version in the data (${obj.apiVersion}) does not match the expected API version (${apiVersion})`,
+    );
   }
   obj.apiVersion = apiVersion;
   obj.kind = d.kind;

@@ -33,7 +33,9 @@ export function patchStatusError(err: unknown): unknown {
     message: err.message,
     reason: err.reason,
     code: err.code,
-    ...(err.causes ? { details: { causes: err.causes.map((c) => ({ reason: c.type, message: c.message, field: c.field })) } } : {}),
+    ...(err.causes
+      ? { details: { causes: err.causes.map((c) => ({ reason: c.type, message: c.message, field: c.field })) } }
+      : {}),
   };
   return new StatusError(status);
 }
@@ -44,9 +46,25 @@ export function kindInfo(d: ResourceDescriptor): KindInfo {
   return { group: d.group, version: d.version, kind: d.kind, status: !!d.status, custom: schema !== undefined, schema };
 }
 
-export const defaultPatcher: Patcher = ({ descriptor, current, patch, contentType, fieldManager, force, subresource }) => {
+export const defaultPatcher: Patcher = ({
+  descriptor,
+  current,
+  patch,
+  contentType,
+  fieldManager,
+  force,
+  subresource,
+}) => {
   try {
-    return patchObject({ kind: kindInfo(descriptor), current, patch, patchType: patchTypeOf(contentType), fieldManager, force, subresource });
+    return patchObject({
+      kind: kindInfo(descriptor),
+      current,
+      patch,
+      patchType: patchTypeOf(contentType),
+      fieldManager,
+      force,
+      subresource,
+    });
   } catch (err) {
     throw patchStatusError(err);
   }
@@ -62,7 +80,14 @@ export function trackManagedFields(
   subresource?: string,
 ): KubeObject {
   try {
-    return trackWrite({ kind: kindInfo(d), previous, next, fieldManager: fieldManager ?? undefined, userAgent: req.headers.get("user-agent"), subresource });
+    return trackWrite({
+      kind: kindInfo(d),
+      previous,
+      next,
+      fieldManager: fieldManager ?? undefined,
+      userAgent: req.headers.get("user-agent"),
+      subresource,
+    });
   } catch (err) {
     throw patchStatusError(err);
   }

@@ -15,7 +15,10 @@ const includeObject = (s: Scope) => (s.query.get("includeObject") ?? "Metadata")
 export function respondWith(s: Scope, status: number, obj: KubeObject, text?: string): Response {
   switch (s.output) {
     case "table":
-      return respondObject(status, toTable(s.desc.columns, [obj], { resourceVersion: obj.metadata?.resourceVersion ?? "" }, includeObject(s)));
+      return respondObject(
+        status,
+        toTable(s.desc.columns, [obj], { resourceVersion: obj.metadata?.resourceVersion ?? "" }, includeObject(s)),
+      );
     case "metadata":
       return respondObject(status, partialMetadata(obj));
     case "yaml":
@@ -32,7 +35,10 @@ export async function getObject(s: Scope, name: string): Promise<Response> {
 }
 
 export function selectorOf(s: Scope): Predicate | undefined {
-  return both(parseLabelSelector(s.query.get("labelSelector")), parseFieldSelector(s.query.get("fieldSelector"), s.desc.fields));
+  return both(
+    parseLabelSelector(s.query.get("labelSelector")),
+    parseFieldSelector(s.query.get("fieldSelector"), s.desc.fields),
+  );
 }
 
 function parseRevision(text: string | null, what: string): number | undefined {
@@ -61,13 +67,15 @@ export async function listPage(s: Scope, filter: Predicate | undefined): Promise
   const items: KeyValue[] = [];
   for (;;) {
     const want = limit ? limit - items.length : 0;
-    const page = await s.ctx.storage.list(s.desc, s.namespace, { limit: want, continue: cont, revision }).catch((err) => {
-      // An exact read at a compacted revision is "too old", as upstream words it (continue tokens say more).
-      if (!cont && revision !== undefined && (err as { code?: number }).code === 410) {
-        throw gone(`too old resource version: ${revision}`);
-      }
-      throw err;
-    });
+    const page = await s.ctx.storage
+      .list(s.desc, s.namespace, { limit: want, continue: cont, revision })
+      .catch((err) => {
+        // An exact read at a compacted revision is "too old", as upstream words it (continue tokens say more).
+        if (!cont && revision !== undefined && (err as { code?: number }).code === 410) {
+          throw gone(`too old resource version: ${revision}`);
+        }
+        throw err;
+      });
     revision = page.revision;
     for (const kv of page.items) if (!filter || filter(s.ctx.storage.decode(kv))) items.push(kv);
     cont = page.continue;
@@ -85,12 +93,29 @@ export async function listObjects(s: Scope): Promise<Response> {
   if (page.remaining !== undefined && page.continue) meta.remainingItemCount = page.remaining;
   const storage = s.ctx.storage;
   if (s.output === "json") {
-    return jsonText(200, listText(apiVersionOf(s.desc), listKindOf(s.desc), meta, page.items.map((kv) => storage.text(kv))));
+    return jsonText(
+      200,
+      listText(
+        apiVersionOf(s.desc),
+        listKindOf(s.desc),
+        meta,
+        page.items.map((kv) => storage.text(kv)),
+      ),
+    );
   }
   const objects = page.items.map((kv) => storage.decode(kv));
   if (s.output === "table") return respondObject(200, toTable(s.desc.columns, objects, meta, includeObject(s)));
   if (s.output === "metadata") {
-    return respondObject(200, { kind: "PartialObjectMetadataList", apiVersion: "meta.k8s.io/v1", metadata: meta, items: objects.map(partialMetadata) });
+    return respondObject(200, {
+      kind: "PartialObjectMetadataList",
+      apiVersion: "meta.k8s.io/v1",
+      metadata: meta,
+      items: objects.map(partialMetadata),
+    });
   }
-  return respondObject(200, { kind: listKindOf(s.desc), apiVersion: apiVersionOf(s.desc), metadata: meta, items: objects }, "yaml");
+  return respondObject(
+    200,
+    { kind: listKindOf(s.desc), apiVersion: apiVersionOf(s.desc), metadata: meta, items: objects },
+    "yaml",
+  );
 }

@@ -22,7 +22,8 @@ export type SubresourceHandler = (s: Scope, name: string) => Promise<Response>;
 function dryRunOf(query: URLSearchParams): boolean {
   const values = query.getAll("dryRun");
   if (!values.length) return false;
-  for (const v of values) if (v !== "All") throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
+  for (const v of values)
+    if (v !== "All") throw badRequest(`dryRun: Unsupported value: "${v}": supported values: "All"`);
   return true;
 }
 
@@ -63,7 +64,11 @@ export async function serveResource(
       case "list":
         return listObjects(s);
       case "watch":
-        if (name) s.query.set("fieldSelector", [s.query.get("fieldSelector"), `metadata.name=${name}`].filter(Boolean).join(","));
+        if (name)
+          s.query.set(
+            "fieldSelector",
+            [s.query.get("fieldSelector"), `metadata.name=${name}`].filter(Boolean).join(","),
+          );
         return watch(s);
       case "create":
         return create(s);

@@ -17,7 +17,8 @@ import { patchStatusError, trackManagedFields } from "./patch.ts";
 import poddisruptionbudgets from "../resources/poddisruptionbudgets.ts";
 import { nowRfc3339 } from "./metadata.ts";
 
-const path = (obj: KubeObject, dotted: string) => dotted.split(".").reduce<KubeObject | undefined>((o, k) => o?.[k], obj);
+const path = (obj: KubeObject, dotted: string) =>
+  dotted.split(".").reduce<KubeObject | undefined>((o, k) => o?.[k], obj);
 function setPath(obj: KubeObject, dotted: string, value: unknown): void {
   const keys = dotted.split(".");
   let o = obj;
@@ -32,9 +33,18 @@ function toScale(s: Scope, obj: KubeObject): KubeObject {
   return {
     kind: "Scale",
     apiVersion: "autoscaling/v1",
-    metadata: { name: m.name, namespace: m.namespace, uid: m.uid, resourceVersion: m.resourceVersion, creationTimestamp: m.creationTimestamp },
+    metadata: {
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+      creationTimestamp: m.creationTimestamp,
+    },
     spec: { replicas: path(obj, spec.specReplicasPath) ?? 0 },
-    status: { replicas: path(obj, spec.statusReplicasPath) ?? 0, selector: selector === "<none>" ? "" : (selector ?? "") },
+    status: {
+      replicas: path(obj, spec.statusReplicasPath) ?? 0,
+      selector: selector === "<none>" ? "" : (selector ?? ""),
+    },
   };
 }
 
@@ -56,7 +66,8 @@ export async function scale(s: Scope, name: string): Promise<Response> {
       }
     } else wanted = asObject(body);
     const replicas = wanted.spec?.replicas;
-    if (!Number.isInteger(replicas) || replicas < 0) throw badRequest(`spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`);
+    if (!Number.isInteger(replicas) || replicas < 0)
+      throw badRequest(`spec.replicas: Invalid value: ${replicas}: must be greater than or equal to 0`);
     const previous = structuredClone(current);
     setPath(current, spec.specReplicasPath, replicas);
     const rv = wanted.metadata?.resourceVersion;
@@ -74,8 +85,10 @@ export async function bind(s: Scope, name: string): Promise<Response> {
     s,
     name,
     (pod) => {
-      if (pod.metadata?.deletionTimestamp) throw conflict(gr(s.desc), name, "pod is being deleted, cannot be assigned to a host");
-      if (pod.spec?.nodeName) throw conflict(gr(s.desc), name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
+      if (pod.metadata?.deletionTimestamp)
+        throw conflict(gr(s.desc), name, "pod is being deleted, cannot be assigned to a host");
+      if (pod.spec?.nodeName)
+        throw conflict(gr(s.desc), name, `pod ${name} is already assigned to node "${pod.spec.nodeName}"`);
       pod.spec.nodeName = node;
       const conditions = (pod.status?.conditions ?? []).filter((c: { type: string }) => c.type !== "PodScheduled");
       conditions.push({ type: "PodScheduled", status: "True", lastProbeTime: null, lastTransitionTime: nowRfc3339() });
@@ -97,13 +110,17 @@ export async function evict(s: Scope, name: string): Promise<Response> {
   for (const pdbKv of pdbs.items) {
     const pdb = s.ctx.storage.decode(pdbKv);
     const sel = pdb.spec?.selector;
-    if (!sel || !Object.entries((sel.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v)) continue;
+    if (!sel || !Object.entries((sel.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v))
+      continue;
     if ((pdb.status?.disruptionsAllowed ?? 0) < 1) {
       throw tooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.");
     }
     // Spend one disruption under compare-and-swap, so two evictions racing for the last one cannot both pass.
     const disruptedPods = { ...pdb.status?.disruptedPods, [name]: nowRfc3339() };
-    const spent = { ...pdb, status: { ...pdb.status, disruptionsAllowed: pdb.status.disruptionsAllowed - 1, disruptedPods } };
+    const spent = {
+      ...pdb,
+      status: { ...pdb.status, disruptionsAllowed: pdb.status.disruptionsAllowed - 1, disruptedPods },
+    };
     if (!s.dryRun) {
       await s.ctx.storage.update(poddisruptionbudgets, spent, pdbKv.modRevision).catch(() => {
         throw tooManyRequests("Too many concurrent evictions, please try again later.");

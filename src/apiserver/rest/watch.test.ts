@@ -13,7 +13,14 @@ let store: Store;
 let api: ApiServer;
 const admin = { user: { username: "admin", groups: ["system:masters"] } };
 const call = (method: string, path: string, body?: unknown) =>
-  api.app.fetch(new Request(`http://k${path}`, { method, body: body === undefined ? undefined : JSON.stringify(body), headers: { "content-type": "application/json" } }), admin);
+  api.app.fetch(
+    new Request(`http://k${path}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+    }),
+    admin,
+  );
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "k3lite-watch-"));

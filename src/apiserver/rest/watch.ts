@@ -72,18 +72,40 @@ export async function watch(s: Scope): Promise<Response> {
         let headersSent = false;
         const asTable = (text: string) => {
           const obj = JSON.parse(text);
-          const table = toTable(s.desc.columns, [obj], { resourceVersion: obj.metadata?.resourceVersion ?? "" }, includeObject, !headersSent);
+          const table = toTable(
+            s.desc.columns,
+            [obj],
+            { resourceVersion: obj.metadata?.resourceVersion ?? "" },
+            includeObject,
+            !headersSent,
+          );
           headersSent = true;
           return JSON.stringify(table);
         };
-        const encodeObject = s.output === "table" ? asTable : s.output === "metadata" ? (t: string) => JSON.stringify(partialMetadata(JSON.parse(t))) : (t: string) => t;
+        const encodeObject =
+          s.output === "table"
+            ? asTable
+            : s.output === "metadata"
+              ? (t: string) => JSON.stringify(partialMetadata(JSON.parse(t)))
+              : (t: string) => t;
         const event = (type: string, text: string) => send(`{"type":"${type}","object":${encodeObject(text)}}\n`);
         const bookmark = (rv: number, annotations?: Record<string, string>) =>
-          send(`${JSON.stringify({ type: "BOOKMARK", object: { kind: s.desc.kind, apiVersion, metadata: { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) } } })}\n`);
+          send(
+            `${JSON.stringify({ type: "BOOKMARK", object: { kind: s.desc.kind, apiVersion, metadata: { resourceVersion: String(rv), ...(annotations ? { annotations } : {}) } } })}\n`,
+          );
         const fail = (err: unknown) => {
-          const status = err instanceof StoreError && err.code === "compacted"
-            ? gone(`too old resource version: ${startRv ?? lastRv} (${err.compactRevision ?? ""})`).status
-            : { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message: String(err), reason: "InternalError", code: 500 };
+          const status =
+            err instanceof StoreError && err.code === "compacted"
+              ? gone(`too old resource version: ${startRv ?? lastRv} (${err.compactRevision ?? ""})`).status
+              : {
+                  kind: "Status",
+                  apiVersion: "v1",
+                  metadata: {},
+                  status: "Failure",
+                  message: String(err),
+                  reason: "InternalError",
+                  code: 500,
+                };
           send(`${JSON.stringify({ type: "ERROR", object: status })}\n`);
           close();
         };

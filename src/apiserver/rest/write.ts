@@ -22,10 +22,13 @@ export async function readObjectBody(s: Scope): Promise<ReadBody> {
   const parsed = await readBody(s.req, s.fieldValidation === "Strict");
   const obj = asObject(parsed.value);
   const problems = [...parsed.fieldProblems];
-  if (s.fieldValidation !== "Ignore" && s.ctx.unknownFields) problems.push(...s.ctx.unknownFields(s.desc, obj).map((f) => `unknown field "${f}"`));
+  if (s.fieldValidation !== "Ignore" && s.ctx.unknownFields)
+    problems.push(...s.ctx.unknownFields(s.desc, obj).map((f) => `unknown field "${f}"`));
   if (problems.length && s.fieldValidation === "Strict") {
     const { kind, version } = s.desc;
-    throw badRequest(`${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${problems.join(", ")}`);
+    throw badRequest(
+      `${kind} in version "${version}" cannot be handled as a ${kind}: strict decoding error: ${problems.join(", ")}`,
+    );
   }
   return { obj, warnings: s.fieldValidation === "Warn" ? problems : [] };
 }
@@ -50,7 +53,11 @@ export async function create(s: Scope): Promise<Response> {
   if (d.virtual) {
     if (!d.createVirtual) throw methodNotSupported(gr(d), "create");
     checkTypeMeta(obj, d);
-    const out = await d.createVirtual(obj, { user: s.user, authorizer: s.ctx.authorizer, authenticateToken: s.ctx.authenticateToken });
+    const out = await d.createVirtual(obj, {
+      user: s.user,
+      authorizer: s.ctx.authorizer,
+      authenticateToken: s.ctx.authenticateToken,
+    });
     return answer(s, 201, { obj: out }, warnings);
   }
   checkTypeMeta(obj, d);
@@ -70,7 +77,10 @@ async function authorizeNamedCreate(s: Scope, obj: KubeObject): Promise<void> {
   const attrs = { verb: "create", apiGroup: group, apiVersion: version, resource, namespace: s.namespace, name };
   const decision = await s.ctx.authorizer.authorize(s.user, attrs);
   if (!decision.allowed) {
-    throw forbidden({ user: s.user.username, verb: "create", resource, group, namespace: s.namespace, name }, decision.reason ?? "");
+    throw forbidden(
+      { user: s.user.username, verb: "create", resource, group, namespace: s.namespace, name },
+      decision.reason ?? "",
+    );
   }
 }
 
@@ -95,7 +105,9 @@ export async function update(s: Scope, name: string): Promise<Response> {
   }
   obj.metadata ??= {};
   obj.metadata.name = name;
-  const r = await guaranteedUpdate(s, name, (current) => track(s, current, restrictToSubresource(s, structuredClone(obj), current)));
+  const r = await guaranteedUpdate(s, name, (current) =>
+    track(s, current, restrictToSubresource(s, structuredClone(obj), current)),
+  );
   return answer(s, 200, r, warnings);
 }
 
@@ -105,17 +117,30 @@ export async function patch(s: Scope, name: string): Promise<Response> {
   const patchText = await readText(s.req);
   const parsed = parseBody(patchText, type === "apply" ? "application/yaml" : "application/json", false);
   const fieldManager = s.query.get("fieldManager") ?? "";
-  if (type === "apply" && !fieldManager) throw badRequest("PATCH requests with apply content type must include a fieldManager");
+  if (type === "apply" && !fieldManager)
+    throw badRequest("PATCH requests with apply content type must include a fieldManager");
   const force = s.query.get("force") === "true";
   const patcher = (current: KubeObject | undefined) =>
-    s.ctx.patch({ descriptor: s.desc, current, patch: parsed.value, patchText, contentType, fieldManager, force, subresource: s.info.subresource });
+    s.ctx.patch({
+      descriptor: s.desc,
+      current,
+      patch: parsed.value,
+      patchText,
+      contentType,
+      fieldManager,
+      force,
+      subresource: s.info.subresource,
+    });
   const createIfMissing =
     type === "apply" && !s.info.subresource
       ? async () => {
           const obj = asObject(await patcher(undefined));
           checkTypeMeta(obj, s.desc);
           applyNamespace(obj, s.desc, s.namespace);
-          if (obj.metadata?.name !== name) throw badRequest(`the name of the object (${obj.metadata?.name}) does not match the name on the URL (${name})`);
+          if (obj.metadata?.name !== name)
+            throw badRequest(
+              `the name of the object (${obj.metadata?.name}) does not match the name on the URL (${name})`,
+            );
           return createObject(s, obj);
         }
       : undefined;
@@ -134,10 +159,12 @@ export async function patch(s: Scope, name: string): Promise<Response> {
       return type === "apply" ? restricted : track(s, current, restricted);
     },
     {
-      createIfMissing: createIfMissing && (async () => {
-        created = true;
-        return createIfMissing();
-      }),
+      createIfMissing:
+        createIfMissing &&
+        (async () => {
+          created = true;
+          return createIfMissing();
+        }),
     },
   );
   return answer(s, created ? 201 : 200, r);

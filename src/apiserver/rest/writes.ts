@@ -37,7 +37,14 @@ async function admitNamespace(s: Scope, obj: KubeObject): Promise<void> {
   if (!kv) throw notFound({ group: "", resource: "namespaces" }, ns);
   if (s.ctx.storage.decode(kv).status?.phase === "Terminating") {
     throw forbidden(
-      { user: s.user.username, verb: "create", resource: s.desc.plural, group: s.desc.group, namespace: ns, name: obj.metadata?.name },
+      {
+        user: s.user.username,
+        verb: "create",
+        resource: s.desc.plural,
+        group: s.desc.group,
+        namespace: ns,
+        name: obj.metadata?.name,
+      },
       `unable to create new content in namespace ${ns} because it is being terminated`,
     );
   }
@@ -88,7 +95,12 @@ export interface UpdateOptions {
 
 const MAX_RETRIES = 16;
 
-export async function guaranteedUpdate(s: Scope, name: string, tryUpdate: TryUpdate, opts: UpdateOptions = {}): Promise<WriteResult> {
+export async function guaranteedUpdate(
+  s: Scope,
+  name: string,
+  tryUpdate: TryUpdate,
+  opts: UpdateOptions = {},
+): Promise<WriteResult> {
   const d = s.desc;
   const storage = s.ctx.storage;
   for (let attempt = 0; ; attempt++) {
