@@ -23,6 +23,7 @@ import { openStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
 import { wireAuth } from "./auth.ts";
 import { wirePodStreams } from "./pod-streams.ts";
+import { wireMetrics } from "./metrics.ts";
 import { bootstrapCluster, publishApiServerEndpoints } from "./bootstrap.ts";
 import type { ServerConfig } from "./config.ts";
 import { mountExtras } from "./routes.ts";
@@ -101,6 +102,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const client = (user?: UserInfo, userAgent = "k3lite") => createClient(transport(user), { userAgent });
 
   const onUpgrade = await wirePodStreams(api, pki);
+  await wireMetrics(api, pki);
 
   const listener = await listenHttps({
     onUpgrade: (req, socket, head) => void onUpgrade(req, socket, head),
