@@ -6,7 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh || exit 1
 
 report=$(mktemp /tmp/k3lite-junit.XXXXXX.xml)
-bun test --reporter=junit --reporter-outfile="$report" "$@"
+# A generous per-test timeout: integration tests start servers and containerd (bunfig.toml does not set it).
+bun test --timeout 60000 --reporter=junit --reporter-outfile="$report" "$@"
 status=$?
 
 read -r tests failures skipped < <(
