@@ -121,6 +121,11 @@ test("kubectl top nodes and top pods print the agent's usage", async () => {
   const containers = await kubectlUntil(["top", "pod", "busy", "--containers"], /^busy\s+worker\s+\d+m\s+\d+Mi\s*$/m);
   expect(containers).toMatch(/^busy\s+idle\s+\d+m\s+\d+Mi\s*$/m);
 
+  // RBAC: `view` aggregates metrics-server's system:aggregated-metrics-reader; others are refused.
+  expect((await k3.kubectl(["create", "rolebinding", "top-view", "--clusterrole=view", "--user=viewer"])).code).toBe(0);
+  await kubectlUntil(["top", "pods", "--as=viewer"], /^busy\s+\d+m/m);
+  expect((await k3.kubectl(["top", "pods", "--as=nobody"])).stderr).toContain("forbidden");
+
   const missing = await k3.kubectl(["top", "pod", "nope"]);
   expect(missing.code).not.toBe(0);
   expect(missing.stderr).toContain('podmetrics.metrics.k8s.io "default/nope" not found');

@@ -153,6 +153,12 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     clusterRole("system:aggregate-to-admin", adminRules, { [AGGREGATE_TO("admin")]: "true" }),
     clusterRole("system:aggregate-to-edit", editRules, { [AGGREGATE_TO("edit")]: "true" }),
     clusterRole("system:aggregate-to-view", viewRules, { [AGGREGATE_TO("view")]: "true" }),
+    // metrics-server's reader role: view/edit/admin may read metrics.k8s.io (`kubectl top`), served in-process here.
+    clusterRole("system:aggregated-metrics-reader", [rule(READ, ["metrics.k8s.io"], ["pods", "nodes"])], {
+      [AGGREGATE_TO("view")]: "true",
+      [AGGREGATE_TO("edit")]: "true",
+      [AGGREGATE_TO("admin")]: "true",
+    }),
     clusterRole("system:discovery", [nonResourceRule(["get"], discoveryUrls)]),
     clusterRole("system:public-info-viewer", [nonResourceRule(["get"], publicInfoUrls)]),
     clusterRole("system:basic-user", [
