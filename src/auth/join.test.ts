@@ -32,7 +32,8 @@ beforeAll(async () => {
     bootstrapTokenSecret: async (id) => secrets.get(id),
     rateLimiter: createAuthRateLimiter({ maxFailures: 50 }),
   });
-  const listener = getRequestListener(app.fetch);
+  // Keep the process-wide Request/Response: later test files in the same `bun test` process use Bun.serve.
+  const listener = getRequestListener(app.fetch, { overrideGlobalObjects: false });
   server = createServer({ cert: pki.servingCertPem, key: pki.servingKeyPem }, (req, res) => {
     requests.push({ path: req.url ?? "", authorization: req.headers.authorization });
     listener(req, res);
