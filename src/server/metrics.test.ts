@@ -11,7 +11,7 @@ import { type ApiServer, createApiServer } from "../apiserver/app.ts";
 import { formatBytes, formatNanoCores } from "../apiserver/resources/metrics.ts";
 import { openStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
-import { formatWindow, nodeMetricsOf, podMetricsOf, serveMetrics } from "./metrics.ts";
+import { formatWindow, nodeMetricsOf, podMetricsOf, SummaryScraper, serveMetrics } from "./metrics.ts";
 
 const T0 = "2026-01-01T00:00:00.000Z";
 const T1 = "2026-01-01T00:00:02.000Z";
@@ -95,6 +95,25 @@ describe("summary → metrics", () => {
     expect(m?.containers[1].usage.cpu).toBe("5m");
     expect(m?.window).toBe("0s");
     expect(podMetricsOf({ metadata: { name: "other", namespace: "default", uid: "u2" } }, pair)).toBeUndefined();
+  });
+});
+
+describe("SummaryScraper", () => {
+  test("the first look at a node takes two samples; a later one reuses the last as its base", async () => {
+    let scrapes = 0;
+    const scraper = new SummaryScraper(
+      async () => summary(new Date(Date.parse(T0) + ++scrapes * 1000).toISOString(), scrapes * 1e9, 0),
+      20,
+    );
+    const node = { metadata: { name: "n1" } };
+    const first = await scraper.sample(node);
+    expect(scrapes).toBe(2);
+    expect(first.base?.node.cpu.usageCoreNanoSeconds).toBe(1e9);
+    await Bun.sleep(25); // older than the minimum window
+    const second = await scraper.sample(node);
+    expect(scrapes).toBe(3);
+    expect(second.base?.node.cpu.usageCoreNanoSeconds).toBe(2e9);
+    expect(nodeMetricsOf(node, second).usage.cpu).toBe("1");
   });
 });
 
