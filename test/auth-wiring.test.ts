@@ -129,7 +129,7 @@ describe("k3lite token rotate", () => {
     await joinCluster({ server: k.url, token, nodeName: "after-rotate", nodePassword: "p" });
 
     const kubeconfig = join(k.dataDir, "before-rotate.yaml");
-    await writeFile(kubeconfig, renderKubeconfig({ server: k.url, caPem: serverCaPem, ...before }), { mode: 0o600 });
+    await writeFile(kubeconfig, renderKubeconfig({ ...before, server: k.url, caPem: serverCaPem }), { mode: 0o600 });
     const who = await as(kubeconfig, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]);
     expect(who.stdout).toBe("system:node:before-rotate");
   }, E2E_TIMEOUT_MS);
