@@ -51,12 +51,18 @@ const ready = (p: Pod) =>
 /** Resolves with name → ms from `t0` when each named pod first turns Running+Ready. */
 function watchReady(client: KubeClient, names: Set<string>, t0: () => number): Promise<Map<string, number>> {
   const done = new Map<string, number>();
-  return new Promise((resolve) => {
+  return new Promise((resolve, reject) => {
+    // A stuck pod must not hang the bench (and leave its containerd behind): fail, and clean up.
+    const timer = setTimeout(() => {
+      handle.stop();
+      reject(new Error(`only ${done.size} of ${names.size} pods Ready after 120 s`));
+    }, 120_000);
     const handle = client.watch<Pod>(inNamespace(pods, "default"), {}, (ev: WatchEvent<Pod>) => {
       const name = ev.object.metadata?.name ?? "";
       if (!names.has(name) || done.has(name) || !ready(ev.object)) return;
       done.set(name, Date.now() - t0());
       if (done.size === names.size) {
+        clearTimeout(timer);
         handle.stop();
         resolve(done);
       }
@@ -110,7 +116,8 @@ const server = await startServer({
   containerLogMaxSize: "10Mi",
   logFormat: "text",
   debug: false,
-  // Only the API server: pods carry spec.nodeName, so the scheduler and controllers are not in the path.
+  // Only the API server runs in this process: pods carry spec.nodeName (no scheduler in the path), and the
+  // two objects the controllers would create for every pod's kube-api-access volume are created below.
   disableScheduler: true,
   disableControllerManager: true,
 } as ServerConfig);
@@ -139,6 +146,18 @@ try {
   }
   report("start (server + agent + containerd) → node Ready", ms(Date.now() - start), "≤ 3,000 ms");
   await importImage(agentPaths(dataDir).containerdSocket, join(import.meta.dir, "../dist/images/busybox.tar"));
+  const ns = (resource: string) => inNamespace({ group: "", version: "v1", resource }, "default");
+  await client.create(ns("serviceaccounts"), {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "default" },
+  });
+  await client.create(ns("configmaps"), {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: "kube-root-ca.crt" },
+    data: { "ca.crt": server.pki.serverCaCertPem },
+  });
 
   await Bun.sleep(1000);
   Bun.gc(true);
