@@ -45,6 +45,13 @@ const rssOf = (pid: number) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
 const containerdPid = (dataDir: string) => Number(readFileSync(agentPaths(dataDir).containerdPidFile, "utf8"));
 
+/** CPU time of a process and its reaped children (runc, CNI plugins), in ms. */
+function containerdCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
+  return (ticks * 1000) / 100;
+}
+
 const ready = (p: Pod) =>
   p.status?.phase === "Running" && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True");
 
@@ -169,7 +176,14 @@ try {
   const single = await createBatch(client, "single", 1, "bench");
   report("create → Running+Ready, 1 pod", ms(single[0] ?? 0));
 
+  const cpu0 = process.cpuUsage();
+  const cd0 = containerdCpuMs(containerdPid(dataDir));
   const batch = await createBatch(client, "batch", BATCH, "bench");
+  const cpu1 = process.cpuUsage(cpu0);
+  report(
+    `CPU time spent on the ${BATCH}-pod batch: k3lite process / containerd + CNI plugins (shims and runc not counted)`,
+    `${ms((cpu1.user + cpu1.system) / 1000)} / ${ms(containerdCpuMs(containerdPid(dataDir)) - cd0)}`,
+  );
   report(
     `create → Running+Ready, ${BATCH} pods at once: p50 / p99`,
     `${ms(pct(batch, 50))} / ${ms(pct(batch, 99))}`,
