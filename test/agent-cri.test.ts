@@ -2,8 +2,10 @@
 // from the host, a busybox container with logs and ExecSync, stop/remove, and supervision (restart after a crash).
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { createCriClient } from "../src/agent/cri/client.ts";
+import { startContainerd } from "../src/agent/cri/containerd.ts";
 import type { PodSandboxConfig } from "../src/agent/cri/types.ts";
 import { poll } from "../src/agent/wait.ts";
 import { cidrContains } from "../src/network/cidr.ts";
@@ -108,4 +110,37 @@ test("containerd is restarted when it dies, and containers keep running", async 
     { timeoutMs: 20_000 },
   );
   expect(state).toBe("CONTAINER_RUNNING");
+}, 60_000);
+
+test("after k3lite is killed (SIGKILL), the next start replaces the orphaned containerd; containers survive", async () => {
+  const sandboxConfig: PodSandboxConfig = { metadata: { name: "orphan-test", namespace: "default", uid: "uid3" } };
+  const sandboxId = await fx.cri.runPodSandbox(sandboxConfig);
+  const containerId = await fx.cri.createContainer(
+    sandboxId,
+    { metadata: { name: "sleep" }, image: { image: BUSYBOX }, command: ["sleep", "3600"] },
+    sandboxConfig,
+  );
+  await fx.cri.startContainer(containerId);
+  // A second k3lite process on the same data dir, killed with SIGKILL: its containerd is left running.
+  const script = `import { startContainerd } from "${join(import.meta.dir, "../src/agent/cri/containerd.ts")}";
+import { agentPaths } from "${join(import.meta.dir, "../src/agent/paths.ts")}";
+await fx0();
+async function fx0() { await startContainerd(agentPaths(${JSON.stringify(fx.dataDir)})); console.log("up"); await Bun.sleep(60000); }`;
+  await fx.containerd.stop();
+  const child = Bun.spawn([process.execPath, "-e", script], { stdout: "pipe", stderr: "inherit" });
+  const reader = (child.stdout as ReadableStream<Uint8Array>).getReader();
+  await reader.read(); // "up"
+  const orphan = Number(readFileSync(fx.paths.containerdPidFile, "utf8"));
+  child.kill("SIGKILL");
+  await child.exited;
+  expect(existsSync(`/proc/${orphan}`)).toBe(true);
+  // The next start finds the orphan through the pid file, stops it and starts its own.
+  fx.containerd = await startContainerd(fx.paths);
+  expect(Number(readFileSync(fx.paths.containerdPidFile, "utf8"))).not.toBe(orphan);
+  const cri = createCriClient(fx.containerd.endpoint);
+  try {
+    expect((await cri.containerStatus(containerId)).state).toBe("CONTAINER_RUNNING");
+  } finally {
+    cri.close();
+  }
 }, 60_000);

@@ -37,6 +37,7 @@ export function randomNetwork(): { bridge: string; clusterCidr: string } {
 export interface ContainerdFixture {
   dataDir: string;
   paths: AgentPaths;
+  /** Replaceable: a test may stop it and start another on the same paths. */
   containerd: Containerd;
   cri: CriClient;
   bridge: string;
@@ -59,7 +60,7 @@ export async function startContainerdFixture(opts: { dataDir?: string } = {}): P
   await importStartupImages(paths.containerdSocket, paths.imagesDir);
   await importImage(paths.containerdSocket, join(root, "dist/images/busybox.tar"));
   const cri = createCriClient(containerd.endpoint);
-  return {
+  const fx: ContainerdFixture = {
     dataDir,
     paths,
     containerd,
@@ -69,13 +70,14 @@ export async function startContainerdFixture(opts: { dataDir?: string } = {}): P
     async cleanup() {
       await removeAllSandboxes(cri).catch(() => {});
       cri.close();
-      await containerd.stop();
+      await fx.containerd.stop();
       await removeTestNetwork(bridge, clusterCidr);
       killShimsUnder(dataDir);
       unmountUnder(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+  return fx;
 }
 
 export async function removeAllSandboxes(cri: CriClient): Promise<void> {
