@@ -46,7 +46,10 @@ export interface RunningServer {
 /** The address in-cluster clients reach the API server at: --advertise-address, --node-ip, the bind address, or
  * the first non-loopback IPv4 address of this machine. */
 function advertisedIp(config: ServerConfig): string {
-  const explicit = config.advertiseAddress ?? config.nodeIp ?? (config.bindAddress !== "0.0.0.0" && config.bindAddress !== "::" ? config.bindAddress : undefined);
+  const explicit =
+    config.advertiseAddress ??
+    config.nodeIp ??
+    (config.bindAddress !== "0.0.0.0" && config.bindAddress !== "::" ? config.bindAddress : undefined);
   if (explicit) return explicit;
   for (const addrs of Object.values(networkInterfaces())) {
     for (const a of addrs ?? []) if (a.family === "IPv4" && !a.internal) return a.address;
@@ -88,11 +91,19 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
 
   const api = createApiServer({ store, serviceCidr: config.serviceCidr });
   // Secrets are always readable whatever the flag (data written while it was on stays decryptable).
-  const encryption = await createSecretsTransformer(await loadOrCreateEncryptionConfig(config.dataDir), { enabled: config.secretsEncryption });
+  const encryption = await createSecretsTransformer(await loadOrCreateEncryptionConfig(config.dataDir), {
+    enabled: config.secretsEncryption,
+  });
   api.storage.setTransformer(api.registry.get("", "v1", "secrets")!, encryption);
   api.mount(
     SECRETS_ENCRYPT_PATH,
-    createSecretsEncryptRoutes({ api, dataDir: config.dataDir, enabled: config.secretsEncryption, serverToken, current: encryption }),
+    createSecretsEncryptRoutes({
+      api,
+      dataDir: config.dataDir,
+      enabled: config.secretsEncryption,
+      serverToken,
+      current: encryption,
+    }),
   );
   const authCaches = await wireAuth(api, pki, config);
   const stopExtras = await mountExtras(api, pki, serverToken);
@@ -120,7 +131,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   await publishApiServerEndpoints(client(), advertisedIp(config), listener.port);
 
   const writeKubeconfig = () =>
-    ensureAdminKubeconfig({ pki, path: config.writeKubeconfig, mode: parseFileMode(config.writeKubeconfigMode), server: url });
+    ensureAdminKubeconfig({
+      pki,
+      path: config.writeKubeconfig,
+      mode: parseFileMode(config.writeKubeconfigMode),
+      server: url,
+    });
   await writeKubeconfig();
   // Leaf certificates near expiry are renewed while running; new connections get the new serving certificate.
   const stopRenewal = scheduleCertificateRenewal(
