@@ -8,7 +8,7 @@ import { machineCapacity } from "../node/machine.ts";
 export function fieldRefValue(pod: Pod, path: string, nodeIp: string): string {
   const meta = pod.metadata ?? {};
   const m = /^metadata\.(labels|annotations)\['(.+)'\]$/.exec(path);
-  if (m) return (meta[m[1] as "labels" | "annotations"] ?? {})[m[2] as string] ?? "";
+  if (m) return meta[m[1] as "labels" | "annotations"]?.[m[2] as string] ?? "";
   const map = (o: Record<string, string> | undefined) =>
     Object.entries(o ?? {})
       .sort(([a], [b]) => a.localeCompare(b))

@@ -87,7 +87,7 @@ function containerStatus(
     lastState: {},
   };
   if (current) status.containerID = `containerd://${current.id}`;
-  if (waiting && (!current || current.state !== "CONTAINER_RUNNING")) {
+  if (waiting && current?.state !== "CONTAINER_RUNNING") {
     status.state = { waiting: { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) } };
     if (current?.state === "CONTAINER_EXITED") status.lastState = { terminated: terminated(current, c, inp.podDir) };
     else if (previous) status.lastState = { terminated: terminated(previous, c, inp.podDir) };
