@@ -9,37 +9,15 @@ import { join } from "node:path";
 import { connect } from "node:tls";
 import * as x509 from "@peculiar/x509";
 import { signLeafCert } from "../src/auth/pki.ts";
-import type { ServerConfig } from "../src/server/config.ts";
 import { type RunningServer, startServer } from "../src/server/index.ts";
-import { waitFor } from "./harness.ts";
+import { testServerConfig, waitFor } from "./harness.ts";
 
 let server: RunningServer;
 let dataDir: string;
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "k3lite-certs-"));
-  const config: ServerConfig = {
-    dataDir,
-    nodeName: "n1",
-    nodeLabels: [],
-    nodeTaints: [],
-    bindAddress: "127.0.0.1",
-    httpsListenPort: 0,
-    tlsSans: [],
-    clusterCidr: "10.42.0.0/16",
-    serviceCidr: "10.43.0.0/16",
-    clusterDns: "10.43.0.10",
-    clusterDomain: "cluster.local",
-    writeKubeconfig: join(dataDir, "kubeconfig.yaml"),
-    disable: [],
-    disableAgent: true,
-    disableScheduler: true,
-    disableControllerManager: true,
-    secretsEncryption: true,
-    containerLogMaxSize: "10Mi",
-    logFormat: "text",
-    debug: false,
-  };
+  const config = testServerConfig(dataDir, 0, { nodeName: "n1" });
   server = await startServer(config, { certRenewalIntervalMs: 500 });
 }, 60_000);
 
