@@ -106,7 +106,7 @@ test("kubectl logs, exec (with stdin), cp and port-forward through the API serve
   expect((await k3.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(manifest) })).code).toBe(0);
   await waitFor(
     async () => (await kubectlJson(["get", "pod", "e2e-streams"])).status?.phase === "Running",
-    30_000,
+    60_000,
     "Running",
   );
 
@@ -142,12 +142,21 @@ test("kubectl logs, exec (with stdin), cp and port-forward through the API serve
       20_000,
       "port-forward",
     );
-    expect(await (await fetch(`http://127.0.0.1:${port}/index.html`)).text()).toBe("page\n");
+    // httpd may not listen yet when the pod turns Running: poll through the forward until it answers.
+    const page = await waitFor(
+      async () => {
+        const r = await fetch(`http://127.0.0.1:${port}/index.html`);
+        return r.ok ? await r.text() : undefined;
+      },
+      30_000,
+      "page through port-forward",
+    );
+    expect(page).toBe("page\n");
   } finally {
     pf.kill();
     await pf.exited;
   }
-}, 90_000);
+}, 180_000);
 
 test("a pod bound to the node runs, gets an IP, and is deleted gracefully", async () => {
   const manifest = {
@@ -169,12 +178,21 @@ test("a pod bound to the node runs, gets an IP, and is deleted gracefully", asyn
       const p = await kubectlJson(["get", "pod", "e2e-web"]);
       return p.status?.phase === "Running" && p.status?.podIP && p;
     },
-    30_000,
+    60_000,
     "pod Running",
   );
-  expect(await (await fetch(`http://${pod.status.podIP}/i`)).text()).toBe("ok\n");
+  // Running means the container started, not that httpd listens yet: poll until it answers.
+  const body = await waitFor(
+    async () => {
+      const r = await fetch(`http://${pod.status.podIP}/i`);
+      return r.ok ? await r.text() : undefined;
+    },
+    30_000,
+    "httpd answering",
+  );
+  expect(body).toBe("ok\n");
   const del = await k3.kubectl(["delete", "pod", "e2e-web", "--timeout=30s"]);
   expect(del.code).toBe(0);
   const gone = await k3.kubectl(["get", "pod", "e2e-web"]);
   expect(gone.stderr).toContain("NotFound");
-}, 90_000);
+}, 180_000);
