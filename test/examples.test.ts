@@ -50,3 +50,10 @@ test("the CRD example is established and serves its object with printer columns 
   expect(table).toMatch(/NAME\s+SCHEDULE\s+REPLICAS\s+AGE/);
   expect(table).toMatch(/nightly\s+0 3 \* \* \*\s+1\s+/);
 });
+
+test("registries.yaml gives the mirror and its credentials to the agent", async () => {
+  const { loadRegistries, registryAuth } = await import("../src/agent/cri/registries.ts");
+  const registries = loadRegistries(`${EXAMPLES}/registries.yaml`);
+  expect(registries.mirrors?.["docker.io"]?.endpoint).toEqual(["http://192.168.1.20:5000"]);
+  expect(registryAuth(registries, "192.168.1.20:5000")).toMatchObject({ username: "homelab", password: "change-me" });
+});
