@@ -11,7 +11,9 @@ import { createCriClient } from "../src/agent/cri/client.ts";
 import { importImage } from "../src/agent/cri/images.ts";
 import { type Agent, startAgent } from "../src/agent/index.ts";
 import { agentPaths } from "../src/agent/paths.ts";
-import { clientFromKubeconfig } from "../src/client/kubeconfig.ts";
+import { issueClientCert } from "../src/auth/pki.ts";
+import { createClient } from "../src/client/client.ts";
+import { httpsTransport } from "../src/client/https.ts";
 import {
   ensureTestImages,
   killShimsUnder,
@@ -47,7 +49,21 @@ beforeAll(async () => {
     // As a joined agent: trust the cluster's client CA for the API server's relayed streams.
     clientCaPem: readFileSync(join(k3.dataDir, "server/tls/client-ca.crt"), "utf8"),
   };
-  agent = await startAgent(config, clientFromKubeconfig(k3.kubeconfig));
+  // Authenticated as the node itself (system:node:<name> in system:nodes), as a joined agent is: the Node
+  // authorizer must allow everything the agent does.
+  const tls = join(k3.dataDir, "server/tls");
+  const nodeCert = await issueClientCert(
+    {
+      clientCaCertPem: readFileSync(join(tls, "client-ca.crt"), "utf8"),
+      clientCaKeyPem: readFileSync(join(tls, "client-ca.key"), "utf8"),
+    },
+    { commonName: "system:node:agent-e2e", organizations: ["system:nodes"] },
+  );
+  const client = createClient(
+    httpsTransport({ server: k3.url, caPem: readFileSync(join(tls, "server-ca.crt"), "utf8"), ...nodeCert }),
+    { userAgent: "k3lite-agent" },
+  );
+  agent = await startAgent(config, client);
   await importImage(agentPaths(config.dataDir).containerdSocket, join(import.meta.dir, "../dist/images/busybox.tar"));
 }, 120_000);
 
