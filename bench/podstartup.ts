@@ -17,7 +17,6 @@ import { agentPaths } from "../src/agent/paths.ts";
 import type { Node, Pod } from "../src/api/types.ts";
 import { inNamespace, nodes, pods } from "../src/client/refs.ts";
 import type { KubeClient, WatchEvent } from "../src/client/types.ts";
-import type { ServerConfig } from "../src/server/config.ts";
 import { startServer } from "../src/server/index.ts";
 import {
   ensureTestImages,
@@ -27,6 +26,7 @@ import {
   removeTestNetwork,
   unmountUnder,
 } from "../test/agent-fixture.ts";
+import { testServerConfig } from "../test/harness.ts";
 
 const smoke = process.argv.includes("--smoke");
 const BATCH = smoke ? 5 : 30;
@@ -104,30 +104,12 @@ ensureTestImages();
 const dataDir = mkdtempSync(join(tmpdir(), "k3lite-bench-pods-"));
 const net = randomNetwork();
 const start = Date.now();
-const server = await startServer({
-  dataDir,
-  nodeName: "bench",
-  nodeLabels: [],
-  nodeTaints: [],
-  bindAddress: "127.0.0.1",
-  httpsListenPort: 0,
-  tlsSans: [],
-  clusterCidr: net.clusterCidr,
-  serviceCidr: "10.43.0.0/16",
-  clusterDns: "10.43.0.10",
-  clusterDomain: "cluster.local",
-  writeKubeconfig: join(dataDir, "kubeconfig.yaml"),
-  disable: [],
-  disableAgent: true,
-  secretsEncryption: false,
-  containerLogMaxSize: "10Mi",
-  logFormat: "text",
-  debug: false,
-  // Only the API server runs in this process: pods carry spec.nodeName (no scheduler in the path), and the
-  // two objects the controllers would create for every pod's kube-api-access volume are created below.
-  disableScheduler: true,
-  disableControllerManager: true,
-} as ServerConfig);
+// Only the API server runs in this process (testServerConfig disables the rest): pods carry spec.nodeName (no
+// scheduler in the path), and the two objects the controllers would create for every pod's kube-api-access volume
+// are created below.
+const server = await startServer(
+  testServerConfig(dataDir, 0, { nodeName: "bench", clusterCidr: net.clusterCidr, secretsEncryption: false }),
+);
 const client = server.client();
 const config: AgentConfig = {
   dataDir,

@@ -19,6 +19,7 @@ import { newPodInfo } from "../src/scheduler/nodeinfo.ts";
 import { DEFAULT_PLUGINS } from "../src/scheduler/plugins/registry.ts";
 import { startScheduler } from "../src/scheduler/scheduler.ts";
 import { type RunningServer, startServer } from "../src/server/index.ts";
+import { testServerConfig } from "../test/harness.ts";
 
 const smoke = process.argv.includes("--smoke");
 const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
@@ -34,28 +35,9 @@ function report(what: string, value: string, goal = ""): void {
 
 async function withServer<T>(body: (server: RunningServer, kubeconfig: string) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), "k3lite-bench-sched-"));
-  const server = await startServer({
-    dataDir,
-    nodeName: "bench",
-    nodeLabels: [],
-    nodeTaints: [],
-    bindAddress: "127.0.0.1",
-    httpsListenPort: 0,
-    tlsSans: [],
-    clusterCidr: "10.42.0.0/16",
-    serviceCidr: "10.43.0.0/16",
-    clusterDns: "10.43.0.10",
-    clusterDomain: "cluster.local",
-    writeKubeconfig: join(dataDir, "kubeconfig.yaml"),
-    disable: [],
-    disableAgent: true,
-    disableScheduler: true, // startServer runs the API server only; this benchmark starts each component itself
-    disableControllerManager: true,
-    secretsEncryption: false,
-    containerLogMaxSize: "10Mi",
-    logFormat: "text",
-    debug: false,
-  });
+  // startServer runs the API server only (testServerConfig disables the rest); this benchmark starts each
+  // component itself.
+  const server = await startServer(testServerConfig(dataDir, 0, { nodeName: "bench", secretsEncryption: false }));
   try {
     return await body(server, join(dataDir, "kubeconfig.yaml"));
   } finally {
