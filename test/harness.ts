@@ -96,11 +96,37 @@ async function collect(stream: ReadableStream<Uint8Array> | null, sink: string[]
   }
 }
 
-export async function startK3lite(opts: { args?: string[] } = {}): Promise<K3lite> {
-  const dataDir = await mkdtemp(join(tmpdir(), "k3lite-test-"));
-  const kubeconfig = join(dataDir, "kubeconfig.yaml");
-  const port = await freePort();
-  const output: string[] = [];
+/** Runs the real kubectl against the cluster `kubeconfig` points at. */
+export async function runKubectl(
+  kubeconfig: string,
+  args: string[],
+  opts: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<CommandResult> {
+  const p = Bun.spawn([KUBECTL, ...args], {
+    stdin: opts.stdin === undefined ? "ignore" : new TextEncoder().encode(opts.stdin),
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, KUBECONFIG: kubeconfig, ...opts.env },
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
+/**
+ * Spawns `k3lite server --disable-agent` on `dataDir` (admin kubeconfig at dataDir/kubeconfig.yaml) and `port`,
+ * collecting its output into `output`, and waits for /readyz; the process is killed if it never gets ready.
+ * Starting it again on the same data dir is how tests restart a server.
+ */
+export async function spawnServer(
+  dataDir: string,
+  port: number,
+  opts: { args?: string[]; output?: string[] } = {},
+): Promise<Bun.Subprocess> {
+  const output = opts.output ?? [];
   // An empty config file, so a /etc/k3lite/config.yaml on the machine cannot leak into tests.
   await writeFile(join(dataDir, "none.yaml"), "");
   const proc = Bun.spawn(
@@ -116,57 +142,61 @@ export async function startK3lite(opts: { args?: string[] } = {}): Promise<K3lit
       "--bind-address",
       "127.0.0.1",
       "--write-kubeconfig",
-      kubeconfig,
+      join(dataDir, "kubeconfig.yaml"),
       ...(opts.args ?? []),
     ],
     { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, K3LITE_CONFIG: join(dataDir, "none.yaml") } },
   );
   void collect(proc.stdout, output);
   void collect(proc.stderr, output);
-  const url = `https://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (proc.exitCode === null) {
-      proc.kill("SIGTERM");
-      const killed = setTimeout(() => proc.kill("SIGKILL"), 5000);
-      await proc.exited;
-      clearTimeout(killed);
-    }
-    await rm(dataDir, { recursive: true, force: true });
-  };
   try {
     await waitFor(
       async () => {
         if (proc.exitCode !== null) throw new Error(`k3lite exited with ${proc.exitCode}:\n${output.join("")}`);
-        const res = await fetch(`${url}/readyz`, { tls: { rejectUnauthorized: false } });
+        const res = await fetch(`https://127.0.0.1:${port}/readyz`, { tls: { rejectUnauthorized: false } });
         return res.ok;
       },
       60_000,
       "k3lite /readyz",
     );
   } catch (err) {
-    await stop();
+    await stopProcess(proc);
+    throw err;
+  }
+  return proc;
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within 5 s. */
+async function stopProcess(proc: Bun.Subprocess): Promise<void> {
+  if (proc.exitCode !== null) return;
+  proc.kill("SIGTERM");
+  const killed = setTimeout(() => proc.kill("SIGKILL"), 5000);
+  await proc.exited;
+  clearTimeout(killed);
+}
+
+export async function startK3lite(opts: { args?: string[] } = {}): Promise<K3lite> {
+  const dataDir = await mkdtemp(join(tmpdir(), "k3lite-test-"));
+  const kubeconfig = join(dataDir, "kubeconfig.yaml");
+  const port = await freePort();
+  const output: string[] = [];
+  let proc: Bun.Subprocess;
+  try {
+    proc = await spawnServer(dataDir, port, { args: opts.args, output });
+  } catch (err) {
+    await rm(dataDir, { recursive: true, force: true });
     throw err;
   }
   return {
-    url,
+    url: `https://127.0.0.1:${port}`,
     port,
     dataDir,
     kubeconfig,
     log: () => output.join(""),
-    async kubectl(args, o = {}) {
-      const p = Bun.spawn([KUBECTL, ...args], {
-        stdin: o.stdin === undefined ? "ignore" : new TextEncoder().encode(o.stdin),
-        stdout: "pipe",
-        stderr: "pipe",
-        env: { ...process.env, KUBECONFIG: kubeconfig, ...o.env },
-      });
-      const [stdout, stderr, code] = await Promise.all([
-        new Response(p.stdout).text(),
-        new Response(p.stderr).text(),
-        p.exited,
-      ]);
-      return { code, stdout, stderr };
+    kubectl: (args, o) => runKubectl(kubeconfig, args, o),
+    async stop() {
+      await stopProcess(proc);
+      await rm(dataDir, { recursive: true, force: true });
     },
-    stop,
   };
 }

@@ -3,10 +3,10 @@
 // ReplicaSet left with pods, and nothing scaled twice. Hollow nodes from `k3lite sim` keep running throughout and
 // reconnect on their own.
 import { afterAll, expect, test } from "bun:test";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { freePort, KUBECTL, waitFor } from "./harness.ts";
+import { freePort, runKubectl, spawnServer, waitFor } from "./harness.ts";
 
 const MAIN = resolve(import.meta.dir, "..", "src", "cli", "main.ts");
 const procs: Bun.Subprocess[] = [];
@@ -18,51 +18,17 @@ afterAll(async () => {
 });
 
 const kubeconfig = () => join(dataDir, "kubeconfig.yaml");
+// Written empty by spawnServer, so a /etc/k3lite/config.yaml on the machine cannot leak into `k3lite sim`.
 const none = () => join(dataDir, "none.yaml");
 
 async function startServer(port: number): Promise<Bun.Subprocess> {
-  const proc = Bun.spawn(
-    [
-      process.execPath,
-      MAIN,
-      "server",
-      "--disable-agent",
-      "--data-dir",
-      dataDir,
-      "--https-listen-port",
-      String(port),
-      "--bind-address",
-      "127.0.0.1",
-      "--write-kubeconfig",
-      kubeconfig(),
-      "--config",
-      none(),
-    ],
-    { stdout: "ignore", stderr: "ignore" },
-  );
+  const proc = await spawnServer(dataDir, port);
   procs.push(proc);
-  await waitFor(
-    async () => {
-      if (proc.exitCode !== null) throw new Error(`server exited with ${proc.exitCode}`);
-      return (await fetch(`https://127.0.0.1:${port}/readyz`, { tls: { rejectUnauthorized: false } })).ok;
-    },
-    60_000,
-    "/readyz",
-  );
   return proc;
 }
 
 async function kubectl(...args: string[]) {
-  const p = Bun.spawn([KUBECTL, ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, KUBECONFIG: kubeconfig() },
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
+  const { code, stdout, stderr } = await runKubectl(kubeconfig(), args);
   if (code !== 0) throw new Error(`kubectl ${args.join(" ")}: ${stderr}`);
   return stdout;
 }
@@ -71,7 +37,6 @@ const json = async (...args: string[]) => JSON.parse(await kubectl(...args, "-o"
 
 test("a server killed mid-rollout and restarted completes the rollout", async () => {
   dataDir = await mkdtemp(join(tmpdir(), "k3lite-midrollout-"));
-  await writeFile(none(), "");
   const port = await freePort();
   const first = await startServer(port);
   const sim = Bun.spawn(

@@ -1,12 +1,11 @@
 // A server killed with SIGKILL and started again on the same data dir comes back with everything it had
 // acknowledged — the objects, the cluster's bootstrap, the same PKI and token — as a homelab box after a power cut.
 import { afterAll, expect, test } from "bun:test";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { freePort, KUBECTL, waitFor } from "./harness.ts";
+import { join } from "node:path";
+import { freePort, runKubectl, spawnServer } from "./harness.ts";
 
-const MAIN = resolve(import.meta.dir, "..", "src", "cli", "main.ts");
 const dirs: string[] = [];
 const procs: Bun.Subprocess[] = [];
 afterAll(async () => {
@@ -15,55 +14,16 @@ afterAll(async () => {
 });
 
 async function startServer(dataDir: string, port: number) {
-  const proc = Bun.spawn(
-    [
-      process.execPath,
-      MAIN,
-      "server",
-      "--disable-agent",
-      "--data-dir",
-      dataDir,
-      "--https-listen-port",
-      String(port),
-      "--bind-address",
-      "127.0.0.1",
-      "--write-kubeconfig",
-      join(dataDir, "kubeconfig.yaml"),
-      "--config",
-      join(dataDir, "none.yaml"),
-    ],
-    { stdout: "ignore", stderr: "pipe" },
-  );
+  const proc = await spawnServer(dataDir, port);
   procs.push(proc);
-  await waitFor(
-    async () => {
-      if (proc.exitCode !== null) throw new Error(`server exited: ${await new Response(proc.stderr).text()}`);
-      return (await fetch(`https://127.0.0.1:${port}/readyz`, { tls: { rejectUnauthorized: false } })).ok;
-    },
-    60_000,
-    "/readyz",
-  );
   return proc;
 }
 
-async function kubectl(dataDir: string, ...args: string[]) {
-  const p = Bun.spawn([KUBECTL, ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, KUBECONFIG: join(dataDir, "kubeconfig.yaml") },
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const kubectl = (dataDir: string, ...args: string[]) => runKubectl(join(dataDir, "kubeconfig.yaml"), args);
 
 test("after kill -9 and a restart, acknowledged writes are there and the server serves again", async () => {
   const dataDir = await mkdtemp(join(tmpdir(), "k3lite-restart-"));
   dirs.push(dataDir);
-  await writeFile(join(dataDir, "none.yaml"), "");
   const port = await freePort();
   const first = await startServer(dataDir, port);
   for (let i = 0; i < 20; i++)
