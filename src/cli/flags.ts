@@ -95,6 +95,12 @@ const common: FlagSpec[] = [
       "Use an existing CRI socket (e.g. unix:///run/containerd/containerd.sock) instead of our own containerd",
   },
   {
+    name: "private-registry",
+    type: "string",
+    description: "Registry mirrors and credentials file (k3s format)",
+    default: () => "/etc/k3lite/registries.yaml",
+  },
+  {
     name: "kube-reserved",
     type: "string",
     description: "Resources reserved for Kubernetes (e.g. cpu=100m,memory=256Mi)",

@@ -27,6 +27,8 @@ export interface ServerConfig {
   secretsEncryption: boolean;
   /** Settings for the node agent started in the same process (see AgentConfig). */
   containerRuntimeEndpoint?: string;
+  /** registries.yaml for the local agent's image pulls. */
+  privateRegistry?: string;
   kubeReserved?: string;
   systemReserved?: string;
   containerLogMaxSize: string;

@@ -27,6 +27,7 @@ export function toAgentConfig(v: FlagValues): AgentConfig {
     clusterDns: req(v, "cluster-dns"),
     clusterDomain: req(v, "cluster-domain"),
     containerRuntimeEndpoint: str(v, "container-runtime-endpoint"),
+    privateRegistry: str(v, "private-registry"),
     runtime: "containerd",
     kubeReserved: str(v, "kube-reserved"),
     systemReserved: str(v, "system-reserved"),
