@@ -6,10 +6,11 @@
 //   bun bench/apiserver.ts            full run (a few minutes), prints a Markdown table
 //   bun bench/apiserver.ts --smoke    short CI run
 
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
+import { freePort, spawnServer } from "../test/harness.ts";
 
 const SMOKE = process.argv.includes("--smoke");
 const CELL_MS = SMOKE ? 300 : 3000;
@@ -74,43 +75,9 @@ function client(base: string, tls: Tls) {
 }
 
 async function startServer(dataDir: string, port: number) {
-  const kubeconfig = join(dataDir, "kubeconfig.yaml");
-  // An empty config file, so a /etc/k3lite/config.yaml on the machine cannot change the run.
-  await writeFile(join(dataDir, "none.yaml"), "");
-  const proc = Bun.spawn(
-    [
-      process.execPath,
-      "src/cli/main.ts",
-      "server",
-      "--disable-agent",
-      "--disable-scheduler",
-      "--disable-controller-manager",
-      "--data-dir",
-      dataDir,
-      "--https-listen-port",
-      String(port),
-      "--bind-address",
-      "127.0.0.1",
-      "--write-kubeconfig",
-      kubeconfig,
-    ],
-    {
-      cwd: REPO,
-      stdout: "ignore",
-      stderr: "inherit",
-      env: { ...process.env, K3LITE_CONFIG: join(dataDir, "none.yaml") },
-    },
-  );
+  const proc = await spawnServer(dataDir, port, { args: ["--disable-scheduler", "--disable-controller-manager"] });
   const base = `https://127.0.0.1:${port}`;
-  for (let i = 0; ; i++) {
-    const ok = await fetch(`${base}/readyz`, { tls: { rejectUnauthorized: false } } as RequestInit).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (i > 600 || proc.exitCode !== null) throw new Error("k3lite did not become ready");
-    await Bun.sleep(50);
-  }
+  const kubeconfig = join(dataDir, "kubeconfig.yaml");
   const kc = parse(await readFile(kubeconfig, "utf8"));
   const b64 = (s: string) => Buffer.from(s, "base64").toString();
   const tls: Tls = {
@@ -141,13 +108,6 @@ async function startFloor(dataDir: string, port: number) {
     await Bun.sleep(50);
   }
   return proc;
-}
-
-async function freePort(): Promise<number> {
-  const s = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = s.port;
-  s.stop(true);
-  return port;
 }
 
 /** Watch delivery: `watchers` streams on one namespace; latency = event received − write sent. */
