@@ -2,50 +2,26 @@
 // 401 without credentials, RBAC with upstream's 403 wording, bound tokens dying with their pod, the Node
 // authorizer, bootstrap token expiry, joins with a tampered CA hash, and garbage credentials.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { describe, expect, test } from "bun:test";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { bootstrapTokenSecret } from "../src/auth/bootstrap-token.ts";
 import { JoinError, joinCluster } from "../src/auth/join.ts";
-import { renderKubeconfig } from "../src/auth/kubeconfig.ts";
 import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
 import { signServiceAccountToken } from "../src/auth/serviceaccount-token.ts";
-import { type K3lite, startK3lite, waitFor } from "./harness.ts";
+import { useAuthCluster } from "./auth-fixture.ts";
+import { waitFor } from "./harness.ts";
 
 /** Each test drives kubectl several times; a loaded CI machine needs more than bun's 5 s default. */
 const E2E_TIMEOUT_MS = 30_000;
-let k: K3lite;
-let serverCaPem: string;
-const tls = () => ({ tls: { ca: serverCaPem } });
-
-beforeAll(async () => {
-  // An explicit empty config file: the flag wins over whatever K3LITE_CONFIG the harness sets.
-  k = await startK3lite({ args: ["--config", "/dev/null"] });
-  serverCaPem = await readFile(join(k.dataDir, "server", "tls", "server-ca.crt"), "utf8");
-}, 90_000);
-afterAll(async () => {
-  await k?.stop();
-});
-
-async function kubectlOk(args: string[], stdin?: string): Promise<string> {
-  const r = await k.kubectl(args, { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${r.stderr}\n${k.log().slice(-2000)}`);
-  return r.stdout;
-}
-
-/** A kubeconfig file for other credentials than the admin's; returns its path. */
-async function kubeconfigFor(name: string, creds: { token?: string; certPem?: string; keyPem?: string }): Promise<string> {
-  const path = join(k.dataDir, `${name}.yaml`);
-  await writeFile(path, renderKubeconfig({ server: k.url, caPem: serverCaPem, ...creds }), { mode: 0o600 });
-  return path;
-}
-
-const as = (kubeconfig: string, args: string[]) => k.kubectl(args, { env: { KUBECONFIG: kubeconfig } });
+const c = useAuthCluster();
+const { kubectlOk, kubeconfigFor, as } = c;
+const tls = () => ({ tls: { ca: c.serverCaPem } });
 
 async function serviceAccountToken(name: string, boundPod?: { name: string; uid: string }): Promise<string> {
   const uid = (await kubectlOk(["get", "sa", name, "-o", "jsonpath={.metadata.uid}"])).trim();
-  const signingKeyPem = await readFile(join(k.dataDir, "server", "tls", "service.key"), "utf8");
+  const signingKeyPem = await readFile(join(c.k.dataDir, "server", "tls", "service.key"), "utf8");
   const { token } = await signServiceAccountToken(
     { signingKeyPem },
     {
@@ -60,20 +36,20 @@ async function serviceAccountToken(name: string, boundPod?: { name: string; uid:
 
 describe("authentication", () => {
   test("kubectl with the admin kubeconfig works with TLS verification", async () => {
-    const config = await readFile(k.kubeconfig, "utf8");
+    const config = await readFile(c.k.kubeconfig, "utf8");
     expect(config).not.toContain("insecure-skip-tls-verify");
     expect(await kubectlOk(["get", "ns", "kube-system", "-o", "name"])).toBe("namespace/kube-system\n");
     expect(await kubectlOk(["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"])).toBe("system:admin");
   }, E2E_TIMEOUT_MS);
 
   test("no or invalid credentials: 401; anonymous health endpoints stay readable", async () => {
-    expect((await fetch(`${k.url}/api/v1/namespaces`, tls())).status).toBe(401);
-    expect((await fetch(`${k.url}/healthz`, tls())).status).toBe(200);
+    expect((await fetch(`${c.k.url}/api/v1/namespaces`, tls())).status).toBe(401);
+    expect((await fetch(`${c.k.url}/healthz`, tls())).status).toBe(200);
     for (const authorization of ["Bearer garbage", "Bearer a.b.c", `Bearer ${"x".repeat(8000)}`, "Bearer eyJhbGciOiJub25lIn0.e30."]) {
-      const res = await fetch(`${k.url}/api/v1/namespaces`, { ...tls(), headers: { authorization } });
+      const res = await fetch(`${c.k.url}/api/v1/namespaces`, { ...tls(), headers: { authorization } });
       expect(res.status).toBe(401);
     }
-    const huge = await fetch(`${k.url}/api/v1/namespaces`, { ...tls(), headers: { authorization: `Bearer ${"x".repeat(200_000)}` } }).catch(
+    const huge = await fetch(`${c.k.url}/api/v1/namespaces`, { ...tls(), headers: { authorization: `Bearer ${"x".repeat(200_000)}` } }).catch(
       () => undefined,
     );
     expect(huge === undefined || huge.status >= 400).toBe(true);
@@ -82,12 +58,12 @@ describe("authentication", () => {
     try {
       const foreign = await ensureServerPki({ dataDir: foreignDir, nodeName: "x", sans: [], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" });
       const forged = await issueClientCert(foreign, { commonName: "system:admin", organizations: ["system:masters"] });
-      const res = await fetch(`${k.url}/api/v1/namespaces`, { tls: { ca: serverCaPem, cert: forged.certPem, key: forged.keyPem } });
+      const res = await fetch(`${c.k.url}/api/v1/namespaces`, { tls: { ca: c.serverCaPem, cert: forged.certPem, key: forged.keyPem } });
       expect(res.status).toBe(401);
     } finally {
       await rm(foreignDir, { recursive: true, force: true });
     }
-    expect((await fetch(`${k.url}/readyz`, tls())).status).toBe(200); // still up
+    expect((await fetch(`${c.k.url}/readyz`, tls())).status).toBe(200); // still up
   }, E2E_TIMEOUT_MS);
 });
 
@@ -118,7 +94,7 @@ describe("authorization", () => {
       "system:serviceaccount:default:runner",
     );
     await kubectlOk(["delete", "pod", "holder", "--grace-period=0", "--force", "--wait=false"]);
-    await waitFor(async () => (await k.kubectl(["get", "pod", "holder"])).code !== 0, 30_000, "pod holder gone");
+    await waitFor(async () => (await c.k.kubectl(["get", "pod", "holder"])).code !== 0, 30_000, "pod holder gone");
     // Successful token checks are cached for up to 10 s, as in kube-apiserver.
     const after = await waitFor(async () => {
       const r = await as(runner, ["auth", "whoami"]);
@@ -128,8 +104,8 @@ describe("authorization", () => {
   }, 60_000);
 
   test("a node identity cannot read a secret its pods do not reference, nor modify another node", async () => {
-    const clientCaCertPem = await readFile(join(k.dataDir, "server", "tls", "client-ca.crt"), "utf8");
-    const clientCaKeyPem = await readFile(join(k.dataDir, "server", "tls", "client-ca.key"), "utf8");
+    const clientCaCertPem = await readFile(join(c.k.dataDir, "server", "tls", "client-ca.crt"), "utf8");
+    const clientCaKeyPem = await readFile(join(c.k.dataDir, "server", "tls", "client-ca.key"), "utf8");
     const cert = await issueClientCert({ clientCaCertPem, clientCaKeyPem }, { commonName: "system:node:n1", organizations: ["system:nodes"] });
     const node = await kubeconfigFor("node-n1", cert);
     await kubectlOk(["create", "-f", "-"], "apiVersion: v1\nkind: Node\nmetadata: {name: n2}\n");
@@ -146,7 +122,7 @@ describe("secrets at rest and files on disk", () => {
     const marker = "plaintext-marker-7f3a9c";
     await kubectlOk(["create", "secret", "generic", "at-rest", `--from-literal=value=${marker}`]);
     expect(Buffer.from(await kubectlOk(["get", "secret", "at-rest", "-o", "jsonpath={.data.value}"]), "base64").toString()).toBe(marker);
-    const dbDir = join(k.dataDir, "server", "db");
+    const dbDir = join(c.k.dataDir, "server", "db");
     const files = (await readdir(dbDir)).map((f) => join(dbDir, f));
     expect(files.length).toBeGreaterThan(0);
     let sawEnvelope = false;
@@ -160,10 +136,10 @@ describe("secrets at rest and files on disk", () => {
   }, E2E_TIMEOUT_MS);
 
   test("keys, token and encryption config are 0600", async () => {
-    const tlsDir = join(k.dataDir, "server", "tls");
+    const tlsDir = join(c.k.dataDir, "server", "tls");
     const keys = (await readdir(tlsDir)).filter((f) => f.endsWith(".key")).map((f) => join(tlsDir, f));
     expect(keys.length).toBeGreaterThanOrEqual(4);
-    for (const file of [...keys, join(k.dataDir, "server", "token"), join(k.dataDir, "server", "cred", "encryption-config")]) {
+    for (const file of [...keys, join(c.k.dataDir, "server", "token"), join(c.k.dataDir, "server", "cred", "encryption-config")]) {
       expect({ file, mode: (await stat(file)).mode & 0o777 }).toEqual({ file, mode: 0o600 });
     }
   }, E2E_TIMEOUT_MS);
@@ -181,25 +157,25 @@ describe("tokens and joining", () => {
   }, E2E_TIMEOUT_MS);
 
   test("an agent joins with the server token and acts as its node; an expired bootstrap token cannot join", async () => {
-    const token = (await readFile(join(k.dataDir, "server", "token"), "utf8")).trim();
-    const creds = await joinCluster({ server: k.url, token, nodeName: "joined-1", nodePassword: "joined-1-password" });
+    const token = (await readFile(join(c.k.dataDir, "server", "token"), "utf8")).trim();
+    const creds = await joinCluster({ server: c.k.url, token, nodeName: "joined-1", nodePassword: "joined-1-password" });
     const node = await kubeconfigFor("joined-1", creds);
     const who = await as(node, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"]);
     expect(who.stdout).toBe('system:node:joined-1 ["system:nodes","system:authenticated"]');
     const expired = bootstrapTokenSecret({ token: { id: "e2eexp", secret: "abcdef0123456789" }, ttlSeconds: 60, now: new Date(Date.now() - 3600_000) });
     await kubectlOk(["create", "-f", "-"], JSON.stringify(expired));
     const hash = token.slice(0, token.indexOf("::"));
-    const err = await joinCluster({ server: k.url, token: `${hash}::e2eexp.abcdef0123456789`, nodeName: "late" }).catch((e: unknown) => e);
+    const err = await joinCluster({ server: c.k.url, token: `${hash}::e2eexp.abcdef0123456789`, nodeName: "late" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JoinError);
     expect((err as JoinError).message).toContain("expired");
     expect((err as JoinError).retryable).toBe(false);
   }, E2E_TIMEOUT_MS);
 
   test("a join with a tampered CA hash is refused before any secret is sent", async () => {
-    const token = (await readFile(join(k.dataDir, "server", "token"), "utf8")).trim();
+    const token = (await readFile(join(c.k.dataDir, "server", "token"), "utf8")).trim();
     expect(token).toMatch(/^K10[0-9a-f]{64}::server:/);
     const tampered = `K10${"0".repeat(64)}${token.slice(67)}`;
-    const err = await joinCluster({ server: k.url, token: tampered, nodeName: "evil" }).catch((e: unknown) => e);
+    const err = await joinCluster({ server: c.k.url, token: tampered, nodeName: "evil" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JoinError);
     expect((err as JoinError).message).toContain("refusing to send the token secret");
     expect((err as JoinError).retryable).toBe(false);

@@ -2,44 +2,26 @@
 // RBAC escalation prevention on role and binding writes, and failed-authentication rate limiting per address.
 // Real `k3lite server` process, real kubectl, client certificates from the server's own client CA.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { JoinError, joinCluster } from "../src/auth/join.ts";
 import { renderKubeconfig } from "../src/auth/kubeconfig.ts";
 import { issueClientCert } from "../src/auth/pki.ts";
-import { type K3lite, startK3lite } from "./harness.ts";
+import { useAuthCluster } from "./auth-fixture.ts";
 
 const E2E_TIMEOUT_MS = 30_000;
-let k: K3lite;
-let serverCaPem: string;
-
-beforeAll(async () => {
-  k = await startK3lite({ args: ["--config", "/dev/null"] });
-  serverCaPem = await readFile(join(k.dataDir, "server", "tls", "server-ca.crt"), "utf8");
-}, 90_000);
-afterAll(async () => {
-  await k?.stop();
-});
-
-async function kubectlOk(args: string[], stdin?: string): Promise<string> {
-  const r = await k.kubectl(args, { stdin });
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(" ")} failed: ${r.stderr}\n${k.log().slice(-2000)}`);
-  return r.stdout;
-}
+const c = useAuthCluster();
+const { kubectlOk, kubeconfigFor, as } = c;
 
 /** A client certificate from the cluster's client CA, and a kubeconfig using it. */
 async function certFor(commonName: string, organizations: string[] = []) {
-  const tls = join(k.dataDir, "server", "tls");
+  const tls = join(c.k.dataDir, "server", "tls");
   const clientCaCertPem = await readFile(join(tls, "client-ca.crt"), "utf8");
   const clientCaKeyPem = await readFile(join(tls, "client-ca.key"), "utf8");
   const cert = await issueClientCert({ clientCaCertPem, clientCaKeyPem }, { commonName, organizations });
-  const kubeconfig = join(k.dataDir, `${commonName.replaceAll(":", "_")}.yaml`);
-  await writeFile(kubeconfig, renderKubeconfig({ server: k.url, caPem: serverCaPem, ...cert }), { mode: 0o600 });
-  return { ...cert, kubeconfig };
+  return { ...cert, kubeconfig: await kubeconfigFor(commonName.replaceAll(":", "_"), cert) };
 }
-
-const as = (kubeconfig: string, args: string[], stdin?: string) => k.kubectl(args, { stdin, env: { KUBECONFIG: kubeconfig } });
 
 describe("node identities", () => {
   test("a node creates its own Node and Lease but not another node's", async () => {
@@ -93,13 +75,13 @@ describe("RBAC escalation prevention", () => {
 });
 
 describe("joining", () => {
-  const serverToken = async () => (await readFile(join(k.dataDir, "server", "token"), "utf8")).trim();
+  const serverToken = async () => (await readFile(join(c.k.dataDir, "server", "token"), "utf8")).trim();
 
   test("a node name is kept by the node password it first joined with (k3s's node-password Secret)", async () => {
     const token = await serverToken();
-    await joinCluster({ server: k.url, token, nodeName: "pw-node", nodePassword: "first" });
-    await joinCluster({ server: k.url, token, nodeName: "pw-node", nodePassword: "first" });
-    const err = await joinCluster({ server: k.url, token, nodeName: "pw-node", nodePassword: "second" }).catch((e: unknown) => e);
+    await joinCluster({ server: c.k.url, token, nodeName: "pw-node", nodePassword: "first" });
+    await joinCluster({ server: c.k.url, token, nodeName: "pw-node", nodePassword: "first" });
+    const err = await joinCluster({ server: c.k.url, token, nodeName: "pw-node", nodePassword: "second" }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(JoinError);
     expect((err as JoinError).message).toContain("node password rejected");
     expect(await kubectlOk(["get", "secret", "-n", "kube-system", "pw-node.node-password.k3lite", "-o", "name"])).toContain("pw-node.node-password.k3lite");
@@ -115,21 +97,21 @@ describe("k3lite token rotate", () => {
   }
 
   test("new joins need the new token; a node that joined before keeps working", async () => {
-    const old = (await readFile(join(k.dataDir, "server", "token"), "utf8")).trim();
-    const before = await joinCluster({ server: k.url, token: old, nodeName: "before-rotate", nodePassword: "p" });
-    const rotated = await k3lite(["token", "rotate", "--data-dir", k.dataDir, "--new-token", "brand-new-secret"]);
+    const old = (await readFile(join(c.k.dataDir, "server", "token"), "utf8")).trim();
+    const before = await joinCluster({ server: c.k.url, token: old, nodeName: "before-rotate", nodePassword: "p" });
+    const rotated = await k3lite(["token", "rotate", "--data-dir", c.k.dataDir, "--new-token", "brand-new-secret"]);
     expect(rotated.stderr).toBe("");
     const token = rotated.stdout.trim();
     expect(token).toBe(`${old.slice(0, old.indexOf("::"))}::server:brand-new-secret`);
-    expect((await readFile(join(k.dataDir, "server", "token"), "utf8")).trim()).toBe(token);
+    expect((await readFile(join(c.k.dataDir, "server", "token"), "utf8")).trim()).toBe(token);
 
-    const refused = await joinCluster({ server: k.url, token: old, nodeName: "after-rotate", nodePassword: "p" }).catch((e: unknown) => e);
+    const refused = await joinCluster({ server: c.k.url, token: old, nodeName: "after-rotate", nodePassword: "p" }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(JoinError);
     expect((refused as JoinError).message).toContain("invalid token");
-    await joinCluster({ server: k.url, token, nodeName: "after-rotate", nodePassword: "p" });
+    await joinCluster({ server: c.k.url, token, nodeName: "after-rotate", nodePassword: "p" });
 
-    const kubeconfig = join(k.dataDir, "before-rotate.yaml");
-    await writeFile(kubeconfig, renderKubeconfig({ ...before, server: k.url, caPem: serverCaPem }), { mode: 0o600 });
+    const kubeconfig = join(c.k.dataDir, "before-rotate.yaml");
+    await writeFile(kubeconfig, renderKubeconfig({ ...before, server: c.k.url, caPem: c.serverCaPem }), { mode: 0o600 });
     const who = await as(kubeconfig, ["auth", "whoami", "-o", "jsonpath={.status.userInfo.username}"]);
     expect(who.stdout).toBe("system:node:before-rotate");
   }, E2E_TIMEOUT_MS);
@@ -138,14 +120,14 @@ describe("k3lite token rotate", () => {
 // Last: they block 127.0.0.1 for a minute (bearer tokens and joins; client certificates keep working).
 describe("failed join rate limiting", () => {
   test("repeated joins with a wrong secret get 429; the server stays up", async () => {
-    const token = (await readFile(join(k.dataDir, "server", "token"), "utf8")).trim();
+    const token = (await readFile(join(c.k.dataDir, "server", "token"), "utf8")).trim();
     const wrong = `${token.slice(0, token.indexOf("::"))}::server:wrong-secret`;
     const nodeCert = () =>
-      fetch(`${k.url}/v1-k3lite/node-cert`, {
+      fetch(`${c.k.url}/v1-k3lite/node-cert`, {
         method: "POST",
         headers: { authorization: `Basic ${btoa(`node:${wrong}`)}`, "content-type": "application/json" },
         body: JSON.stringify({ nodeName: "guess", nodePassword: "x" }),
-        tls: { ca: serverCaPem },
+        tls: { ca: c.serverCaPem },
       });
     // Earlier tests may have spent some of this address's failures: count until the limit is reached.
     let limited = await nodeCert();
@@ -153,15 +135,15 @@ describe("failed join rate limiting", () => {
     for (let i = 0; i < 10 && limited.status === 401; i++) limited = await nodeCert();
     expect(limited.status).toBe(429);
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
-    expect((await fetch(`${k.url}/cacerts`, { tls: { ca: serverCaPem } })).status).toBe(200);
+    expect((await fetch(`${c.k.url}/cacerts`, { tls: { ca: c.serverCaPem } })).status).toBe(200);
   }, E2E_TIMEOUT_MS);
 });
 
 // Last: it blocks bearer tokens from 127.0.0.1 for a minute (client certificates keep working).
 describe("failed authentication rate limiting", () => {
   test("repeated bad tokens from one address get 429 with Retry-After; the server stays up", async () => {
-    const tls = { ca: serverCaPem };
-    const bad = () => fetch(`${k.url}/api/v1/namespaces`, { headers: { authorization: "Bearer not-a-token" }, tls });
+    const tls = { ca: c.serverCaPem };
+    const bad = () => fetch(`${c.k.url}/api/v1/namespaces`, { headers: { authorization: "Bearer not-a-token" }, tls });
     const statuses: number[] = [];
     for (let i = 0; i < 12; i++) statuses.push((await bad()).status);
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
@@ -170,7 +152,7 @@ describe("failed authentication rate limiting", () => {
     expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(((await limited.json()) as { reason: string }).reason).toBe("TooManyRequests");
     // A client certificate still authenticates from the blocked address, and kubectl keeps working.
-    expect((await fetch(`${k.url}/readyz`, { tls })).status).toBe(200);
+    expect((await fetch(`${c.k.url}/readyz`, { tls })).status).toBe(200);
     expect(await kubectlOk(["get", "ns", "default", "-o", "name"])).toContain("namespace/default");
   }, E2E_TIMEOUT_MS);
 });
