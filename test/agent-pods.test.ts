@@ -443,7 +443,9 @@ test("postStart and preStop hooks run (preStop before the container is stopped)"
   await waitPod("hooked", "Running", (x) => x.status?.phase === "Running");
   await waitFor(() => existsSync(join(hostDir, "post-start")), "postStart ran");
   await fake.client.delete(podsRef, "hooked", { gracePeriodSeconds: 5 });
-  await waitFor(() => existsSync(join(hostDir, "pre-stop")), "preStop ran", 20_000);
+  // The shell creates the file before echo writes to it: wait for the content, not just the file.
+  const preStop = join(hostDir, "pre-stop");
+  await waitFor(() => existsSync(preStop) && readFileSync(preStop, "utf8") !== "", "preStop ran", 20_000);
   expect(readFileSync(join(hostDir, "pre-stop"), "utf8")).toBe("stopping\n");
 }, 60_000);
 
