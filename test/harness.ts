@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { waitFor as pollUntil } from "../src/client/testing.ts";
 import type { ServerConfig } from "../src/server/config.ts";
 
 const REPO = resolve(import.meta.dir, "..");
@@ -65,24 +66,25 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls `check` until it returns true (or a value), or throws after `timeoutMs`. */
+/**
+ * Polls `check` until it returns true (or a value), or throws after `timeoutMs`. The loop is src/client/testing.ts's;
+ * this keeps the harness's argument order and its rule that any value but undefined/false is an answer.
+ */
 export async function waitFor<T>(
   check: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 30_000,
   what = "condition",
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  for (;;) {
-    try {
+  const answer = await pollUntil(
+    async () => {
       const v = await check();
-      if (v !== undefined && v !== false) return v as T;
-    } catch (err) {
-      lastError = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${lastError ? `: ${lastError}` : ""}`);
-    await Bun.sleep(50);
-  }
+      return v !== undefined && v !== false ? { v: v as T } : undefined;
+    },
+    what,
+    timeoutMs,
+    50,
+  );
+  return (answer as { v: T }).v; // pollUntil returns only truthy answers
 }
 
 async function collect(stream: ReadableStream<Uint8Array> | null, sink: string[]): Promise<void> {
