@@ -9,22 +9,19 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AgentConfig } from "../src/agent/config.ts";
-import { createCriClient } from "../src/agent/cri/client.ts";
 import { importImage } from "../src/agent/cri/images.ts";
-import { type Agent, startAgent } from "../src/agent/index.ts";
 import { agentPaths } from "../src/agent/paths.ts";
 import type { Node, Pod } from "../src/api/types.ts";
 import { inNamespace, nodes, pods } from "../src/client/refs.ts";
 import type { KubeClient, WatchEvent } from "../src/client/types.ts";
 import { startServer } from "../src/server/index.ts";
 import {
+  type AgentFixture,
+  busyboxContainer,
   ensureTestImages,
-  killShimsUnder,
+  podOnNode,
   randomNetwork,
-  removeAllSandboxes,
-  removeTestNetwork,
-  unmountUnder,
+  startAgentFixture,
 } from "../test/agent-fixture.ts";
 import { testServerConfig } from "../test/harness.ts";
 
@@ -77,18 +74,8 @@ function watchReady(client: KubeClient, names: Set<string>, t0: () => number): P
   });
 }
 
-function podManifest(name: string, node: string): Pod {
-  return {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name, namespace: "default", labels: { bench: "podstartup" } },
-    spec: {
-      nodeName: node,
-      terminationGracePeriodSeconds: 0,
-      containers: [{ name: "c", image: "busybox:1.35", command: ["sleep", "3600"] }],
-    },
-  };
-}
+const podManifest = (name: string, node: string) =>
+  podOnNode(node, name, [busyboxContainer("c", ["sleep", "3600"])], { labels: { bench: "podstartup" } });
 
 async function createBatch(client: KubeClient, prefix: string, n: number, node: string): Promise<number[]> {
   const names = new Set(Array.from({ length: n }, (_, i) => `${prefix}-${i}`));
@@ -111,23 +98,16 @@ const server = await startServer(
   testServerConfig(dataDir, 0, { nodeName: "bench", clusterCidr: net.clusterCidr, secretsEncryption: false }),
 );
 const client = server.client();
-const config: AgentConfig = {
-  dataDir,
-  nodeName: "bench",
-  nodeLabels: [],
-  nodeTaints: [],
-  clusterCidr: net.clusterCidr,
-  clusterDns: "10.43.0.10",
-  clusterDomain: "cluster.local",
-  runtime: "containerd",
-  containerLogMaxSize: "10Mi",
-  controlPlane: true,
-  kubeletPort: 0,
-  podNetworkBridge: net.bridge,
-};
-let agent: Agent | undefined;
+let agent: AgentFixture | undefined;
 try {
-  agent = await startAgent(config, client);
+  // busybox is imported after the node is Ready, so the start-up figure is the agent's own.
+  agent = await startAgentFixture(client, {
+    nodeName: "bench",
+    dataDir,
+    network: net,
+    controlPlane: true,
+    importBusybox: false,
+  });
   for (;;) {
     const node = await client.get<Node>(nodes, "bench");
     if (node.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) break;
@@ -179,16 +159,9 @@ try {
     `${mib(process.memoryUsage().rss)} / ${mib(rssOf(containerdPid(dataDir)))}`,
   );
 } finally {
-  if (agent) {
-    const cri = createCriClient(agent.runtimeEndpoint);
-    await removeAllSandboxes(cri).catch(() => {});
-    cri.close();
-    await agent.stop();
-  }
+  // The agent's clean-up removes the data dir it shares with the server (and, if it never started, cleaned up).
+  await agent?.cleanup();
   await server.stop();
-  await removeTestNetwork(net.bridge, net.clusterCidr);
-  killShimsUnder(dataDir);
-  unmountUnder(dataDir);
   rmSync(dataDir, { recursive: true, force: true });
 }
 

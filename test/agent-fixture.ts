@@ -1,16 +1,28 @@
 // Shared set-up for agent tests on real containerd: a temp data dir, our own supervised containerd, the test
 // images imported, and a pod network on a bridge and subnet of its own (tests run in parallel on one host).
-// `cleanup()` removes every sandbox, stops containerd and deletes the bridge and the data dir.
+// `cleanup()` removes every sandbox, stops containerd and deletes the bridge and the data dir. Also: a whole node
+// agent (against the in-memory API or joined to a server process), pods bound to it, and waiting on them.
 
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { AgentConfig } from "../src/agent/config.ts";
 import { type CriClient, createCriClient } from "../src/agent/cri/client.ts";
 import { type Containerd, startContainerd } from "../src/agent/cri/containerd.ts";
 import { importImage, importStartupImages } from "../src/agent/cri/images.ts";
+import { type Agent, startAgent } from "../src/agent/index.ts";
 import { type AgentPaths, agentPaths } from "../src/agent/paths.ts";
+import type { Container, Pod } from "../src/api/types.ts";
+import { issueClientCert } from "../src/auth/pki.ts";
+import { createClient } from "../src/client/client.ts";
+import { createFakeCluster, type FakeCluster } from "../src/client/fake.ts";
+import { httpsTransport } from "../src/client/https.ts";
+import { clientFromKubeconfig } from "../src/client/kubeconfig.ts";
+import { inNamespace, pods } from "../src/client/refs.ts";
+import type { KubeClient } from "../src/client/types.ts";
 import { setupPodNetwork } from "../src/network/cni.ts";
 import { removeMasquerade } from "../src/network/masquerade.ts";
+import { type K3lite, KUBECTL, waitFor } from "./harness.ts";
 
 const root = join(import.meta.dir, "..");
 export const BUSYBOX = "docker.io/library/busybox:1.35";
@@ -118,4 +130,229 @@ export function unmountUnder(dir: string): void {
     .sort()
     .reverse())
     Bun.spawnSync(["umount", "-l", m], { stderr: "ignore" });
+}
+
+// ---- A node agent (its own containerd, bridge and subnet) for tests against the in-memory API or a server ----
+
+export interface AgentFixture {
+  config: AgentConfig;
+  /** Replaceable: a test may stop the agent and start another with the same config (adoption). */
+  agent: Agent;
+  /** Removes every sandbox, stops the agent and its containerd, and deletes the bridge, mounts and data dir. */
+  cleanup(): Promise<void>;
+}
+
+export interface AgentOptions {
+  nodeName: string;
+  /** A data dir the test already made (for files it needs before the agent starts); default a fresh temp dir. */
+  dataDir?: string;
+  /** The pod network, when the server must know its CIDR before the agent starts; default randomNetwork(). */
+  network?: { bridge: string; clusterCidr: string };
+  nodeLabels?: string[];
+  controlPlane?: boolean;
+  clientCaPem?: string;
+  privateRegistry?: string;
+  /** Import dist/images/busybox.tar once the agent runs (default true; a pull test wants it absent). */
+  importBusybox?: boolean;
+}
+
+/** Starts a node agent on real containerd against `client`; on failure, removes what it set up and rethrows. */
+export async function startAgentFixture(client: KubeClient, opts: AgentOptions): Promise<AgentFixture> {
+  ensureTestImages();
+  const net = opts.network ?? randomNetwork();
+  const config: AgentConfig = {
+    dataDir: opts.dataDir ?? mkdtempSync(join(tmpdir(), "k3lite-agent-")),
+    nodeName: opts.nodeName,
+    nodeLabels: opts.nodeLabels ?? [],
+    nodeTaints: [],
+    clusterCidr: net.clusterCidr,
+    clusterDns: "10.43.0.10",
+    clusterDomain: "cluster.local",
+    runtime: "containerd",
+    containerLogMaxSize: "10Mi",
+    controlPlane: opts.controlPlane ?? false,
+    kubeletPort: 0,
+    podNetworkBridge: net.bridge,
+    ...(opts.clientCaPem ? { clientCaPem: opts.clientCaPem } : {}),
+    ...(opts.privateRegistry ? { privateRegistry: opts.privateRegistry } : {}),
+  };
+  let agent: Agent | undefined;
+  const cleanup = async () => {
+    if (agent) {
+      const cri = createCriClient(agent.runtimeEndpoint);
+      await removeAllSandboxes(cri).catch(() => {});
+      cri.close();
+      await agent.stop();
+    }
+    await removeTestNetwork(net.bridge, net.clusterCidr);
+    killShimsUnder(config.dataDir);
+    unmountUnder(config.dataDir);
+    rmSync(config.dataDir, { recursive: true, force: true });
+  };
+  try {
+    agent = await startAgent(config, client);
+    if (opts.importBusybox ?? true)
+      await importImage(agentPaths(config.dataDir).containerdSocket, join(root, "dist/images/busybox.tar"));
+  } catch (err) {
+    await cleanup().catch(() => {});
+    throw err;
+  }
+  const fx: AgentFixture = {
+    config,
+    agent,
+    cleanup: () => {
+      agent = fx.agent;
+      return cleanup();
+    },
+  };
+  return fx;
+}
+
+/**
+ * A node agent joined to a `k3lite server` process (test/harness.ts), trusting the cluster's client CA for the
+ * API server's relayed streams. It authenticates with the admin kubeconfig, or `asNode` as system:node:<name>
+ * in system:nodes, as a joined agent does (so the Node authorizer must allow all it does).
+ */
+export async function startJoinedAgent(
+  k3: K3lite,
+  nodeName: string,
+  opts: { labels?: string[]; network?: AgentOptions["network"]; asNode?: boolean } = {},
+): Promise<AgentFixture> {
+  const tls = join(k3.dataDir, "server/tls");
+  const clientCaPem = readFileSync(join(tls, "client-ca.crt"), "utf8");
+  let client = clientFromKubeconfig(k3.kubeconfig);
+  if (opts.asNode) {
+    const nodeCert = await issueClientCert(
+      { clientCaCertPem: clientCaPem, clientCaKeyPem: readFileSync(join(tls, "client-ca.key"), "utf8") },
+      { commonName: `system:node:${nodeName}`, organizations: ["system:nodes"] },
+    );
+    client = createClient(
+      httpsTransport({ server: k3.url, caPem: readFileSync(join(tls, "server-ca.crt"), "utf8"), ...nodeCert }),
+      { userAgent: "k3lite-agent" },
+    );
+  }
+  return startAgentFixture(client, { nodeName, nodeLabels: opts.labels, network: opts.network, clientCaPem });
+}
+
+/** A node agent against a fresh in-memory API (src/client/fake.ts) that confirms graceful pod deletions. */
+export async function startFakeClusterAgent(opts: AgentOptions): Promise<AgentFixture & { fake: FakeCluster }> {
+  const fake = createFakeCluster({ gracefulPodDeletion: true });
+  return Object.assign(await startAgentFixture(fake.client, opts), { fake });
+}
+
+// ---- Pods bound to a node (no scheduler in the path), and waiting on them ----
+
+/** A busybox container running `command`. */
+export function busyboxContainer(name: string, command: string[], extra: Partial<Container> = {}): Container {
+  return { name, image: "busybox:1.35", command, ...extra };
+}
+
+/** A pod in "default" bound to `nodeName`. */
+export function podOnNode(
+  nodeName: string,
+  name: string,
+  containers: Container[],
+  opts: { terminationGracePeriodSeconds?: number; labels?: Record<string, string> } = {},
+): Pod {
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { name, namespace: "default", ...(opts.labels ? { labels: opts.labels } : {}) },
+    spec: { nodeName, terminationGracePeriodSeconds: opts.terminationGracePeriodSeconds ?? 0, containers },
+  };
+}
+
+/** Polls the pod through `client` until `check` holds; returns it. */
+export function waitPod(
+  client: KubeClient,
+  name: string,
+  what: string,
+  check: (p: Pod) => unknown,
+  timeoutMs = 30_000,
+): Promise<Pod> {
+  return waitFor(
+    async () => {
+      const p = await client.get<Pod>(inNamespace(pods, "default"), name);
+      return check(p) ? p : undefined;
+    },
+    timeoutMs,
+    `${name}: ${what}`,
+  );
+}
+
+export const waitPodRunning = (client: KubeClient, name: string, timeoutMs = 30_000) =>
+  waitPod(client, name, "Running", (p) => p.status?.phase === "Running", timeoutMs);
+
+/** Waits with the real kubectl until the pod is Running with an IP; returns it as kubectl printed it. */
+export function kubectlWaitRunning(k3: K3lite, name: string, timeoutMs = 60_000): Promise<Pod> {
+  return waitFor(
+    async () => {
+      const r = await k3.kubectl(["get", "pod", name, "-o", "json"]);
+      const p = r.code === 0 ? (JSON.parse(r.stdout) as Pod) : undefined;
+      return p?.status?.phase === "Running" && p.status.podIP ? p : undefined;
+    },
+    timeoutMs,
+    `${name} Running`,
+  );
+}
+
+/** Runs kubectl until it succeeds with stdout matching `pattern`; returns stdout (the last output on timeout). */
+export async function kubectlUntil(k3: K3lite, args: string[], pattern: RegExp, timeoutMs = 60_000): Promise<string> {
+  let last = "";
+  return waitFor(
+    async () => {
+      const r = await k3.kubectl(args);
+      last = `${r.stdout}${r.stderr}`;
+      return r.code === 0 && pattern.test(r.stdout) && r.stdout;
+    },
+    timeoutMs,
+    `kubectl ${args.join(" ")}`,
+  ).catch((err) => {
+    throw new Error(`${err.message}; last output: ${last}`);
+  });
+}
+
+/**
+ * Fetches `url` until it answers 200 and returns the body: a container is Running before its server listens,
+ * and a connection accepted before a port-forward tunnel is up may never answer (each try has its own deadline).
+ */
+export function waitHttp(url: string, what: string, timeoutMs = 30_000): Promise<string> {
+  return waitFor(
+    async () => {
+      const r = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      return r.ok ? await r.text() : undefined;
+    },
+    timeoutMs,
+    what,
+  );
+}
+
+/** Runs `kubectl <args>` (a port-forward to ":PORT") until it prints the local port it forwards from. */
+export async function portForward(
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ port: string; stop(): Promise<void> }> {
+  const pf = Bun.spawn([KUBECTL, ...args], { stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  const stop = async () => {
+    pf.kill();
+    await pf.exited;
+  };
+  try {
+    const reader = (pf.stdout as ReadableStream<Uint8Array>).getReader();
+    let out = "";
+    const port = await waitFor(
+      async () => {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`port-forward exited: ${await new Response(pf.stderr).text()}`);
+        out += new TextDecoder().decode(value);
+        return /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1];
+      },
+      20_000,
+      "port-forward",
+    );
+    return { port, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
 }

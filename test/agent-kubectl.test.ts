@@ -4,40 +4,33 @@
 // -f), exec (with stdin), cp both ways and port-forward.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AgentConfig } from "../src/agent/config.ts";
-import { createCriClient } from "../src/agent/cri/client.ts";
-import { importImage } from "../src/agent/cri/images.ts";
-import { type Agent, startAgent } from "../src/agent/index.ts";
-import { agentPaths } from "../src/agent/paths.ts";
 import {
   fetchFromKubelet,
   type KubeletTarget,
   kubeletPath,
   proxyUpgradeToKubelet,
 } from "../src/agent/streams/kubelet-proxy.ts";
-import type { Pod } from "../src/api/types.ts";
 import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
-import { createFakeCluster, type FakeCluster } from "../src/client/fake.ts";
+import type { FakeCluster } from "../src/client/fake.ts";
 import { inNamespace, pods } from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
 import {
-  ensureTestImages,
-  killShimsUnder,
-  randomNetwork,
-  removeAllSandboxes,
-  removeTestNetwork,
-  unmountUnder,
+  type AgentFixture,
+  busyboxContainer,
+  podOnNode,
+  portForward,
+  startFakeClusterAgent,
+  waitPodRunning,
 } from "./agent-fixture.ts";
+import { KUBECTL } from "./harness.ts";
 
-const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
+let node: AgentFixture & { fake: FakeCluster };
 let fake: FakeCluster;
-let agent: Agent;
-let config: AgentConfig;
 let api: Server;
 let kubeconfig: string;
 let target: KubeletTarget;
@@ -108,8 +101,6 @@ async function onRequest(req: IncomingMessage, res: ServerResponse) {
 }
 
 beforeAll(async () => {
-  ensureTestImages();
-  const net = randomNetwork();
   const dataDir = mkdtempSync(join(tmpdir(), "k3lite-agent-kubectl-"));
   const pki = await ensureServerPki({
     dataDir,
@@ -119,24 +110,9 @@ beforeAll(async () => {
     firstServiceIp: "10.43.0.1",
   });
   const cert = await issueClientCert(pki, { commonName: "system:apiserver", organizations: ["system:masters"] });
-  fake = createFakeCluster({ gracefulPodDeletion: true });
-  config = {
-    dataDir,
-    nodeName: "kubectl-node",
-    nodeLabels: [],
-    nodeTaints: [],
-    clusterCidr: net.clusterCidr,
-    clusterDns: "10.43.0.10",
-    clusterDomain: "cluster.local",
-    runtime: "containerd",
-    containerLogMaxSize: "10Mi",
-    controlPlane: false,
-    kubeletPort: 0,
-    podNetworkBridge: net.bridge,
-  };
-  agent = await startAgent(config, fake.client);
-  await importImage(agentPaths(dataDir).containerdSocket, join(import.meta.dir, "../dist/images/busybox.tar"));
-  target = { host: "127.0.0.1", port: agent.kubeletPort, certPem: cert.certPem, keyPem: cert.keyPem };
+  node = await startFakeClusterAgent({ nodeName: "kubectl-node", dataDir });
+  fake = node.fake;
+  target = { host: "127.0.0.1", port: node.agent.kubeletPort, certPem: cert.certPem, keyPem: cert.keyPem };
 
   api = createServer((req, res) => {
     onRequest(req, res).catch((err) => {
@@ -166,48 +142,17 @@ beforeAll(async () => {
     `apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: http://127.0.0.1:${port}\ncontexts:\n- name: c\n  context:\n    cluster: c\n    user: u\n    namespace: default\ncurrent-context: c\nusers:\n- name: u\n  user: {}\n`,
   );
 
-  await fake.client.create(inNamespace(pods, "default"), {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: "web", namespace: "default" },
-    spec: {
-      nodeName: config.nodeName,
-      terminationGracePeriodSeconds: 0,
-      containers: [
-        {
-          name: "httpd",
-          image: "busybox:1.35",
-          command: [
-            "sh",
-            "-c",
-            "echo line-1; echo line-2; mkdir -p /www; echo page > /www/index.html; exec httpd -f -p 8080 -h /www",
-          ],
-        },
-      ],
-    },
-  } as Pod);
-  await waitFor(
-    async () => (await fake.client.get<Pod>(inNamespace(pods, "default"), "web")).status?.phase === "Running",
-    "web Running",
-    30_000,
-    50,
+  const command = "echo line-1; echo line-2; mkdir -p /www; echo page > /www/index.html; exec httpd -f -p 8080 -h /www";
+  await fake.client.create(
+    inNamespace(pods, "default"),
+    podOnNode(node.config.nodeName, "web", [busyboxContainer("httpd", ["sh", "-c", command])]),
   );
+  await waitPodRunning(fake.client, "web");
 }, 90_000);
 
 afterAll(async () => {
   api?.close();
-  if (agent) {
-    const cri = createCriClient(agent.runtimeEndpoint);
-    await removeAllSandboxes(cri).catch(() => {});
-    cri.close();
-    await agent.stop();
-  }
-  if (config) {
-    await removeTestNetwork(config.podNetworkBridge as string, config.clusterCidr);
-    killShimsUnder(config.dataDir);
-    unmountUnder(config.dataDir);
-    rmSync(config.dataDir, { recursive: true, force: true });
-  }
+  await node?.cleanup();
 }, 60_000);
 
 async function kubectl(args: string[], stdin?: string) {
@@ -260,24 +205,13 @@ test("kubectl exec -it gets a terminal in the container", async () => {
 }, 60_000);
 
 test("kubectl attach reaches the container's stdin and stdout", async () => {
-  await fake.client.create(inNamespace(pods, "default"), {
-    apiVersion: "v1",
-    kind: "Pod",
-    metadata: { name: "echo", namespace: "default" },
-    spec: {
-      nodeName: config.nodeName,
-      terminationGracePeriodSeconds: 0,
-      containers: [
-        { name: "c", image: "busybox:1.35", stdin: true, command: ["sh", "-c", "while read l; do echo got-$l; done"] },
-      ],
-    },
-  } as Pod);
-  await waitFor(
-    async () => (await fake.client.get<Pod>(inNamespace(pods, "default"), "echo")).status?.phase === "Running",
-    "echo Running",
-    30_000,
-    50,
+  await fake.client.create(
+    inNamespace(pods, "default"),
+    podOnNode(node.config.nodeName, "echo", [
+      busyboxContainer("c", ["sh", "-c", "while read l; do echo got-$l; done"], { stdin: true }),
+    ]),
   );
+  await waitPodRunning(fake.client, "echo");
   const p = Bun.spawn([KUBECTL, "--kubeconfig", kubeconfig, "attach", "-i", "echo"], {
     stdin: "pipe",
     stdout: "pipe",
@@ -306,40 +240,23 @@ test("kubectl attach reaches the container's stdin and stdout", async () => {
 }, 60_000);
 
 test("kubectl cp both ways", async () => {
-  const local = join(config.dataDir, "upload.txt");
+  const local = join(node.config.dataDir, "upload.txt");
   writeFileSync(local, "uploaded\n");
   const up = await kubectl(["cp", local, "web:/tmp/upload.txt"]);
   expect(up.stderr).toBe("");
   expect((await kubectl(["exec", "web", "--", "cat", "/tmp/upload.txt"])).stdout).toBe("uploaded\n");
-  const back = join(config.dataDir, "download.txt");
+  const back = join(node.config.dataDir, "download.txt");
   const down = await kubectl(["cp", "web:/www/index.html", back]);
   expect(down.code).toBe(0);
   expect(readFileSync(back, "utf8")).toBe("page\n");
 }, 60_000);
 
 test("kubectl port-forward serves the pod's port locally", async () => {
-  const p = Bun.spawn([KUBECTL, "--kubeconfig", kubeconfig, "port-forward", "pod/web", ":8080"], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
+  const pf = await portForward(["--kubeconfig", kubeconfig, "port-forward", "pod/web", ":8080"]);
   try {
-    const reader = (p.stdout as ReadableStream<Uint8Array>).getReader();
-    let out = "";
-    const port = await waitFor(
-      async () => {
-        const { value, done } = await reader.read();
-        if (done) throw new Error(`port-forward exited: ${await new Response(p.stderr).text()}`);
-        out += new TextDecoder().decode(value);
-        return /Forwarding from 127\.0\.0\.1:(\d+)/.exec(out)?.[1];
-      },
-      "port-forward ready",
-      20_000,
-      10,
-    );
     for (let i = 0; i < 3; i++)
-      expect(await (await fetch(`http://127.0.0.1:${port}/index.html`)).text()).toBe("page\n");
+      expect(await (await fetch(`http://127.0.0.1:${pf.port}/index.html`)).text()).toBe("page\n");
   } finally {
-    p.kill();
-    await p.exited;
+    await pf.stop();
   }
 }, 60_000);

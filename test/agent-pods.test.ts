@@ -4,41 +4,29 @@
 // and adoption of running containers when the agent restarts.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AgentConfig } from "../src/agent/config.ts";
 import { createCriClient } from "../src/agent/cri/client.ts";
-import { importImage } from "../src/agent/cri/images.ts";
-import { type Agent, startAgent } from "../src/agent/index.ts";
-import { agentPaths } from "../src/agent/paths.ts";
+import { startAgent } from "../src/agent/index.ts";
 import { rotateLogs } from "../src/agent/pods/log-rotation.ts";
 import type { Pod } from "../src/api/types.ts";
 import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
-import { createFakeCluster, type FakeCluster } from "../src/client/fake.ts";
+import type { FakeCluster } from "../src/client/fake.ts";
 import { configmaps, inNamespace, leases, nodes, pods, secrets } from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
-import {
-  ensureTestImages,
-  killShimsUnder,
-  randomNetwork,
-  removeAllSandboxes,
-  removeTestNetwork,
-  unmountUnder,
-} from "./agent-fixture.ts";
+import { type AgentFixture, startFakeClusterAgent, waitPod as waitPodOn } from "./agent-fixture.ts";
 
 const ns = "default";
 const podsRef = inNamespace(pods, ns);
+let fx: AgentFixture & { fake: FakeCluster };
 let fake: FakeCluster;
-let agent: Agent;
-let config: AgentConfig;
 let dataDir: string;
 let clientCert: { certPem: string; keyPem: string };
 
 const BUSYBOX = "busybox:1.35";
 
 beforeAll(async () => {
-  ensureTestImages();
   dataDir = mkdtempSync(join(tmpdir(), "k3lite-agent-pods-"));
   // The API server's client CA, which the agent's HTTPS port trusts (all-in-one layout).
   const pki = await ensureServerPki({
@@ -49,37 +37,17 @@ beforeAll(async () => {
     firstServiceIp: "10.43.0.1",
   });
   clientCert = await issueClientCert(pki, { commonName: "system:apiserver", organizations: ["system:masters"] });
-  const net = randomNetwork();
-  fake = createFakeCluster({ gracefulPodDeletion: true });
-  config = {
-    dataDir,
+  fx = await startFakeClusterAgent({
     nodeName: "agent-test-node",
+    dataDir,
     nodeLabels: ["example.com/tier=edge"],
-    nodeTaints: [],
-    clusterCidr: net.clusterCidr,
-    clusterDns: "10.43.0.10",
-    clusterDomain: "cluster.local",
-    runtime: "containerd",
-    containerLogMaxSize: "10Mi",
     controlPlane: true,
-    kubeletPort: 0,
-    podNetworkBridge: net.bridge,
-  };
-  agent = await startAgent(config, fake.client);
-  await importImage(agentPaths(dataDir).containerdSocket, join(import.meta.dir, "../dist/images/busybox.tar"));
+  });
+  fake = fx.fake;
 }, 60_000);
 
 afterAll(async () => {
-  if (agent) {
-    const cri = createCriClient(agent.runtimeEndpoint);
-    await removeAllSandboxes(cri).catch(() => {});
-    cri.close();
-    await agent.stop();
-  }
-  await removeTestNetwork(config.podNetworkBridge as string, config.clusterCidr);
-  killShimsUnder(dataDir);
-  unmountUnder(dataDir);
-  rmSync(dataDir, { recursive: true, force: true });
+  await fx?.cleanup();
 }, 60_000);
 
 function pod(name: string, spec: Partial<NonNullable<Pod["spec"]>>, extra: Partial<Pod> = {}): Pod {
@@ -88,40 +56,34 @@ function pod(name: string, spec: Partial<NonNullable<Pod["spec"]>>, extra: Parti
     kind: "Pod",
     metadata: { name, namespace: ns, uid: crypto.randomUUID() },
     ...extra,
-    spec: { nodeName: config.nodeName, containers: [], ...spec },
+    spec: { nodeName: fx.config.nodeName, containers: [], ...spec },
   } as Pod;
 }
 
 const getPod = (name: string) => fake.client.get<Pod>(podsRef, name);
 const condition = (p: Pod, type: string) => p.status?.conditions?.find((c) => c.type === type)?.status;
-const waitPod = (name: string, what: string, check: (p: Pod) => unknown, timeoutMs = 30_000): Promise<Pod> =>
-  waitFor(
-    async () => {
-      const p = await getPod(name);
-      return check(p) ? p : undefined;
-    },
-    `${name}: ${what}`,
-    timeoutMs,
-    50,
-  ) as Promise<Pod>;
+const waitPod = (name: string, what: string, check: (p: Pod) => unknown) => waitPodOn(fake.client, name, what, check);
 
 async function agentFetch(path: string): Promise<Response> {
-  return fetch(`https://127.0.0.1:${agent.kubeletPort}${path}`, {
+  return fetch(`https://127.0.0.1:${fx.agent.kubeletPort}${path}`, {
     tls: { cert: clientCert.certPem, key: clientCert.keyPem, rejectUnauthorized: false },
   } as RequestInit);
 }
 
 test("registers the node with labels, capacity, nodeInfo and conditions, and holds a lease", async () => {
-  const node = await fake.client.get(nodes, config.nodeName);
+  const node = await fake.client.get(nodes, fx.config.nodeName);
   expect(node.metadata?.labels?.["node-role.kubernetes.io/control-plane"]).toBe("true");
-  expect(node.metadata?.labels?.["kubernetes.io/hostname"]).toBe(config.nodeName);
+  expect(node.metadata?.labels?.["kubernetes.io/hostname"]).toBe(fx.config.nodeName);
   expect(node.metadata?.labels?.["example.com/tier"]).toBe("edge");
   expect(node.status?.nodeInfo?.containerRuntimeVersion).toStartWith("containerd://");
   expect(node.status?.allocatable?.pods).toBe("110");
-  expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).toBe(agent.kubeletPort);
+  expect(node.status?.daemonEndpoints?.kubeletEndpoint?.Port).toBe(fx.agent.kubeletPort);
   expect(node.status?.conditions?.find((c: { type: string }) => c.type === "Ready")?.status).toBe("True");
-  const lease = await waitFor(() => fake.client.get(inNamespace(leases, "kube-node-lease"), config.nodeName), "lease");
-  expect(lease.spec?.holderIdentity).toBe(config.nodeName);
+  const lease = await waitFor(
+    () => fake.client.get(inNamespace(leases, "kube-node-lease"), fx.config.nodeName),
+    "lease",
+  );
+  expect(lease.spec?.holderIdentity).toBe(fx.config.nodeName);
 });
 
 test("runs a pod: IP serves from the host, env and volumes, readiness, logs and exec through the agent", async () => {
@@ -172,7 +134,7 @@ test("runs a pod: IP serves from the host, env and volumes, readiness, logs and 
   expect(stamped).toMatch(/^\d{4}-\d\d-\d\dT\S+Z started hello web\n$/);
   expect(
     (
-      await fetch(`https://127.0.0.1:${agent.kubeletPort}/containerLogs/${ns}/web/httpd`, {
+      await fetch(`https://127.0.0.1:${fx.agent.kubeletPort}/containerLogs/${ns}/web/httpd`, {
         tls: { rejectUnauthorized: false },
       } as RequestInit)
     ).status,
@@ -208,7 +170,7 @@ test("runs a pod: IP serves from the host, env and volumes, readiness, logs and 
 }, 90_000);
 
 async function execWs(path: string): Promise<{ stdout: string; status: string }> {
-  const ws = new WebSocket(`wss://127.0.0.1:${agent.kubeletPort}${path}`, {
+  const ws = new WebSocket(`wss://127.0.0.1:${fx.agent.kubeletPort}${path}`, {
     protocols: ["v5.channel.k8s.io"],
     tls: { cert: clientCert.certPem, key: clientCert.keyPem, rejectUnauthorized: false },
   } as unknown as string[]);
@@ -359,7 +321,7 @@ test("secret, downwardAPI and hostPort: files in the pod and the port on the nod
     return r.stdout.length > 0 && r.stdout;
   }, "files in the pod");
   expect(out).toBe("s3cretfiles");
-  const nodeIp = (await fake.client.get(nodes, config.nodeName)).status?.addresses?.[0]?.address;
+  const nodeIp = (await fake.client.get(nodes, fx.config.nodeName)).status?.addresses?.[0]?.address;
   const page = await waitFor(async () => (await fetch(`http://${nodeIp}:${hostPort}/index.html`)).text(), "hostPort");
   expect(page).toBe("ok\n");
 }, 60_000);
@@ -464,7 +426,7 @@ test("container logs rotate by size, keeping the newest files, and logs keep flo
     }),
   );
   await waitPod("chatty", "Running", (x) => x.status?.phase === "Running");
-  const cri = createCriClient(agent.runtimeEndpoint);
+  const cri = createCriClient(fx.agent.runtimeEndpoint);
   try {
     let rotations = 0;
     await waitFor(
@@ -496,8 +458,8 @@ test("container logs rotate by size, keeping the newest files, and logs keep flo
 test("restarting the agent adopts running containers (same IDs, no restarts)", async () => {
   const before = await getPod("web");
   const id = before.status?.containerStatuses?.[0]?.containerID;
-  await agent.stop();
-  agent = await startAgent(config, fake.client);
+  await fx.agent.stop();
+  fx.agent = await startAgent(fx.config, fake.client);
   // The restarted agent re-reads CRI; the pod stays Ready on the same container.
   await Bun.sleep(1500);
   const after = await waitPod("web", "Ready", (x) => condition(x, "Ready") === "True");

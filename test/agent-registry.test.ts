@@ -3,29 +3,25 @@
 // k3s-format registries.yaml. A pod pulls from it; a missing image shows ErrImagePull, then ImagePullBackOff.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { AgentConfig } from "../src/agent/config.ts";
-import { createCriClient } from "../src/agent/cri/client.ts";
 import { loadRegistries, writeRegistryHosts } from "../src/agent/cri/registries.ts";
-import { type Agent, startAgent } from "../src/agent/index.ts";
 import type { Pod } from "../src/api/types.ts";
-import { createFakeCluster, type FakeCluster } from "../src/client/fake.ts";
+import type { FakeCluster } from "../src/client/fake.ts";
 import { inNamespace, pods } from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
 import {
+  type AgentFixture,
+  busyboxContainer,
   ensureTestImages,
-  killShimsUnder,
-  randomNetwork,
-  removeAllSandboxes,
-  removeTestNetwork,
-  unmountUnder,
+  podOnNode,
+  startFakeClusterAgent,
+  waitPodRunning,
 } from "./agent-fixture.ts";
 
+let node: AgentFixture & { fake: FakeCluster };
 let fake: FakeCluster;
-let agent: Agent;
-let config: AgentConfig;
 let registry: ReturnType<typeof Bun.serve>;
 const requests: string[] = [];
 
@@ -74,59 +70,30 @@ beforeAll(async () => {
     registriesFile,
     `mirrors:\n  registry.example.test:\n    endpoint:\n      - "http://127.0.0.1:${registry.port}"\n`,
   );
-  const net = randomNetwork();
-  fake = createFakeCluster({ gracefulPodDeletion: true });
-  config = {
-    dataDir,
+  // busybox is not imported: the pod must pull it.
+  node = await startFakeClusterAgent({
     nodeName: "registry-node",
-    nodeLabels: [],
-    nodeTaints: [],
-    clusterCidr: net.clusterCidr,
-    clusterDns: "10.43.0.10",
-    clusterDomain: "cluster.local",
-    runtime: "containerd",
-    containerLogMaxSize: "10Mi",
-    controlPlane: false,
-    kubeletPort: 0,
-    podNetworkBridge: net.bridge,
+    dataDir,
     privateRegistry: registriesFile,
-  };
-  agent = await startAgent(config, fake.client);
+    importBusybox: false,
+  });
+  fake = node.fake;
 }, 60_000);
 
 afterAll(async () => {
   registry?.stop(true);
-  if (agent) {
-    const cri = createCriClient(agent.runtimeEndpoint);
-    await removeAllSandboxes(cri).catch(() => {});
-    cri.close();
-    await agent.stop();
-  }
-  if (config) {
-    await removeTestNetwork(config.podNetworkBridge as string, config.clusterCidr);
-    killShimsUnder(config.dataDir);
-    unmountUnder(config.dataDir);
-    rmSync(config.dataDir, { recursive: true, force: true });
-  }
+  await node?.cleanup();
 }, 60_000);
 
 const podsRef = inNamespace(pods, "default");
-const make = (name: string, image: string): Pod => ({
-  apiVersion: "v1",
-  kind: "Pod",
-  metadata: { name, namespace: "default" },
-  spec: {
-    nodeName: config.nodeName,
-    terminationGracePeriodSeconds: 0,
-    containers: [{ name: "c", image, command: ["sleep", "3600"] }],
-  },
-});
+const make = (name: string, image: string) =>
+  podOnNode(node.config.nodeName, name, [busyboxContainer("c", ["sleep", "3600"], { image })]);
 const waiting = async (name: string) =>
   (await fake.client.get<Pod>(podsRef, name)).status?.containerStatuses?.[0]?.state?.waiting?.reason;
 
 test("registries.yaml becomes containerd hosts.toml", () => {
-  const dir = join(config.dataDir, "certs-test");
-  writeRegistryHosts(dir, loadRegistries(config.privateRegistry));
+  const dir = join(node.config.dataDir, "certs-test");
+  writeRegistryHosts(dir, loadRegistries(node.config.privateRegistry));
   const toml = readFileSync(join(dir, "registry.example.test/hosts.toml"), "utf8");
   expect(toml).toContain(`server = "https://registry.example.test"`);
   expect(toml).toContain(`[host."http://127.0.0.1:${registry.port}"]`);
@@ -134,17 +101,9 @@ test("registries.yaml becomes containerd hosts.toml", () => {
 
 test("a pod pulls its image through the plain-HTTP mirror", async () => {
   await fake.client.create(podsRef, make("pulled", "registry.example.test/k3lite/regtest:1"));
-  const p = await waitFor(
-    async () => {
-      const x = await fake.client.get<Pod>(podsRef, "pulled");
-      return x.status?.phase === "Running" ? x : undefined;
-    },
-    "pulled pod Running",
-    60_000,
-    100,
-  );
+  const p = await waitPodRunning(fake.client, "pulled", 60_000);
   expect(p?.status?.containerStatuses?.[0]?.imageID).toBe(
-    `registry.example.test/k3lite/regtest@${JSON.parse(readFileSync(join(config.dataDir, "layout/index.json"), "utf8")).manifests[0].digest}`,
+    `registry.example.test/k3lite/regtest@${JSON.parse(readFileSync(join(node.config.dataDir, "layout/index.json"), "utf8")).manifests[0].digest}`,
   );
   expect(requests.some((r) => r.startsWith("GET /v2/k3lite/regtest/blobs/"))).toBe(true);
 }, 90_000);
