@@ -1,12 +1,12 @@
 // The HTTPS listener: node:tls (the only server in Bun that exposes the verified client certificate) feeding a
-// node:http server, which runs the Hono app through @hono/node-server. Client certificates are requested but not
+// node:http server, which runs the Hono app through our own adapter (node-adapter.ts). Client certificates are requested but not
 // required, so anonymous health checks and bearer tokens still work; the app decides per request.
 
 import { createServer as createHttpServer, type IncomingMessage } from "node:http";
-import type { Duplex } from "node:stream";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
-import { getRequestListener } from "@hono/node-server";
+import { requestListener } from "./node-adapter.ts";
 
 export interface HttpsListenerOptions {
   // biome-ignore lint/suspicious/noExplicitAny: Hono apps type their env bindings precisely
@@ -29,12 +29,7 @@ export interface HttpsListener {
 }
 
 export async function listenHttps(opts: HttpsListenerOptions): Promise<HttpsListener> {
-  // overrideGlobalObjects would replace the process-wide Request/Response with @hono/node-server's lightweight
-  // classes, which Bun.serve (used elsewhere in the same process: agent, tests) refuses to return.
-  const listener = getRequestListener(opts.fetch as Parameters<typeof getRequestListener>[0], {
-    overrideGlobalObjects: false,
-  });
-  const http = createHttpServer(listener);
+  const http = createHttpServer(requestListener(opts.fetch));
   // Watches are long-lived; node's defaults would cut them (requestTimeout) or idle keep-alive connections early.
   http.requestTimeout = 0;
   http.headersTimeout = 60_000;

@@ -1,0 +1,130 @@
+// Runs a fetch-style app (Request → Response) behind node:http, leaner than @hono/node-server's adapter: a complete
+// body goes out in one write with its Content-Length, and no timer is armed per request; streamed bodies (watches,
+// logs) are written as they come and cancelled when the client goes away. Measured with bench/listener.ts.
+
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+export interface NodeEnv {
+  incoming: IncomingMessage;
+  outgoing: ServerResponse;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: Hono apps type their env bindings precisely
+export type FetchHandler = (req: Request, env: any) => Response | Promise<Response>;
+
+/** Request bodies are buffered up to this (the API server refuses more than 3 MiB anyway); the rest is discarded. */
+const MAX_BUFFERED_BODY = 8 * 1024 * 1024;
+
+export function requestListener(fetch: FetchHandler): (incoming: IncomingMessage, outgoing: ServerResponse) => void {
+  return (incoming, outgoing) => void handle(fetch, incoming, outgoing);
+}
+
+async function handle(fetch: FetchHandler, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+  const abort = new AbortController();
+  // A client that leaves before the response is complete ends what the app is still doing for it (watches).
+  outgoing.once("close", () => {
+    if (!outgoing.writableFinished) abort.abort();
+  });
+  let res: Response;
+  try {
+    const req = await toRequest(incoming, abort.signal);
+    if (!req) res = new Response("bad request", { status: 400 });
+    else res = await fetch(req, { incoming, outgoing } satisfies NodeEnv);
+  } catch (err) {
+    console.error("apiserver: request failed:", err);
+    res = new Response(null, { status: 500 });
+  }
+  try {
+    await writeResponse(res, outgoing);
+  } catch {
+    outgoing.destroy();
+  }
+}
+
+async function toRequest(incoming: IncomingMessage, signal: AbortSignal): Promise<Request | undefined> {
+  const headers = new Headers();
+  const raw = incoming.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
+  const path = incoming.url ?? "/";
+  const method = incoming.method ?? "GET";
+  const body = method === "GET" || method === "HEAD" ? null : await readBody(incoming);
+  try {
+    const url = path.startsWith("/") ? `https://${incoming.headers.host || "localhost"}${path}` : path;
+    return new Request(url, { method, headers, body: body?.length ? (body as Uint8Array<ArrayBuffer>) : null, signal });
+  } catch {
+    return undefined; // an unparsable Host or request target
+  }
+}
+
+function readBody(incoming: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    incoming.on("data", (chunk: Buffer) => {
+      if (size > MAX_BUFFERED_BODY) return;
+      size += chunk.length;
+      chunks.push(chunk);
+    });
+    incoming.once("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
+    incoming.once("error", reject);
+  });
+}
+
+/** A read that is already settled, or undefined when the stream has nothing yet (a watch waiting for events). */
+function readNow(reader: ReadableStreamDefaultReader<Uint8Array>) {
+  const pending = reader.read();
+  return { pending, settled: Promise.race([pending, Promise.resolve().then(() => undefined)]) };
+}
+
+async function writeResponse(res: Response, outgoing: ServerResponse): Promise<void> {
+  // Bun's Headers#toJSON: a plain record, Set-Cookie kept as an array.
+  const headers = (res.headers as Headers & { toJSON(): Record<string, string | string[]> }).toJSON();
+  if (!res.body) {
+    outgoing.writeHead(res.status, headers);
+    outgoing.end();
+    return;
+  }
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  // A body built from a string or bytes is all there at once: collect it and send it in one write.
+  for (;;) {
+    const { pending, settled } = readNow(reader);
+    const chunk = await settled;
+    if (!chunk) return stream(res.status, headers, chunks, pending, reader, outgoing);
+    if (chunk.done) break;
+    chunks.push(chunk.value);
+  }
+  const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+  if (!("content-length" in headers) && res.status !== 204 && res.status !== 304)
+    headers["content-length"] = String(body.byteLength);
+  outgoing.writeHead(res.status, headers);
+  outgoing.end(body);
+}
+
+async function stream(
+  status: number,
+  headers: Record<string, string | string[]>,
+  first: Uint8Array[],
+  pending: ReturnType<ReadableStreamDefaultReader<Uint8Array>["read"]>,
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  outgoing: ServerResponse,
+): Promise<void> {
+  outgoing.writeHead(status, headers);
+  outgoing.flushHeaders();
+  for (const chunk of first) outgoing.write(chunk);
+  let closed = false;
+  const cancel = () => {
+    closed = true;
+    reader.cancel().catch(() => {});
+  };
+  if (outgoing.closed) cancel();
+  else outgoing.once("close", cancel);
+  let next = pending;
+  for (;;) {
+    const { done, value } = await next.catch(() => ({ done: true, value: undefined }));
+    if (done || closed) break;
+    if (!outgoing.write(value)) await new Promise((resolve) => outgoing.once("drain", resolve).once("close", resolve));
+    next = reader.read();
+  }
+  if (!closed) outgoing.end();
+}
