@@ -84,7 +84,7 @@ export async function waitFor<T>(
     timeoutMs,
     50,
   );
-  return (answer as { v: T }).v; // pollUntil returns only truthy answers
+  return answer.v;
 }
 
 async function collect(stream: ReadableStream<Uint8Array> | null, sink: string[]): Promise<void> {

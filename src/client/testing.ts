@@ -6,13 +6,13 @@ export async function waitFor<T>(
   what = "condition",
   timeoutMs = 20_000,
   intervalMs = 5,
-): Promise<T> {
+): Promise<Exclude<T, undefined | null | false>> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
     try {
       const value = await cond();
-      if (value) return value;
+      if (value) return value as Exclude<T, undefined | null | false>;
     } catch (err) {
       lastError = err;
     }

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitFor } from "../../client/testing.ts";
 import { openStore } from "../../store/index.ts";
 import type { Store } from "../../store/types.ts";
 import { type ApiServer, createApiServer } from "../app.ts";
@@ -37,20 +38,6 @@ async function call(
 		status: res.status,
 		body: (await res.json()) as Json,
 	};
-}
-
-/** Polls until `check` passes (the CRD is established asynchronously, through the watch). */
-async function eventually<T>(
-	check: () => Promise<T | undefined>,
-	what: string,
-): Promise<T> {
-	const deadline = Date.now() + 20_000;
-	for (;;) {
-		const got = await check();
-		if (got !== undefined) return got;
-		if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-		await Bun.sleep(20);
-	}
 }
 
 const crdPath = "/apis/apiextensions.k8s.io/v1/customresourcedefinitions";
@@ -106,7 +93,7 @@ afterAll(async () => {
 describe("CRD serving", () => {
 	test("a created CRD becomes Established and its resources appear in discovery", async () => {
 		expect((await call("POST", crdPath, crd)).status).toBe(201);
-		const established = await eventually(async () => {
+		const established = await waitFor(async () => {
 			const got = await call("GET", `${crdPath}/crontabs.stable.example.com`);
 			const conditions = (got.body.status?.conditions ?? []) as {
 				type: string;
@@ -124,7 +111,7 @@ describe("CRD serving", () => {
 			listKind: "CronTabList",
 		});
 		expect(established.status.storedVersions).toEqual(["v1"]);
-		const resources = await eventually(async () => {
+		const resources = await waitFor(async () => {
 			const got = await call("GET", "/apis/stable.example.com/v1");
 			return got.status === 200 ? got.body : undefined;
 		}, "discovery");
@@ -215,7 +202,7 @@ describe("CRD serving", () => {
 			},
 		);
 		expect((await call("POST", crdPath, holder)).status).toBe(201);
-		await eventually(
+		await waitFor(
 			async () =>
 				api.registry.get("stable.example.com", "v1", "holders")
 					? true
@@ -223,7 +210,7 @@ describe("CRD serving", () => {
 			"holder served",
 		);
 		expect((await call("POST", crdPath, rival)).status).toBe(201);
-		const refused = await eventually(async () => {
+		const refused = await waitFor(async () => {
 			const got = await call("GET", `${crdPath}/crontabz.stable.example.com`);
 			const names = (got.body.status?.conditions ?? []).find(
 				(c: { type: string }) => c.type === "NamesAccepted",
@@ -237,7 +224,7 @@ describe("CRD serving", () => {
 		expect(
 			(await call("DELETE", `${crdPath}/holders.stable.example.com`)).status,
 		).toBe(200);
-		await eventually(
+		await waitFor(
 			async () =>
 				api.registry.get("stable.example.com", "v1", "crontabz")
 					? true
@@ -247,7 +234,7 @@ describe("CRD serving", () => {
 		expect(
 			(await call("DELETE", `${crdPath}/crontabz.stable.example.com`)).status,
 		).toBe(200);
-		await eventually(
+		await waitFor(
 			async () =>
 				api.registry.get("stable.example.com", "v1", "crontabz")
 					? undefined
@@ -283,7 +270,7 @@ describe("CRD serving", () => {
 		);
 		expect(deleting.status).toBe(200);
 		expect(deleting.body.metadata.deletionTimestamp).toBeDefined();
-		await eventually(
+		await waitFor(
 			async () =>
 				(await call("GET", `${crdPath}/crontabs.stable.example.com`)).status ===
 				404
