@@ -27,7 +27,7 @@ import {
   startFakeClusterAgent,
   waitPodRunning,
 } from "./agent-fixture.ts";
-import { KUBECTL } from "./harness.ts";
+import { KUBECTL, runKubectl } from "./harness.ts";
 
 let node: AgentFixture & { fake: FakeCluster };
 let fake: FakeCluster;
@@ -155,19 +155,7 @@ afterAll(async () => {
   await node?.cleanup();
 }, 60_000);
 
-async function kubectl(args: string[], stdin?: string) {
-  const p = Bun.spawn([KUBECTL, "--kubeconfig", kubeconfig, ...args], {
-    stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { stdout, stderr, code };
-}
+const kubectl = (args: string[], stdin?: string) => runKubectl(kubeconfig, args, { stdin });
 
 test("kubectl logs, with --tail and --timestamps", async () => {
   const all = await waitFor(
