@@ -308,7 +308,8 @@ function parsePath(path: string): Target | undefined {
   return { group, version, namespace, resource: rest[0], name: rest[1], subresource: rest[2] };
 }
 
-function mergePatch(target: unknown, patch: unknown): unknown {
+/** RFC 7386 JSON merge patch (null deletes, objects merge, anything else replaces); the fakes' one copy. */
+export function mergePatch(target: unknown, patch: unknown): unknown {
   if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
   const out: Record<string, unknown> =
     target && typeof target === "object" && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};

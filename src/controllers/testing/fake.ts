@@ -3,6 +3,7 @@
 // events synchronously. It is not an API server: just enough for a controller's sync to be driven with objects.
 
 import type { KubeList, KubeObject } from "../../api/types.ts";
+import { mergePatch } from "../../client/fake.ts";
 import { ApiError, type KubeClient, type ResourceRef } from "../../client/types.ts";
 import { type Clock, FakeClock, rfc3339 } from "../clock.ts";
 import { createEventRecorder } from "../events.ts";
@@ -17,18 +18,6 @@ function notFound(ref: ResourceRef, name: string): ApiError {
     code: 404,
     message: `${ref.resource} "${name}" not found`,
   });
-}
-
-/** RFC 7386 JSON merge patch. */
-export function mergePatch(target: unknown, patch: unknown): unknown {
-  if (!patch || typeof patch !== "object" || Array.isArray(patch)) return patch;
-  const out: Record<string, unknown> =
-    target && typeof target === "object" && !Array.isArray(target) ? { ...(target as Record<string, unknown>) } : {};
-  for (const [k, v] of Object.entries(patch as Record<string, unknown>)) {
-    if (v === null) delete out[k];
-    else out[k] = mergePatch(out[k], v);
-  }
-  return out;
 }
 
 export class FakeCluster {
