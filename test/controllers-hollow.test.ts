@@ -34,7 +34,9 @@ const startTheControllers = () =>
     clusterCidr: "10.42.0.0/16",
     serviceCidr: "10.43.0.0/16",
     dataDir: k.dataDir,
-    nodeLifecycle: { gracePeriodMs: 3000, monitorPeriodMs: 500 },
+    // Short enough for the lease test, long enough that a loaded machine's stalls (hollow leases renew every
+    // 300 ms from this process) do not turn healthy nodes Unknown mid-rollout.
+    nodeLifecycle: { gracePeriodMs: 8000, monitorPeriodMs: 500 },
   });
 
 beforeAll(async () => {
