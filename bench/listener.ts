@@ -4,14 +4,16 @@
 //
 //   bun bench/listener.ts            3 s per cell, 1 and 16 clients, prints a Markdown table
 //   bun bench/listener.ts --smoke    short CI run
+//   bun bench/listener.ts --baseline DIR   also GET from a server run from another checkout (e.g. `git archive` of an
+//                                    older commit, with node_modules linked in): a before/after in the same run
 
-import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { createServer as createHttpServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createServer as createTlsServer } from "node:tls";
 import { parse } from "yaml";
-import { freePort, spawnServer } from "../test/harness.ts";
+import { freePort, spawnServer, waitFor } from "../test/harness.ts";
 
 const SMOKE = process.argv.includes("--smoke");
 const CELL_MS = SMOKE ? 300 : 3000;
@@ -141,46 +143,94 @@ async function waitUp(url: string, pems: Pems): Promise<void> {
   throw new Error(`${url} never answered`);
 }
 
+/** The ConfigMap the full-server rows GET. */
+async function seed(base: string, pems: Pems): Promise<string> {
+  const res = await fetch(`${base}/api/v1/namespaces/default/configmaps`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ metadata: { name: "x" }, data: { payload: "x".repeat(256) } }),
+    tls: { ca: pems.ca, cert: pems.cert, key: pems.key },
+  } as RequestInit);
+  if (!res.ok) throw new Error(`create configmap: ${res.status} ${await res.text()}`);
+  return `${base}/api/v1/namespaces/default/configmaps/x`;
+}
+
+/** `k3lite server` from another checkout, with the flags spawnServer() gives ours. */
+async function startBaseline(checkout: string, dataDir: string, port: number): Promise<Bun.Subprocess> {
+  await writeFile(join(dataDir, "none.yaml"), "");
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      join(checkout, "src/cli/main.ts"),
+      "server",
+      "--disable-agent",
+      ...SERVER_FLAGS,
+      ...["--data-dir", dataDir, "--https-listen-port", String(port), "--bind-address", "127.0.0.1"],
+      ...["--write-kubeconfig", join(dataDir, "kubeconfig.yaml")],
+    ],
+    {
+      cwd: checkout,
+      stdout: "ignore",
+      stderr: "inherit",
+      env: { ...process.env, K3LITE_CONFIG: join(dataDir, "none.yaml") },
+    },
+  );
+  await waitFor(
+    () =>
+      fetch(`https://127.0.0.1:${port}/readyz`, { tls: { rejectUnauthorized: false } } as RequestInit).then(
+        (r) => r.ok,
+        () => false,
+      ),
+    60_000,
+    "baseline /readyz",
+  );
+  return proc;
+}
+
+const SERVER_FLAGS = ["--disable-scheduler", "--disable-controller-manager"];
+
+interface Target {
+  title: string;
+  url: string;
+  pems: Pems;
+}
+
 async function main(): Promise<void> {
   const dataDir = await mkdtemp(join(tmpdir(), "k3lite-bench-listener-"));
   const port = await freePort();
-  const server = await spawnServer(dataDir, port, { args: ["--disable-scheduler", "--disable-controller-manager"] });
-  const children: ReturnType<typeof Bun.spawn>[] = [];
+  const processes: Bun.Subprocess[] = [await spawnServer(dataDir, port, { args: SERVER_FLAGS })];
+  const baselineAt = process.argv.indexOf("--baseline");
+  const baselineDir = baselineAt >= 0 ? await mkdtemp(join(tmpdir(), "k3lite-bench-baseline-")) : undefined;
   const rows: Row[] = [];
   try {
     const pems = await readPems(dataDir);
-    const base = `https://127.0.0.1:${port}`;
-    const tls = { ca: pems.ca, cert: pems.cert, key: pems.key };
-    const post = (path: string, body: unknown) =>
-      fetch(base + path, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(body),
-        tls,
-      } as RequestInit).then((r) => r.text());
-    await post("/api/v1/namespaces/default/configmaps", {
-      metadata: { name: "x" },
-      data: { payload: "x".repeat(256) },
-    });
-    const layerUrls: { title: string; url: string }[] = [];
+    const targets: Target[] = [];
     for (const { layer, title } of LAYERS) {
       const p = await freePort();
-      children.push(
+      processes.push(
         Bun.spawn([process.execPath, resolve(import.meta.path), "--serve", layer, dataDir, String(p)], {
           stdout: "ignore",
           stderr: "inherit",
         }),
       );
-      layerUrls.push({ title, url: `https://127.0.0.1:${p}/x` });
+      targets.push({ title, url: `https://127.0.0.1:${p}/x`, pems });
     }
-    for (const { url } of layerUrls) await waitUp(url, pems);
-    layerUrls.push({ title: "k3lite server: GET configmap", url: `${base}/api/v1/namespaces/default/configmaps/x` });
-    for (const n of CONCURRENCY) for (const { title, url } of layerUrls) rows.push(await measure(title, n, url, pems));
+    for (const { url } of targets) await waitUp(url, pems);
+    if (baselineDir) {
+      const checkout = resolve(process.argv[baselineAt + 1]);
+      const p = await freePort();
+      processes.push(await startBaseline(checkout, baselineDir, p));
+      const basePems = await readPems(baselineDir);
+      const url = await seed(`https://127.0.0.1:${p}`, basePems);
+      targets.push({ title: `baseline server (${checkout}): GET configmap`, url, pems: basePems });
+    }
+    const url = await seed(`https://127.0.0.1:${port}`, pems);
+    targets.push({ title: "k3lite server: GET configmap", url, pems });
+    for (const n of CONCURRENCY) for (const t of targets) rows.push(await measure(t.title, n, t.url, t.pems));
   } finally {
-    for (const c of children) c.kill();
-    server.kill();
-    await Promise.all([...children.map((c) => c.exited), server.exited]);
-    await rm(dataDir, { recursive: true, force: true });
+    for (const p of processes) p.kill();
+    await Promise.all(processes.map((p) => p.exited));
+    for (const dir of [dataDir, baselineDir]) if (dir) await rm(dir, { recursive: true, force: true });
   }
   console.log(`k3lite listener benchmark${SMOKE ? " (smoke)" : ""}, Bun ${Bun.version}, ${CELL_MS} ms per cell\n`);
   console.log("| GET over HTTPS (client certificate) | clients | per second | p50 ms | p99 ms |");
