@@ -1,17 +1,11 @@
 // CustomResourceDefinition validation through the real kubectl and server: an invalid CRD is refused with 422
 // Invalid naming the field (as upstream's apiextensions validation does), and updates may not change the group.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { adminFetch } from "./admin-fetch.ts";
-import { type K3lite, startK3lite } from "./harness.ts";
+import { useK3lite } from "./harness.ts";
 
-let k: K3lite;
-beforeAll(async () => {
-  k = await startK3lite();
-}, 90_000);
-afterAll(async () => {
-  await k?.stop();
-});
+const k = useK3lite();
 
 const crd = (versionExtra: string) => `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition

@@ -1,19 +1,12 @@
 // The files in examples/ are what users copy first: each must work as written against a real server.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { resolve } from "node:path";
 import { resolveFlags } from "../src/cli/config.ts";
 import { serverFlags } from "../src/cli/flags.ts";
-import { type K3lite, startK3lite, waitFor } from "./harness.ts";
+import { useK3lite, waitFor } from "./harness.ts";
 
 const EXAMPLES = resolve(import.meta.dir, "..", "examples");
-let k: K3lite;
-
-beforeAll(async () => {
-  k = await startK3lite();
-}, 90_000);
-afterAll(async () => {
-  await k?.stop();
-});
+const k = useK3lite();
 
 async function ok(...args: string[]) {
   const r = await k.kubectl(args);

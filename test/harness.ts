@@ -1,6 +1,7 @@
 // Starts a real `k3lite server --disable-agent` process (temp data dir, free port on 127.0.0.1) for integration
 // tests, waits for /readyz, and runs the real kubectl against it with the admin kubeconfig it wrote.
 
+import { afterAll, beforeAll } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -200,5 +201,40 @@ export async function startK3lite(opts: { args?: string[] } = {}): Promise<K3lit
       await stopProcess(proc);
       await rm(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * One server for the calling test file: started in beforeAll (90 s allowed), stopped in afterAll. The handle can be
+ * held at module level; its members reach the started server, so use them only inside hooks and tests.
+ */
+export function useK3lite(opts: { args?: string[] } = {}): K3lite {
+  let k: K3lite | undefined;
+  beforeAll(async () => {
+    k = await startK3lite(opts);
+  }, 90_000);
+  afterAll(async () => {
+    await k?.stop();
+  });
+  const started = (): K3lite => {
+    if (!k) throw new Error("k3lite is not started: use the handle inside hooks and tests");
+    return k;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get port() {
+      return started().port;
+    },
+    get dataDir() {
+      return started().dataDir;
+    },
+    get kubeconfig() {
+      return started().kubeconfig;
+    },
+    kubectl: (args, o) => started().kubectl(args, o),
+    log: () => k?.log() ?? "",
+    stop: () => started().stop(),
   };
 }

@@ -2,16 +2,10 @@
 // server-side), get in every output form, label/annotate/scale/patch, typed-client creates (protobuf bodies),
 // auth whoami/can-i, watch, deletion semantics and the error messages kubectl prints.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { type K3lite, startK3lite, waitFor } from "./harness.ts";
+import { describe, expect, test } from "bun:test";
+import { useK3lite, waitFor } from "./harness.ts";
 
-let k: K3lite;
-beforeAll(async () => {
-  k = await startK3lite();
-});
-afterAll(async () => {
-  await k?.stop();
-});
+const k = useK3lite();
 
 async function ok(args: string[], stdin?: string): Promise<string> {
   const r = await k.kubectl(args, { stdin });

@@ -2,16 +2,10 @@
 // and `get -f` finds the same objects. Regression test for a reported "proto: cannot parse invalid
 // wire-format data" from kubectl on such files.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
-import { type K3lite, startK3lite } from "./harness.ts";
+import { expect, test } from "bun:test";
+import { useK3lite } from "./harness.ts";
 
-let k: K3lite;
-beforeAll(async () => {
-  k = await startK3lite({ args: ["--config", "/dev/null"] });
-}, 90_000);
-afterAll(async () => {
-  await k?.stop();
-});
+const k = useK3lite({ args: ["--config", "/dev/null"] });
 
 const LIST = `apiVersion: v1
 kind: List

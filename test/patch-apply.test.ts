@@ -2,20 +2,12 @@
 // managedFields, conflicts with the client-side applier (refused without --force-conflicts, taken with it),
 // fields dropped from the manifest removed, and ownership moving with ordinary writes.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import type { KubeObject } from "../src/api/types.ts";
 import { deploymentManifest as deployment } from "../src/apiserver/patch/testing.ts";
-import { type K3lite, startK3lite } from "./harness.ts";
+import { useK3lite } from "./harness.ts";
 
-let k: K3lite;
-
-beforeAll(async () => {
-	k = await startK3lite();
-}, 90_000);
-
-afterAll(async () => {
-	await k?.stop();
-});
+const k = useK3lite();
 
 async function kubectl(args: string[], stdin?: string): Promise<string> {
 	const r = await k.kubectl(args, { stdin });

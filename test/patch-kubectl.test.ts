@@ -1,10 +1,10 @@
 // PATCH through the real kubectl 1.32 against a real k3lite: the three patch types, client-side apply (twice,
 // with a changed and a removed field), `kubectl diff`, and `kubectl edit` driven by KUBE_EDITOR.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import type { KubeObject } from "../src/api/types.ts";
 import { deploymentManifest } from "../src/apiserver/patch/testing.ts";
-import { type CommandResult, type K3lite, startK3lite } from "./harness.ts";
+import { type CommandResult, useK3lite } from "./harness.ts";
 
 /** The test Deployment: nginx (with `env` lines under it) and a busybox sidecar. */
 const deployment = (
@@ -12,15 +12,7 @@ const deployment = (
 	o: Parameters<typeof deploymentManifest>[1] = {},
 ) => deploymentManifest(name, { ...o, sidecar: true });
 
-let k: K3lite;
-
-beforeAll(async () => {
-	k = await startK3lite();
-}, 90_000);
-
-afterAll(async () => {
-	await k?.stop();
-});
+const k = useK3lite();
 
 async function kubectl(
 	args: string[],

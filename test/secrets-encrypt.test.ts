@@ -1,19 +1,12 @@
 // Secrets at rest, as an operator checks them: `k3lite secrets-encrypt status`, then `rotate-keys` while the server
 // runs — the Secret stays readable throughout and the datastore file holds it only under the new key.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { type K3lite, startK3lite } from "./harness.ts";
+import { useK3lite } from "./harness.ts";
 
 const MAIN = resolve(import.meta.dir, "..", "src", "cli", "main.ts");
-let k: K3lite;
-
-beforeAll(async () => {
-  k = await startK3lite();
-}, 90_000);
-afterAll(async () => {
-  await k?.stop();
-});
+const k = useK3lite();
 
 function k3lite(...args: string[]) {
   const flags = ["--data-dir", k.dataDir, "--write-kubeconfig", k.kubeconfig, "--config", join(k.dataDir, "none.yaml")];
