@@ -1,14 +1,14 @@
 // Shared set-up of the security e2e tests: one real `k3lite server` per file (started in beforeAll, stopped in
 // afterAll), its serving CA, admin kubectl that must succeed, and kubectl under other credentials.
 
-import { afterAll, beforeAll } from "bun:test";
+import { beforeAll } from "bun:test";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { renderKubeconfig } from "../src/auth/kubeconfig.ts";
-import { type CommandResult, type K3lite, startK3lite } from "./harness.ts";
+import { type CommandResult, type K3lite, useK3lite } from "./harness.ts";
 
 export interface AuthCluster {
-  /** The running server; set once beforeAll has run. */
+  /** The server (started in beforeAll, stopped in afterAll). */
   k: K3lite;
   /** PEM of the CA that signed the server's serving certificate. */
   serverCaPem: string;
@@ -23,7 +23,8 @@ export interface AuthCluster {
 /** Registers the server's start and stop with the calling test file and returns the handle its tests use. */
 export function useAuthCluster(): AuthCluster {
   const c: AuthCluster = {
-    k: undefined as unknown as K3lite,
+    // An explicit empty config file: the flag wins over whatever K3LITE_CONFIG the harness sets.
+    k: useK3lite({ args: ["--config", "/dev/null"] }),
     serverCaPem: "",
     async kubectlOk(args, stdin) {
       const r = await c.k.kubectl(args, { stdin });
@@ -38,12 +39,7 @@ export function useAuthCluster(): AuthCluster {
     as: (kubeconfig, args, stdin) => c.k.kubectl(args, { stdin, env: { KUBECONFIG: kubeconfig } }),
   };
   beforeAll(async () => {
-    // An explicit empty config file: the flag wins over whatever K3LITE_CONFIG the harness sets.
-    c.k = await startK3lite({ args: ["--config", "/dev/null"] });
     c.serverCaPem = await readFile(join(c.k.dataDir, "server", "tls", "server-ca.crt"), "utf8");
-  }, 90_000);
-  afterAll(async () => {
-    await c.k?.stop();
   });
   return c;
 }

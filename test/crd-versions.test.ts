@@ -2,21 +2,17 @@
 // version are stored once, at v1, and every read, list, write response and watch event carries the apiVersion the
 // request named.
 
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { beforeAll, describe, expect, test } from "bun:test";
 import { adminFetch } from "./admin-fetch.ts";
-import { type K3lite, startK3lite, waitFor } from "./harness.ts";
+import { useK3lite, waitFor } from "./harness.ts";
 
-let k: K3lite;
+const k = useK3lite();
 beforeAll(async () => {
-  k = await startK3lite();
   const r = await k.kubectl(["apply", "-f", "-"], { stdin: CRD });
   if (r.code !== 0) throw new Error(r.stderr);
   await waitFor(async () => (await k.kubectl(["get", "gadgets.v1beta1.example.com"])).code === 0, 30_000, "v1beta1 served");
   await waitFor(async () => (await k.kubectl(["get", "gadgets.v1.example.com"])).code === 0, 30_000, "v1 served");
 }, 90_000);
-afterAll(async () => {
-  await k?.stop();
-});
 
 const SCHEMA = `    schema:
       openAPIV3Schema:
