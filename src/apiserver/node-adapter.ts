@@ -31,6 +31,7 @@ async function handle(fetch: FetchHandler, incoming: IncomingMessage, outgoing: 
     if (!req) res = new Response("bad request", { status: 400 });
     else res = await fetch(req, { incoming, outgoing } satisfies NodeEnv);
   } catch (err) {
+    if (err instanceof ClientGone) return;
     console.error("apiserver: request failed:", err);
     res = new Response(null, { status: 500 });
   }
@@ -56,6 +57,8 @@ async function toRequest(incoming: IncomingMessage, signal: AbortSignal): Promis
   }
 }
 
+class ClientGone extends Error {}
+
 function readBody(incoming: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -67,6 +70,10 @@ function readBody(incoming: IncomingMessage): Promise<Buffer> {
     });
     incoming.once("end", () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks)));
     incoming.once("error", reject);
+    // A client that leaves mid-body would otherwise leave this pending forever.
+    incoming.once("close", () => {
+      if (!incoming.complete) reject(new ClientGone());
+    });
   });
 }
 
