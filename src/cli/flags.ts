@@ -126,6 +126,28 @@ const common: FlagSpec[] = [
   { name: "debug", type: "boolean", description: "Turn on debug logs", default: () => false },
 ];
 
+// Flags the server and the agent both take (an all-in-one server passes them to its own agent).
+const clusterCidr: FlagSpec = {
+  name: "cluster-cidr",
+  type: "string",
+  description: "IPv4 network CIDR for pod IPs",
+  default: () => "10.42.0.0/16",
+  validate: validateCidr,
+};
+const clusterDns: FlagSpec = {
+  name: "cluster-dns",
+  type: "string",
+  description: "IPv4 cluster IP for the DNS service",
+  default: () => "10.43.0.10",
+  validate: validateIp,
+};
+const clusterDomain: FlagSpec = {
+  name: "cluster-domain",
+  type: "string",
+  description: "Cluster domain",
+  default: () => "cluster.local",
+};
+
 const serverOnly: FlagSpec[] = [
   {
     name: "bind-address",
@@ -152,13 +174,7 @@ const serverOnly: FlagSpec[] = [
     type: "list",
     description: "Add additional hostnames or IPs as Subject Alternative Names on the serving certificate",
   },
-  {
-    name: "cluster-cidr",
-    type: "string",
-    description: "IPv4 network CIDR for pod IPs",
-    default: () => "10.42.0.0/16",
-    validate: validateCidr,
-  },
+  clusterCidr,
   {
     name: "service-cidr",
     type: "string",
@@ -166,14 +182,8 @@ const serverOnly: FlagSpec[] = [
     default: () => "10.43.0.0/16",
     validate: validateCidr,
   },
-  {
-    name: "cluster-dns",
-    type: "string",
-    description: "IPv4 cluster IP for the DNS service",
-    default: () => "10.43.0.10",
-    validate: validateIp,
-  },
-  { name: "cluster-domain", type: "string", description: "Cluster domain", default: () => "cluster.local" },
+  clusterDns,
+  clusterDomain,
   {
     name: "write-kubeconfig",
     type: "string",
@@ -210,21 +220,9 @@ const serverOnly: FlagSpec[] = [
 
 const agentOnly: FlagSpec[] = [
   { name: "server", type: "string", description: "Server to connect to (https://HOST:6443)", validate: validateUrl },
-  {
-    name: "cluster-cidr",
-    type: "string",
-    description: "IPv4 network CIDR for pod IPs",
-    default: () => "10.42.0.0/16",
-    validate: validateCidr,
-  },
-  {
-    name: "cluster-dns",
-    type: "string",
-    description: "IPv4 cluster IP for the DNS service",
-    default: () => "10.43.0.10",
-    validate: validateIp,
-  },
-  { name: "cluster-domain", type: "string", description: "Cluster domain", default: () => "cluster.local" },
+  clusterCidr,
+  clusterDns,
+  clusterDomain,
 ];
 
 export const serverFlags: FlagSpec[] = [...common, ...serverOnly];
