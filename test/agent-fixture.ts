@@ -3,7 +3,7 @@
 // `cleanup()` removes every sandbox, stops containerd and deletes the bridge and the data dir. Also: a whole node
 // agent (against the in-memory API or joined to a server process), pods bound to it, and waiting on them.
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { AgentConfig } from "../src/agent/config.ts";
@@ -21,8 +21,18 @@ import { clientFromKubeconfig } from "../src/client/kubeconfig.ts";
 import { inNamespace, pods } from "../src/client/refs.ts";
 import type { KubeClient } from "../src/client/types.ts";
 import { setupPodNetwork } from "../src/network/cni.ts";
-import { removeMasquerade } from "../src/network/masquerade.ts";
+import {
+  claimNetwork,
+  randomNetwork,
+  removeAllSandboxes,
+  removeDataDir,
+  removeTestNetwork,
+  sweepStaleTestNetworks,
+  type TestNetwork,
+} from "./agent-host.ts";
 import { type K3lite, KUBECTL, waitFor } from "./harness.ts";
+
+export { randomNetwork, removeAllSandboxes } from "./agent-host.ts";
 
 const root = join(import.meta.dir, "..");
 export const BUSYBOX = "docker.io/library/busybox:1.35";
@@ -35,15 +45,6 @@ export function ensureTestImages(): void {
     stderr: "inherit",
   });
   if (!res.success) throw new Error("scripts/build-test-images.sh failed");
-}
-
-/** A random network for one test run: bridge name (≤ 15 chars) and a /16 cluster CIDR in 10.64–10.127. */
-export function randomNetwork(): { bridge: string; clusterCidr: string } {
-  const n = Math.floor(Math.random() * 64 * 256);
-  return {
-    bridge: `k3lt${n.toString(16)}`,
-    clusterCidr: `10.${64 + Math.floor(n / 256)}.${n % 256}.0/24`,
-  };
 }
 
 export interface ContainerdFixture {
@@ -59,9 +60,12 @@ export interface ContainerdFixture {
 
 export async function startContainerdFixture(opts: { dataDir?: string } = {}): Promise<ContainerdFixture> {
   ensureTestImages();
+  await sweepStaleTestNetworks();
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), "k3lite-agent-"));
   const paths = agentPaths(dataDir);
-  const { bridge, clusterCidr } = randomNetwork();
+  const net = randomNetwork();
+  claimNetwork(net, dataDir);
+  const { bridge, clusterCidr } = net;
   await setupPodNetwork({
     confDir: paths.cniConfDir,
     ipamDataDir: join(dataDir, "agent/cni"),
@@ -83,53 +87,11 @@ export async function startContainerdFixture(opts: { dataDir?: string } = {}): P
       await removeAllSandboxes(cri).catch(() => {});
       cri.close();
       await fx.containerd.stop();
-      await removeTestNetwork(bridge, clusterCidr);
-      killShimsUnder(dataDir);
-      unmountUnder(dataDir);
-      rmSync(dataDir, { recursive: true, force: true });
+      removeDataDir(dataDir);
+      await removeTestNetwork(net);
     },
   };
   return fx;
-}
-
-export async function removeAllSandboxes(cri: CriClient): Promise<void> {
-  for (const sb of await cri.listPodSandbox()) {
-    await cri.stopPodSandbox(sb.id).catch(() => {});
-    await cri.removePodSandbox(sb.id).catch(() => {});
-  }
-}
-
-/** Removes what a test's pod network left on the host: its bridge and its masquerade rules. */
-export async function removeTestNetwork(bridge: string, clusterCidr: string): Promise<void> {
-  Bun.spawnSync(["ip", "link", "del", bridge], { stderr: "ignore" });
-  await removeMasquerade(clusterCidr);
-}
-
-/** Kills shims still serving a containerd under `dir` (a test that failed half-way may leave them). */
-export function killShimsUnder(dir: string): void {
-  for (const pid of readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
-    let cmd = "";
-    try {
-      cmd = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-    } catch {
-      continue;
-    }
-    if (cmd.startsWith("/usr/bin/containerd-shim") && cmd.includes(`${dir}/`)) {
-      try {
-        process.kill(Number(pid), "SIGKILL");
-      } catch {}
-    }
-  }
-}
-
-/** Unmounts whatever is still mounted below `dir` (deepest first) so the directory can be removed. */
-export function unmountUnder(dir: string): void {
-  const mounts = Bun.spawnSync(["awk", "{print $2}", "/proc/self/mounts"]).stdout.toString().split("\n");
-  for (const m of mounts
-    .filter((p) => p.startsWith(`${dir}/`))
-    .sort()
-    .reverse())
-    Bun.spawnSync(["umount", "-l", m], { stderr: "ignore" });
 }
 
 // ---- A node agent (its own containerd, bridge and subnet) for tests against the in-memory API or a server ----
@@ -147,7 +109,7 @@ export interface AgentOptions {
   /** A data dir the test already made (for files it needs before the agent starts); default a fresh temp dir. */
   dataDir?: string;
   /** The pod network, when the server must know its CIDR before the agent starts; default randomNetwork(). */
-  network?: { bridge: string; clusterCidr: string };
+  network?: TestNetwork;
   nodeLabels?: string[];
   controlPlane?: boolean;
   clientCaPem?: string;
@@ -159,6 +121,7 @@ export interface AgentOptions {
 /** Starts a node agent on real containerd against `client`; on failure, removes what it set up and rethrows. */
 export async function startAgentFixture(client: KubeClient, opts: AgentOptions): Promise<AgentFixture> {
   ensureTestImages();
+  await sweepStaleTestNetworks();
   const net = opts.network ?? randomNetwork();
   const config: AgentConfig = {
     dataDir: opts.dataDir ?? mkdtempSync(join(tmpdir(), "k3lite-agent-")),
@@ -176,6 +139,8 @@ export async function startAgentFixture(client: KubeClient, opts: AgentOptions):
     ...(opts.clientCaPem ? { clientCaPem: opts.clientCaPem } : {}),
     ...(opts.privateRegistry ? { privateRegistry: opts.privateRegistry } : {}),
   };
+  // Recorded with the data dir, so a run that is killed gets swept by the next one.
+  claimNetwork(net, config.dataDir);
   let agent: Agent | undefined;
   const cleanup = async () => {
     if (agent) {
@@ -184,10 +149,8 @@ export async function startAgentFixture(client: KubeClient, opts: AgentOptions):
       cri.close();
       await agent.stop();
     }
-    await removeTestNetwork(net.bridge, net.clusterCidr);
-    killShimsUnder(config.dataDir);
-    unmountUnder(config.dataDir);
-    rmSync(config.dataDir, { recursive: true, force: true });
+    removeDataDir(config.dataDir);
+    await removeTestNetwork(net);
   };
   try {
     agent = await startAgent(config, client);
