@@ -49,6 +49,10 @@ const complete = (j: Job) => j.status?.conditions?.some((c) => c.type === "Compl
 test("a CronJob fires on schedule as the clock moves and keeps successfulJobsHistoryLimit", async () => {
   await k.kubectl("create", "cronjob", "tick", "--image=busybox", "--schedule=*/1 * * * *");
   await k.kubectl("patch", "cronjob", "tick", "--type=merge", "-p", '{"spec":{"successfulJobsHistoryLimit":2}}');
+  // The fake clock started at module load, but schedules count from the creationTimestamp (the API server's real
+  // time, seconds later): start the clock there, so that each one-minute step passes exactly one schedule time.
+  const created = await client.get<CronJob>(inNamespace(cronjobs, "default"), "tick");
+  clock.set(Date.parse(created.metadata?.creationTimestamp ?? "") || clock.now());
   await Bun.sleep(50);
   expect(await listJobs()).toHaveLength(0);
   const seen = new Set<string>();
