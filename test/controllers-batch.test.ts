@@ -8,8 +8,8 @@ import { cronjobs, inNamespace, jobs } from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
 import type { KubeClient } from "../src/client/types.ts";
 import { FakeClock } from "../src/controllers/clock.ts";
-import { type RunningControllers, startControllers } from "../src/controllers/index.ts";
-import { type TestServer, startTestServer } from "../src/controllers/testing/server.ts";
+import type { RunningControllers } from "../src/controllers/index.ts";
+import { startTestControllers, startTestServer, type TestServer } from "../src/controllers/testing/server.ts";
 import { type SchedulerHandle, startScheduler } from "../src/scheduler/scheduler.ts";
 
 let k: TestServer;
@@ -23,10 +23,7 @@ beforeAll(async () => {
   k = await startTestServer();
   client = k.client;
   // Node heartbeats run on real time; with minutes passing in steps the node monitor would see silence.
-  controllers = startControllers(k.controllerClients.client, {
-    clientFor: k.controllerClients.clientFor,
-    clusterCidr: "10.42.0.0/16",
-    serviceCidr: "10.43.0.0/16",
+  controllers = startTestControllers(k, {
     clock,
     disable: ["nodelifecycle"],
   });

@@ -17,9 +17,9 @@ import {
 } from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
 import type { KubeClient } from "../src/client/types.ts";
-import { type RunningControllers, startControllers } from "../src/controllers/index.ts";
+import type { RunningControllers } from "../src/controllers/index.ts";
 import { localPathStorageClass } from "../src/controllers/localpath.ts";
-import { type TestServer, startTestServer } from "../src/controllers/testing/server.ts";
+import { startTestControllers, startTestServer, type TestServer } from "../src/controllers/testing/server.ts";
 import { type SchedulerHandle, startScheduler } from "../src/scheduler/scheduler.ts";
 
 let k: TestServer;
@@ -29,10 +29,7 @@ let scheduler: SchedulerHandle;
 let hollow: HollowNodes;
 
 const startTheControllers = () =>
-  startControllers(k.controllerClients.client, {
-    clientFor: k.controllerClients.clientFor,
-    clusterCidr: "10.42.0.0/16",
-    serviceCidr: "10.43.0.0/16",
+  startTestControllers(k, {
     dataDir: k.dataDir,
     // Short enough for the lease test, long enough that a loaded machine's stalls (hollow leases renew every
     // 300 ms from this process) do not turn healthy nodes Unknown mid-rollout.

@@ -4,10 +4,10 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import type { KubeObject, Pod, ReplicaSet } from "../src/api/types.ts";
 import { configmaps, inNamespace, pods, replicasets, serviceaccounts } from "../src/client/refs.ts";
-import type { KubeClient } from "../src/client/types.ts";
-import { type RunningControllers, startControllers } from "../src/controllers/index.ts";
-import { type TestServer, startTestServer } from "../src/controllers/testing/server.ts";
 import { waitFor } from "../src/client/testing.ts";
+import type { KubeClient } from "../src/client/types.ts";
+import type { RunningControllers } from "../src/controllers/index.ts";
+import { startTestControllers, startTestServer, type TestServer } from "../src/controllers/testing/server.ts";
 
 let k: TestServer;
 let client: KubeClient;
@@ -16,10 +16,7 @@ let controllers: RunningControllers;
 beforeAll(async () => {
   k = await startTestServer();
   client = k.client;
-  controllers = startControllers(k.controllerClients.client, {
-    clientFor: k.controllerClients.clientFor,
-    clusterCidr: "10.42.0.0/16",
-    serviceCidr: "10.43.0.0/16",
+  controllers = startTestControllers(k, {
     rootCA: "-----BEGIN CERTIFICATE-----\ntest\n-----END CERTIFICATE-----\n",
   });
   await controllers.ready;

@@ -11,6 +11,7 @@ import { resolveFlags } from "../../cli/config.ts";
 import { serverFlags } from "../../cli/flags.ts";
 import type { KubeClient } from "../../client/types.ts";
 import { type RunningServer, startServer } from "../../server/index.ts";
+import { type ControllersOptions, type RunningControllers, startControllers } from "../index.ts";
 
 export interface TestServer {
   server: RunningServer;
@@ -65,4 +66,14 @@ export async function startTestServer(): Promise<TestServer> {
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** Starts the controllers against `k` with the identities and CIDRs `k3lite server` gives them; `opts` add to those. */
+export function startTestControllers(k: TestServer, opts: Partial<ControllersOptions> = {}): RunningControllers {
+  return startControllers(k.controllerClients.client, {
+    clientFor: k.controllerClients.clientFor,
+    clusterCidr: "10.42.0.0/16",
+    serviceCidr: "10.43.0.0/16",
+    ...opts,
+  });
 }
