@@ -2,37 +2,15 @@
 // own identity) driving hollow nodes from `k3lite sim`: a Deployment created with kubectl becomes Available,
 // spread over the nodes, and scales down again.
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { resolve } from "node:path";
-import { type K3lite, startK3lite, waitFor } from "./harness.ts";
+import { type K3lite, spawnSim, startK3lite, waitFor } from "./harness.ts";
 
-const MAIN = resolve(import.meta.dir, "..", "src", "cli", "main.ts");
 let k: K3lite;
 let sim: Bun.Subprocess;
 
 beforeAll(async () => {
   // --debug: controllers log failed syncs (e.g. a forbidden write) at debug level; the test checks for none.
   k = await startK3lite({ args: ["--debug"] });
-  sim = Bun.spawn(
-    [
-      process.execPath,
-      MAIN,
-      "sim",
-      "--nodes",
-      "3",
-      "--ready-delay",
-      "100",
-      "--kubeconfig",
-      k.kubeconfig,
-      "--config",
-      `${k.dataDir}/none.yaml`,
-    ],
-    { stdout: "ignore", stderr: "pipe" },
-  );
-  await waitFor(
-    async () => (await k.kubectl(["get", "nodes", "-o", "name"])).stdout.trim().split("\n").length === 3,
-    30_000,
-    "3 hollow nodes",
-  );
+  sim = await spawnSim(k.dataDir, 3, 100);
 }, 90_000);
 
 afterAll(async () => {

@@ -169,6 +169,42 @@ export async function spawnServer(
   return proc;
 }
 
+/**
+ * Starts `k3lite sim` (`nodes` hollow nodes, Ready `readyDelayMs` after binding) against the server spawnServer
+ * started on `dataDir`, and waits until the cluster lists that many Nodes. The caller stops the process.
+ */
+export async function spawnSim(dataDir: string, nodes: number, readyDelayMs: number): Promise<Bun.Subprocess> {
+  const kubeconfig = join(dataDir, "kubeconfig.yaml");
+  const proc = Bun.spawn(
+    [
+      process.execPath,
+      "src/cli/main.ts",
+      "sim",
+      "--nodes",
+      String(nodes),
+      "--ready-delay",
+      String(readyDelayMs),
+      "--kubeconfig",
+      kubeconfig,
+      "--config",
+      join(dataDir, "none.yaml"),
+    ],
+    { cwd: REPO, stdout: "ignore", stderr: "ignore" },
+  );
+  try {
+    await waitFor(
+      async () =>
+        (await runKubectl(kubeconfig, ["get", "nodes", "-o", "name"])).stdout.trim().split("\n").length === nodes,
+      30_000,
+      `${nodes} hollow nodes`,
+    );
+  } catch (err) {
+    proc.kill("SIGKILL");
+    throw err;
+  }
+  return proc;
+}
+
 /** SIGTERM, then SIGKILL if the process has not exited within 5 s. */
 async function stopProcess(proc: Bun.Subprocess): Promise<void> {
   if (proc.exitCode !== null) return;

@@ -5,10 +5,9 @@
 import { afterAll, expect, test } from "bun:test";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { freePort, runKubectl, spawnServer, waitFor } from "./harness.ts";
+import { join } from "node:path";
+import { freePort, runKubectl, spawnServer, spawnSim, waitFor } from "./harness.ts";
 
-const MAIN = resolve(import.meta.dir, "..", "src", "cli", "main.ts");
 const procs: Bun.Subprocess[] = [];
 let dataDir = "";
 afterAll(async () => {
@@ -18,8 +17,6 @@ afterAll(async () => {
 });
 
 const kubeconfig = () => join(dataDir, "kubeconfig.yaml");
-// Written empty by spawnServer, so a /etc/k3lite/config.yaml on the machine cannot leak into `k3lite sim`.
-const none = () => join(dataDir, "none.yaml");
 
 async function startServer(port: number): Promise<Bun.Subprocess> {
   const proc = await spawnServer(dataDir, port);
@@ -39,28 +36,7 @@ test("a server killed mid-rollout and restarted completes the rollout", async ()
   dataDir = await mkdtemp(join(tmpdir(), "k3lite-midrollout-"));
   const port = await freePort();
   const first = await startServer(port);
-  const sim = Bun.spawn(
-    [
-      process.execPath,
-      MAIN,
-      "sim",
-      "--nodes",
-      "3",
-      "--ready-delay",
-      "300",
-      "--kubeconfig",
-      kubeconfig(),
-      "--config",
-      none(),
-    ],
-    { stdout: "ignore", stderr: "ignore" },
-  );
-  procs.push(sim);
-  await waitFor(
-    async () => (await kubectl("get", "nodes", "-o", "name")).trim().split("\n").length === 3,
-    30_000,
-    "3 nodes",
-  );
+  procs.push(await spawnSim(dataDir, 3, 300));
 
   await kubectl("create", "deployment", "web", "--image=example/web:1", "--replicas=8");
   await kubectl("rollout", "status", "deployment/web", "--timeout=60s");
