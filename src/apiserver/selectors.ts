@@ -2,6 +2,7 @@
 // query strings, compiled once per request into predicates.
 
 import type { KubeObject } from "../api/types.ts";
+import { splitTerms } from "../client/selectors.ts";
 import { badRequest } from "./errors.ts";
 
 export type Predicate = (obj: KubeObject) => boolean;
@@ -10,24 +11,6 @@ interface Requirement {
   key: string;
   op: "=" | "!=" | "in" | "notin" | "exists" | "!exists";
   values: string[];
-}
-
-/** Splits on commas outside parentheses. */
-function splitTerms(text: string): string[] {
-  const terms: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (ch === "(") depth++;
-    else if (ch === ")") depth--;
-    else if (ch === "," && depth === 0) {
-      terms.push(text.slice(start, i));
-      start = i + 1;
-    }
-  }
-  terms.push(text.slice(start));
-  return terms.map((t) => t.trim()).filter((t) => t !== "");
 }
 
 function parseLabelTerm(term: string): Requirement {

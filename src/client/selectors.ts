@@ -5,8 +5,8 @@ import type { KubeObject } from "../api/types.ts";
 
 type Labels = Record<string, string> | undefined;
 
-/** Splits on commas that are not inside parentheses. */
-function splitTerms(selector: string): string[] {
+/** Splits a selector on commas that are not inside parentheses (`a in (x,y)` stays one term). */
+export function splitTerms(selector: string): string[] {
   const terms: string[] = [];
   let depth = 0;
   let start = 0;
