@@ -15,7 +15,13 @@ import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
 import type { FakeCluster } from "../src/client/fake.ts";
 import { configmaps, inNamespace, leases, nodes, pods, secrets } from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
-import { type AgentFixture, startFakeClusterAgent, waitPod as waitPodOn } from "./agent-fixture.ts";
+import {
+  type AgentFixture,
+  busyboxContainer,
+  startFakeClusterAgent,
+  waitPod as waitPodOn,
+  waitPodRunning,
+} from "./agent-fixture.ts";
 
 const ns = "default";
 const podsRef = inNamespace(pods, ns);
@@ -23,8 +29,6 @@ let fx: AgentFixture & { fake: FakeCluster };
 let fake: FakeCluster;
 let dataDir: string;
 let clientCert: { certPem: string; keyPem: string };
-
-const BUSYBOX = "busybox:1.35";
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "k3lite-agent-pods-"));
@@ -60,6 +64,7 @@ function pod(name: string, spec: Partial<NonNullable<Pod["spec"]>>, extra: Parti
   } as Pod;
 }
 
+const createPod = (...args: Parameters<typeof pod>) => fake.client.create(podsRef, pod(...args));
 const getPod = (name: string) => fake.client.get<Pod>(podsRef, name);
 const condition = (p: Pod, type: string) => p.status?.conditions?.find((c) => c.type === type)?.status;
 const waitPod = (name: string, what: string, check: (p: Pod) => unknown) => waitPodOn(fake.client, name, what, check);
@@ -93,31 +98,25 @@ test("runs a pod: IP serves from the host, env and volumes, readiness, logs and 
     metadata: { name: "web-config", namespace: ns },
     data: { greeting: "hello", "index.html": "v1" },
   });
-  await fake.client.create(
-    podsRef,
-    pod("web", {
-      containers: [
-        {
-          name: "httpd",
-          image: BUSYBOX,
-          command: ["sh", "-c", "echo started $GREETING $MY_POD; exec httpd -f -p 8080 -h /www"],
-          env: [
-            { name: "GREETING", valueFrom: { configMapKeyRef: { name: "web-config", key: "greeting" } } },
-            { name: "MY_POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
-          ],
-          volumeMounts: [
-            { name: "www", mountPath: "/www" },
-            { name: "scratch", mountPath: "/scratch" },
-          ],
-          readinessProbe: { httpGet: { path: "/index.html", port: 8080 }, periodSeconds: 1 },
-        },
-      ],
-      volumes: [
-        { name: "www", configMap: { name: "web-config" } },
-        { name: "scratch", emptyDir: {} },
-      ],
-    }),
-  );
+  await createPod("web", {
+    containers: [
+      busyboxContainer("httpd", ["sh", "-c", "echo started $GREETING $MY_POD; exec httpd -f -p 8080 -h /www"], {
+        env: [
+          { name: "GREETING", valueFrom: { configMapKeyRef: { name: "web-config", key: "greeting" } } },
+          { name: "MY_POD", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        ],
+        volumeMounts: [
+          { name: "www", mountPath: "/www" },
+          { name: "scratch", mountPath: "/scratch" },
+        ],
+        readinessProbe: { httpGet: { path: "/index.html", port: 8080 }, periodSeconds: 1 },
+      }),
+    ],
+    volumes: [
+      { name: "www", configMap: { name: "web-config" } },
+      { name: "scratch", emptyDir: {} },
+    ],
+  });
   const p = await waitPod("web", "Ready", (x) => condition(x, "Ready") === "True");
   expect(p.status?.phase).toBe("Running");
   expect(p.status?.containerStatuses?.[0]?.containerID).toStartWith("containerd://");
@@ -191,10 +190,7 @@ async function execWs(path: string): Promise<{ stdout: string; status: string }>
 }
 
 test("a crashing container goes to CrashLoopBackOff with restartCount and lastState", async () => {
-  await fake.client.create(
-    podsRef,
-    pod("crasher", { containers: [{ name: "c", image: BUSYBOX, command: ["sh", "-c", "echo boom; exit 2"] }] }),
-  );
+  await createPod("crasher", { containers: [busyboxContainer("c", ["sh", "-c", "echo boom; exit 2"])] });
   const p = await waitPod(
     "crasher",
     "CrashLoopBackOff",
@@ -210,48 +206,33 @@ test("a crashing container goes to CrashLoopBackOff with restartCount and lastSt
 }, 60_000);
 
 test("a failing liveness probe restarts the container", async () => {
-  await fake.client.create(
-    podsRef,
-    pod("unhealthy", {
-      containers: [
-        {
-          name: "c",
-          image: BUSYBOX,
-          command: ["sleep", "3600"],
-          livenessProbe: { exec: { command: ["false"] }, periodSeconds: 1, failureThreshold: 1 },
-        },
-      ],
-      terminationGracePeriodSeconds: 0,
-    }),
-  );
+  await createPod("unhealthy", {
+    containers: [
+      busyboxContainer("c", ["sleep", "3600"], {
+        livenessProbe: { exec: { command: ["false"] }, periodSeconds: 1, failureThreshold: 1 },
+      }),
+    ],
+    terminationGracePeriodSeconds: 0,
+  });
   const p = await waitPod("unhealthy", "restarted", (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1);
   expect(p.status?.containerStatuses?.[0]?.lastState?.terminated).toBeDefined();
 }, 60_000);
 
 test("init containers run first; restartPolicy Never ends in Succeeded", async () => {
-  await fake.client.create(
-    podsRef,
-    pod("job", {
-      restartPolicy: "Never",
-      initContainers: [
-        {
-          name: "init",
-          image: BUSYBOX,
-          command: ["sh", "-c", "echo from-init > /work/msg"],
-          volumeMounts: [{ name: "w", mountPath: "/work" }],
-        },
-      ],
-      containers: [
-        {
-          name: "main",
-          image: BUSYBOX,
-          command: ["sh", "-c", "cat /work/msg"],
-          volumeMounts: [{ name: "w", mountPath: "/work" }],
-        },
-      ],
-      volumes: [{ name: "w", emptyDir: {} }],
-    }),
-  );
+  await createPod("job", {
+    restartPolicy: "Never",
+    initContainers: [
+      busyboxContainer("init", ["sh", "-c", "echo from-init > /work/msg"], {
+        volumeMounts: [{ name: "w", mountPath: "/work" }],
+      }),
+    ],
+    containers: [
+      busyboxContainer("main", ["sh", "-c", "cat /work/msg"], {
+        volumeMounts: [{ name: "w", mountPath: "/work" }],
+      }),
+    ],
+    volumes: [{ name: "w", emptyDir: {} }],
+  });
   const p = await waitPod("job", "Succeeded", (x) => x.status?.phase === "Succeeded");
   expect(p.status?.initContainerStatuses?.[0]?.state?.terminated?.exitCode).toBe(0);
   expect(p.status?.containerStatuses?.[0]?.state?.terminated?.reason).toBe("Completed");
@@ -259,20 +240,14 @@ test("init containers run first; restartPolicy Never ends in Succeeded", async (
 }, 60_000);
 
 test("a container over its memory limit is OOMKilled", async () => {
-  await fake.client.create(
-    podsRef,
-    pod("hungry", {
-      restartPolicy: "Never",
-      containers: [
-        {
-          name: "c",
-          image: BUSYBOX,
-          command: ["sh", "-c", "x=a; while true; do x=$x$x; done"],
-          resources: { limits: { memory: "16Mi" } },
-        },
-      ],
-    }),
-  );
+  await createPod("hungry", {
+    restartPolicy: "Never",
+    containers: [
+      busyboxContainer("c", ["sh", "-c", "x=a; while true; do x=$x$x; done"], {
+        resources: { limits: { memory: "16Mi" } },
+      }),
+    ],
+  });
   const p = await waitPod("hungry", "terminated", (x) => x.status?.containerStatuses?.[0]?.state?.terminated);
   expect(p.status?.containerStatuses?.[0]?.state?.terminated?.reason).toBe("OOMKilled");
   expect(p.status?.phase).toBe("Failed");
@@ -286,36 +261,28 @@ test("secret, downwardAPI and hostPort: files in the pod and the port on the nod
     data: { password: Buffer.from("s3cret").toString("base64") },
   });
   const hostPort = 20000 + Math.floor(Math.random() * 20000);
-  await fake.client.create(
-    podsRef,
-    pod(
-      "files",
-      {
-        containers: [
-          {
-            name: "c",
-            image: BUSYBOX,
-            command: [
-              "sh",
-              "-c",
-              "cat /etc/creds/password /etc/info/name > /tmp/out; echo ok > /tmp/index.html; exec httpd -f -p 8080 -h /tmp",
-            ],
-            ports: [{ containerPort: 8080, hostPort }],
-            volumeMounts: [
-              { name: "creds", mountPath: "/etc/creds" },
-              { name: "info", mountPath: "/etc/info" },
-            ],
-          },
-        ],
-        volumes: [
-          { name: "creds", secret: { secretName: "creds" } },
-          { name: "info", downwardAPI: { items: [{ path: "name", fieldRef: { fieldPath: "metadata.name" } }] } },
-        ],
-      },
-      { metadata: { name: "files", namespace: ns, uid: crypto.randomUUID(), labels: { app: "files" } } },
-    ),
+  const command =
+    "cat /etc/creds/password /etc/info/name > /tmp/out; echo ok > /tmp/index.html; exec httpd -f -p 8080 -h /tmp";
+  await createPod(
+    "files",
+    {
+      containers: [
+        busyboxContainer("c", ["sh", "-c", command], {
+          ports: [{ containerPort: 8080, hostPort }],
+          volumeMounts: [
+            { name: "creds", mountPath: "/etc/creds" },
+            { name: "info", mountPath: "/etc/info" },
+          ],
+        }),
+      ],
+      volumes: [
+        { name: "creds", secret: { secretName: "creds" } },
+        { name: "info", downwardAPI: { items: [{ path: "name", fieldRef: { fieldPath: "metadata.name" } }] } },
+      ],
+    },
+    { metadata: { name: "files", namespace: ns, uid: crypto.randomUUID(), labels: { app: "files" } } },
   );
-  await waitPod("files", "Running", (x) => x.status?.phase === "Running");
+  await waitPodRunning(fake.client, "files");
   const out = await waitFor(async () => {
     const r = await execWs(`/exec/${ns}/files/c?command=cat&command=/tmp/out&output=1`);
     return r.stdout.length > 0 && r.stdout;
@@ -327,28 +294,22 @@ test("secret, downwardAPI and hostPort: files in the pod and the port on the nod
 }, 60_000);
 
 test("runAsNonRoot with a root image is refused; runAsUser runs as that user", async () => {
-  await fake.client.create(
-    podsRef,
-    pod("rootless", {
-      securityContext: { runAsNonRoot: true },
-      containers: [{ name: "c", image: BUSYBOX, command: ["sleep", "3600"] }],
-    }),
-  );
+  await createPod("rootless", {
+    securityContext: { runAsNonRoot: true },
+    containers: [busyboxContainer("c", ["sleep", "3600"])],
+  });
   const refused = await waitPod(
     "rootless",
     "refused",
     (x) => x.status?.containerStatuses?.[0]?.state?.waiting?.reason === "CreateContainerConfigError",
   );
   expect(refused.status?.containerStatuses?.[0]?.state?.waiting?.message).toContain("image will run as root");
-  await fake.client.create(
-    podsRef,
-    pod("user1000", {
-      securityContext: { runAsNonRoot: true, runAsUser: 1000 },
-      containers: [{ name: "c", image: BUSYBOX, command: ["sh", "-c", "id -u; sleep 3600"] }],
-      terminationGracePeriodSeconds: 0,
-    }),
-  );
-  await waitPod("user1000", "Running", (x) => x.status?.phase === "Running");
+  await createPod("user1000", {
+    securityContext: { runAsNonRoot: true, runAsUser: 1000 },
+    containers: [busyboxContainer("c", ["sh", "-c", "id -u; sleep 3600"])],
+    terminationGracePeriodSeconds: 0,
+  });
+  await waitPodRunning(fake.client, "user1000");
   const uid = await waitFor(
     async () => (await (await agentFetch(`/containerLogs/${ns}/user1000/c`)).text()) || undefined,
     "id output",
@@ -357,14 +318,11 @@ test("runAsNonRoot with a root image is refused; runAsUser runs as that user", a
 }, 60_000);
 
 test("graceful deletion stops the containers and confirms the deletion", async () => {
-  await fake.client.create(
-    podsRef,
-    pod("doomed", {
-      containers: [{ name: "c", image: BUSYBOX, command: ["sleep", "3600"] }],
-      terminationGracePeriodSeconds: 1,
-    }),
-  );
-  await waitPod("doomed", "Running", (x) => x.status?.phase === "Running");
+  await createPod("doomed", {
+    containers: [busyboxContainer("c", ["sleep", "3600"])],
+    terminationGracePeriodSeconds: 1,
+  });
+  await waitPodRunning(fake.client, "doomed");
   await fake.client.delete(podsRef, "doomed", { gracePeriodSeconds: 2 });
   await waitFor(
     async () => {
@@ -383,26 +341,20 @@ test("graceful deletion stops the containers and confirms the deletion", async (
 
 test("postStart and preStop hooks run (preStop before the container is stopped)", async () => {
   const hostDir = join(dataDir, "hooks");
-  await fake.client.create(
-    podsRef,
-    pod("hooked", {
-      terminationGracePeriodSeconds: 5,
-      containers: [
-        {
-          name: "c",
-          image: BUSYBOX,
-          command: ["sleep", "3600"],
-          volumeMounts: [{ name: "h", mountPath: "/h" }],
-          lifecycle: {
-            postStart: { exec: { command: ["sh", "-c", "echo started > /h/post-start"] } },
-            preStop: { exec: { command: ["sh", "-c", "echo stopping > /h/pre-stop"] } },
-          },
+  await createPod("hooked", {
+    terminationGracePeriodSeconds: 5,
+    containers: [
+      busyboxContainer("c", ["sleep", "3600"], {
+        volumeMounts: [{ name: "h", mountPath: "/h" }],
+        lifecycle: {
+          postStart: { exec: { command: ["sh", "-c", "echo started > /h/post-start"] } },
+          preStop: { exec: { command: ["sh", "-c", "echo stopping > /h/pre-stop"] } },
         },
-      ],
-      volumes: [{ name: "h", hostPath: { path: hostDir, type: "DirectoryOrCreate" } }],
-    }),
-  );
-  await waitPod("hooked", "Running", (x) => x.status?.phase === "Running");
+      }),
+    ],
+    volumes: [{ name: "h", hostPath: { path: hostDir, type: "DirectoryOrCreate" } }],
+  });
+  await waitPodRunning(fake.client, "hooked");
   await waitFor(() => existsSync(join(hostDir, "post-start")), "postStart ran");
   await fake.client.delete(podsRef, "hooked", { gracePeriodSeconds: 5 });
   // The shell creates the file before echo writes to it: wait for the content, not just the file.
@@ -412,20 +364,13 @@ test("postStart and preStop hooks run (preStop before the container is stopped)"
 }, 60_000);
 
 test("container logs rotate by size, keeping the newest files, and logs keep flowing", async () => {
-  await fake.client.create(
-    podsRef,
-    pod("chatty", {
-      containers: [
-        {
-          name: "c",
-          image: BUSYBOX,
-          command: ["sh", "-c", "while true; do echo 0123456789abcdef0123456789abcdef; sleep 0.01; done"],
-        },
-      ],
-      terminationGracePeriodSeconds: 0,
-    }),
-  );
-  await waitPod("chatty", "Running", (x) => x.status?.phase === "Running");
+  await createPod("chatty", {
+    containers: [
+      busyboxContainer("c", ["sh", "-c", "while true; do echo 0123456789abcdef0123456789abcdef; sleep 0.01; done"]),
+    ],
+    terminationGracePeriodSeconds: 0,
+  });
+  await waitPodRunning(fake.client, "chatty");
   const cri = createCriClient(fx.agent.runtimeEndpoint);
   try {
     let rotations = 0;
