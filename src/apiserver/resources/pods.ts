@@ -2,6 +2,7 @@
 // validation of containers, the update rule (spec is immutable but for images and a few fields), graceful
 // deletion (a bound pod waits for its node agent) and `kubectl get pods` columns.
 
+import { qosClass } from "../../api/qos.ts";
 import type { Container, KubeObject, Pod } from "../../api/types.ts";
 import { ageColumn, col, nameColumn, wide } from "../table.ts";
 import {
@@ -62,21 +63,6 @@ export function defaultPodSpec(spec: Pod["spec"]): void {
     if (v.configMap) v.configMap.defaultMode ??= 0o644;
     if (v.secret) v.secret.defaultMode ??= 0o644;
   }
-}
-
-function qosClass(spec: NonNullable<Pod["spec"]>): string {
-  const containers = [...(spec.initContainers ?? []), ...(spec.containers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    if (Object.keys(req).length || Object.keys(lim).length) any = true;
-    for (const r of ["cpu", "memory"]) {
-      if (lim[r] === undefined || (req[r] !== undefined && String(req[r]) !== String(lim[r]))) guaranteed = false;
-    }
-  }
-  return !any ? "BestEffort" : guaranteed ? "Guaranteed" : "Burstable";
 }
 
 /** Validates a PodSpec at `path` (also used for pod templates). */
