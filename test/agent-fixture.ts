@@ -13,7 +13,7 @@ import { importImage, importStartupImages } from "../src/agent/cri/images.ts";
 import { type Agent, startAgent } from "../src/agent/index.ts";
 import { type AgentPaths, agentPaths } from "../src/agent/paths.ts";
 import type { Container, Pod } from "../src/api/types.ts";
-import { issueClientCert } from "../src/auth/pki.ts";
+import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
 import { createClient } from "../src/client/client.ts";
 import { createFakeCluster, type FakeCluster } from "../src/client/fake.ts";
 import { httpsTransport } from "../src/client/https.ts";
@@ -195,6 +195,21 @@ export async function startJoinedAgent(
     );
   }
   return startAgentFixture(client, { nodeName, nodeLabels: opts.labels, network: opts.network, clientCaPem });
+}
+
+/**
+ * Writes an all-in-one server PKI into `dataDir`, whose client CA an agent on that data dir trusts, and returns
+ * the client certificate the API server presents to the agent's port (logs, exec, port-forward).
+ */
+export async function apiServerClientCert(dataDir: string): Promise<{ certPem: string; keyPem: string }> {
+  const pki = await ensureServerPki({
+    dataDir,
+    nodeName: "n",
+    sans: [],
+    clusterDomain: "cluster.local",
+    firstServiceIp: "10.43.0.1",
+  });
+  return issueClientCert(pki, { commonName: "system:apiserver", organizations: ["system:masters"] });
 }
 
 /** A node agent against a fresh in-memory API (src/client/fake.ts) that confirms graceful pod deletions. */

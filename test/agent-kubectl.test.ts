@@ -15,12 +15,12 @@ import {
   kubeletPath,
   proxyUpgradeToKubelet,
 } from "../src/agent/streams/kubelet-proxy.ts";
-import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
 import type { FakeCluster } from "../src/client/fake.ts";
 import { inNamespace, pods } from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
 import {
   type AgentFixture,
+  apiServerClientCert,
   busyboxContainer,
   podOnNode,
   portForward,
@@ -102,14 +102,7 @@ async function onRequest(req: IncomingMessage, res: ServerResponse) {
 
 beforeAll(async () => {
   const dataDir = mkdtempSync(join(tmpdir(), "k3lite-agent-kubectl-"));
-  const pki = await ensureServerPki({
-    dataDir,
-    nodeName: "n",
-    sans: [],
-    clusterDomain: "cluster.local",
-    firstServiceIp: "10.43.0.1",
-  });
-  const cert = await issueClientCert(pki, { commonName: "system:apiserver", organizations: ["system:masters"] });
+  const cert = await apiServerClientCert(dataDir);
   node = await startFakeClusterAgent({ nodeName: "kubectl-node", dataDir });
   fake = node.fake;
   target = { host: "127.0.0.1", port: node.agent.kubeletPort, certPem: cert.certPem, keyPem: cert.keyPem };

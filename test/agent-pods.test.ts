@@ -11,12 +11,12 @@ import { createCriClient } from "../src/agent/cri/client.ts";
 import { startAgent } from "../src/agent/index.ts";
 import { rotateLogs } from "../src/agent/pods/log-rotation.ts";
 import type { Pod } from "../src/api/types.ts";
-import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
 import type { FakeCluster } from "../src/client/fake.ts";
 import { configmaps, inNamespace, leases, nodes, pods, secrets } from "../src/client/refs.ts";
 import { waitFor } from "../src/client/testing.ts";
 import {
   type AgentFixture,
+  apiServerClientCert,
   busyboxContainer,
   startFakeClusterAgent,
   waitPod as waitPodOn,
@@ -33,14 +33,7 @@ let clientCert: { certPem: string; keyPem: string };
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), "k3lite-agent-pods-"));
   // The API server's client CA, which the agent's HTTPS port trusts (all-in-one layout).
-  const pki = await ensureServerPki({
-    dataDir,
-    nodeName: "n1",
-    sans: [],
-    clusterDomain: "cluster.local",
-    firstServiceIp: "10.43.0.1",
-  });
-  clientCert = await issueClientCert(pki, { commonName: "system:apiserver", organizations: ["system:masters"] });
+  clientCert = await apiServerClientCert(dataDir);
   fx = await startFakeClusterAgent({
     nodeName: "agent-test-node",
     dataDir,
