@@ -24,14 +24,10 @@ import {
   startAgentFixture,
 } from "../test/agent-fixture.ts";
 import { testServerConfig } from "../test/harness.ts";
+import { printReport, report } from "./report.ts";
 
 const smoke = process.argv.includes("--smoke");
 const BATCH = smoke ? 5 : 30;
-const rows: [string, string, string][] = [];
-const report = (what: string, value: string, goal = "") => {
-  rows.push([what, value, goal]);
-  console.error(`  ${what}: ${value}`);
-};
 const ms = (x: number) => `${Math.round(x)} ms`;
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
@@ -165,6 +161,5 @@ try {
   rmSync(dataDir, { recursive: true, force: true });
 }
 
-console.log(`| measurement | result | goal |\n|---|---|---|`);
-for (const [what, value, goal] of rows) console.log(`| ${what} | ${value} | ${goal} |`);
+printReport();
 process.exit(0);

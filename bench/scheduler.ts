@@ -20,18 +20,13 @@ import { DEFAULT_PLUGINS } from "../src/scheduler/plugins/registry.ts";
 import { startScheduler } from "../src/scheduler/scheduler.ts";
 import { type RunningServer, startServer } from "../src/server/index.ts";
 import { testServerConfig } from "../test/harness.ts";
+import { printReport, report } from "./report.ts";
 
 const smoke = process.argv.includes("--smoke");
 const KUBECTL = process.env.KUBECTL ?? "/usr/bin/kubectl";
-const rows: [string, string, string][] = [];
 const fmt = (x: number) => Math.round(x).toLocaleString("en-US");
 /** Goals are set for the full-size runs; a smoke run's smaller figures are not compared with them. */
 const goal = (text: string) => (smoke ? "" : text);
-
-function report(what: string, value: string, goal = ""): void {
-  rows.push([what, value, goal]);
-  console.error(`  ${what}: ${value}`);
-}
 
 async function withServer<T>(body: (server: RunningServer, kubeconfig: string) => Promise<T>): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), "k3lite-bench-sched-"));
@@ -208,6 +203,5 @@ report(
   goal("≤ 5 s"),
 );
 
-console.log(`| measurement | result | goal |\n|---|---|---|`);
-for (const [what, value, goal] of rows) console.log(`| ${what} | ${value} | ${goal} |`);
+printReport();
 process.exit(0);

@@ -7,23 +7,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteStore } from "../src/store/sqlite.ts";
 import { waitFor } from "../src/store/testing.ts";
+import { printReport, report } from "./report.ts";
 
 const smoke = process.argv.includes("--smoke");
 const scale = smoke ? 0.1 : 1;
 const n = (full: number) => Math.max(10, Math.round(full * scale));
 const VALUE = new Uint8Array(1024).fill(120);
 const dirs: string[] = [];
-const rows: [string, string, string][] = [];
 
 function tempDb(): string {
   const dir = mkdtempSync(join(tmpdir(), "k3lite-bench-"));
   dirs.push(dir);
   return join(dir, "state.db");
-}
-
-function report(what: string, value: string, goal = ""): void {
-  rows.push([what, value, goal]);
-  console.error(`  ${what}: ${value}`);
 }
 
 const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1000);
@@ -268,6 +263,4 @@ await watchLatency();
 await compactedSize();
 for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 
-console.log(`| measurement${smoke ? " (smoke run)" : ""} | result | goal |`);
-console.log("|---|---|---|");
-for (const [what, value, goal] of rows) console.log(`| ${what} | ${value} | ${goal} |`);
+printReport(`measurement${smoke ? " (smoke run)" : ""}`);
