@@ -9,6 +9,7 @@ import { JoinError, joinCluster } from "../src/auth/join.ts";
 import { renderKubeconfig } from "../src/auth/kubeconfig.ts";
 import { issueClientCert } from "../src/auth/pki.ts";
 import { useAuthCluster } from "./auth-fixture.ts";
+import { runK3lite } from "./harness.ts";
 
 const E2E_TIMEOUT_MS = 30_000;
 const c = useAuthCluster();
@@ -89,12 +90,7 @@ describe("joining", () => {
 });
 
 describe("k3lite token rotate", () => {
-  const MAIN = join(import.meta.dir, "..", "src", "cli", "main.ts");
-  async function k3lite(args: string[]) {
-    const p = Bun.spawn([process.execPath, MAIN, ...args, "--config", "/dev/null"], { stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } });
-    const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-    return { code, stdout, stderr };
-  }
+  const k3lite = (args: string[]) => runK3lite([...args, "--config", "/dev/null"]);
 
   test("new joins need the new token; a node that joined before keeps working", async () => {
     const old = (await readFile(join(c.k.dataDir, "server", "token"), "utf8")).trim();

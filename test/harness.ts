@@ -119,6 +119,23 @@ export async function runKubectl(
   return { code, stdout, stderr };
 }
 
+/** Runs the k3lite command line (`bun src/cli/main.ts ...args`) as a user would, without colours. */
+export async function runK3lite(args: string[], opts: { timeoutMs?: number } = {}): Promise<CommandResult> {
+  const p = Bun.spawn([process.execPath, "src/cli/main.ts", ...args], {
+    cwd: REPO,
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, NO_COLOR: "1" },
+    timeout: opts.timeoutMs,
+  });
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(p.stdout).text(),
+    new Response(p.stderr).text(),
+    p.exited,
+  ]);
+  return { code, stdout, stderr };
+}
+
 /**
  * Spawns `k3lite server --disable-agent` on `dataDir` (admin kubeconfig at dataDir/kubeconfig.yaml) and `port`,
  * collecting its output into `output`, and waits for /readyz; the process is killed if it never gets ready.

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type K3lite, startK3lite, waitFor } from "./harness.ts";
+import { type K3lite, runK3lite, startK3lite, waitFor } from "./harness.ts";
 
 const MAIN = resolve(import.meta.dir, "..", "src", "cli", "main.ts");
 let k: K3lite;
@@ -21,20 +21,8 @@ afterAll(async () => {
   if (work) await rm(work, { recursive: true, force: true });
 });
 
-async function k3lite(args: string[], timeoutMs = 30_000) {
-  const p = Bun.spawn([process.execPath, MAIN, ...args, "--config", join(work, "none.yaml")], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1" },
-    timeout: timeoutMs,
-  });
-  const [stdout, stderr, code] = await Promise.all([
-    new Response(p.stdout).text(),
-    new Response(p.stderr).text(),
-    p.exited,
-  ]);
-  return { code, stdout, stderr };
-}
+const k3lite = (args: string[], timeoutMs = 30_000) =>
+  runK3lite([...args, "--config", join(work, "none.yaml")], { timeoutMs });
 
 const serverFlags = () => ["--data-dir", k.dataDir, "--write-kubeconfig", k.kubeconfig];
 
