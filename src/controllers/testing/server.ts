@@ -1,16 +1,11 @@
 // A real k3lite API server started in the test process (temp data dir, free port) with the real kubectl
 // pointed at it, for controller integration tests: controllers run beside it over the in-process client.
 
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { CONTROLLER_MANAGER_USER } from "../../auth/rbac/bootstrap-policy.ts";
 import { controllerUser } from "../../auth/rbac/controller-roles.ts";
-import { toServerConfig } from "../../cli/commands/server.ts";
-import { resolveFlags } from "../../cli/config.ts";
-import { serverFlags } from "../../cli/flags.ts";
+import { startInProcessServer } from "../../cli/testing.ts";
 import type { KubeClient } from "../../client/types.ts";
-import { type RunningServer, startServer } from "../../server/index.ts";
+import type { RunningServer } from "../../server/index.ts";
 import { type ControllersOptions, type RunningControllers, startControllers } from "../index.ts";
 
 export interface TestServer {
@@ -27,17 +22,7 @@ export interface TestServer {
 }
 
 export async function startTestServer(): Promise<TestServer> {
-  const dataDir = await mkdtemp(join(tmpdir(), "k3lite-controllers-"));
-  const kubeconfig = join(dataDir, "kubeconfig.yaml");
-  const configFile = join(dataDir, "config.yaml");
-  await writeFile(configFile, "");
-  const flags = resolveFlags(
-    serverFlags,
-    ["--data-dir", dataDir, "--bind-address", "127.0.0.1", "--write-kubeconfig", kubeconfig, "--disable-agent"],
-    { K3LITE_CONFIG: configFile },
-  );
-  // Port 0: the OS picks a free port (the flag itself insists on 1-65535); the kubeconfig gets the real one.
-  const server = await startServer({ ...toServerConfig(flags), httpsListenPort: 0 });
+  const { server, dataDir, kubeconfig, stop } = await startInProcessServer("k3lite-controllers-");
   return {
     server,
     client: server.client(),
@@ -61,10 +46,7 @@ export async function startTestServer(): Promise<TestServer> {
       if (code !== 0) throw new Error(`kubectl ${args.join(" ")} exited ${code}: ${err}`);
       return out;
     },
-    async stop() {
-      await server.stop();
-      await rm(dataDir, { recursive: true, force: true });
-    },
+    stop,
   };
 }
 

@@ -2,13 +2,10 @@
 // (asynchronously, so the server can answer), and an in-process k3lite server (temp dir, free port).
 
 import { afterAll, beforeAll } from "bun:test";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { toServerConfig } from "../../../cli/commands/server.ts";
-import { resolveFlags } from "../../../cli/config.ts";
-import { serverFlags } from "../../../cli/flags.ts";
-import { type RunningServer, startServer } from "../../../server/index.ts";
+import { startInProcessServer } from "../../../cli/testing.ts";
+import type { RunningServer } from "../../../server/index.ts";
 
 export interface KubectlResult {
 	code: number;
@@ -69,37 +66,12 @@ export interface TestServer {
 
 /** k3lite's API server in this process (no agent, scheduler or controllers), CRD serving included. */
 export async function startTestServer(): Promise<TestServer> {
-	const dir = mkdtempSync(join(tmpdir(), "k3lite-openapi-"));
-	const kubeconfig = join(dir, "kubeconfig.yaml");
-	const flags = resolveFlags(
-		serverFlags,
-		[
-			"--disable-agent",
-			"--data-dir",
-			join(dir, "data"),
-			"--bind-address",
-			"127.0.0.1",
-			"--write-kubeconfig",
-			kubeconfig,
-		],
-		{},
+	// No scheduler or controllers: these tests are about the API server.
+	const { server, dataDir, kubeconfig, stop } = await startInProcessServer(
+		"k3lite-openapi-",
+		{ disableScheduler: true, disableControllerManager: true },
 	);
-	// A free port (the flag insists on 1-65535); no scheduler or controllers: these tests are about the API server.
-	const config = Object.assign(toServerConfig(flags), {
-		httpsListenPort: 0,
-		disableScheduler: true,
-		disableControllerManager: true,
-	});
-	const server = await startServer(config);
-	return {
-		server,
-		kubeconfig,
-		kubectl: kubectlFor(kubeconfig, dir),
-		async stop() {
-			await server.stop();
-			rmSync(dir, { recursive: true, force: true });
-		},
-	};
+	return { server, kubeconfig, kubectl: kubectlFor(kubeconfig, dataDir), stop };
 }
 
 /** Starts a test server before the file's tests and stops it after; `kubectl` runs against it. */
