@@ -99,13 +99,13 @@ async function collect(stream: ReadableStream<Uint8Array> | null, sink: string[]
   }
 }
 
-/** Runs the real kubectl against the cluster `kubeconfig` points at. */
+/** Runs the real kubectl (or the `kubectl` binary given) against the cluster `kubeconfig` points at. */
 export async function runKubectl(
   kubeconfig: string,
   args: string[],
-  opts: { stdin?: string; env?: Record<string, string> } = {},
+  opts: { stdin?: string; env?: Record<string, string>; kubectl?: string } = {},
 ): Promise<CommandResult> {
-  const p = Bun.spawn([KUBECTL, ...args], {
+  const p = Bun.spawn([opts.kubectl ?? KUBECTL, ...args], {
     stdin: opts.stdin === undefined ? "ignore" : new TextEncoder().encode(opts.stdin),
     stdout: "pipe",
     stderr: "pipe",

@@ -7,33 +7,26 @@ import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type CommandResult, type K3lite, startK3lite } from "./harness.ts";
+import { type CommandResult, runKubectl, useK3lite } from "./harness.ts";
 
 const SDK_BIN = "/usr/lib/google-cloud-sdk/bin";
 const VERSIONS = ["1.27", "1.29", "1.31", "1.33"];
 
-let k: K3lite;
+const k = useK3lite();
 let cacheRoot: string;
 beforeAll(async () => {
-  k = await startK3lite();
   cacheRoot = await mkdtemp(join(tmpdir(), "k3lite-kubectl-cache-"));
-}, 90_000);
+});
 afterAll(async () => {
-  await k?.stop();
   if (cacheRoot) await rm(cacheRoot, { recursive: true, force: true });
 });
 
 /** Runs one kubectl release with its own discovery cache, so no release reads what another one cached. */
-async function kubectl(version: string, args: string[], stdin?: string): Promise<CommandResult> {
-  const p = Bun.spawn([join(SDK_BIN, `kubectl.${version}`), "--cache-dir", join(cacheRoot, version), ...args], {
-    stdin: stdin === undefined ? "ignore" : new TextEncoder().encode(stdin),
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, KUBECONFIG: k.kubeconfig },
+const kubectl = (version: string, args: string[], stdin?: string): Promise<CommandResult> =>
+  runKubectl(k.kubeconfig, ["--cache-dir", join(cacheRoot, version), ...args], {
+    stdin,
+    kubectl: join(SDK_BIN, `kubectl.${version}`),
   });
-  const [stdout, stderr, code] = await Promise.all([new Response(p.stdout).text(), new Response(p.stderr).text(), p.exited]);
-  return { code, stdout, stderr };
-}
 
 async function ok(version: string, args: string[], stdin?: string): Promise<string> {
   const r = await kubectl(version, args, stdin);
