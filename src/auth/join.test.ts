@@ -7,10 +7,10 @@ import { bootstrapTokenSecret } from "./bootstrap-token.ts";
 import { createJoinRoutes, JoinError, joinCluster } from "./join.ts";
 import type { ServerPki } from "./pki.ts";
 import { createAuthRateLimiter } from "./ratelimit.ts";
-import { ensureServerToken, parseToken } from "./token.ts";
-import { createX509Authenticator } from "./x509-authenticator.ts";
-import { x509 } from "./x509.ts";
 import { tempDirs, testPki } from "./testing.ts";
+import { ensureServerToken, parseToken } from "./token.ts";
+import { x509 } from "./x509.ts";
+import { createX509Authenticator } from "./x509-authenticator.ts";
 
 const tempDir = tempDirs("join");
 
@@ -61,7 +61,9 @@ describe("join", () => {
     expect(result.caPem).toBe(pki.caBundlePem);
     const raw = new Uint8Array(x509.PemConverter.decodeFirst(result.certPem));
     const verdict = await createX509Authenticator(pki.clientCaCertPem)(raw);
-    expect(verdict).toEqual({ user: { username: "system:node:agent-1", groups: ["system:nodes", "system:authenticated"] } });
+    expect(verdict).toEqual({
+      user: { username: "system:node:agent-1", groups: ["system:nodes", "system:authenticated"] },
+    });
     expect(result.keyPem).toContain("PRIVATE KEY");
   });
 
@@ -76,7 +78,12 @@ describe("join", () => {
 
   test("a bare secret works with a warning; a wrong secret is one clear non-retryable error", async () => {
     const warnings: string[] = [];
-    await joinCluster({ server: url, token: parseToken(token).secret, nodeName: "agent-2", warn: (m) => warnings.push(m) });
+    await joinCluster({
+      server: url,
+      token: parseToken(token).secret,
+      nodeName: "agent-2",
+      warn: (m) => warnings.push(m),
+    });
     expect(warnings[0]).toMatch(/not verified/);
     const wrong = token.replace(/:[^:]+$/, ":wrongsecret");
     await expectJoinError(joinCluster({ server: url, token: wrong, nodeName: "agent-3" }), /invalid token/);
