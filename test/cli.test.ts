@@ -4,17 +4,9 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SqliteStore } from "../src/store/index.ts";
+import { runK3liteSync } from "./harness.ts";
 
-const main = join(import.meta.dir, "..", "src", "cli", "main.ts");
-
-function k3lite(...args: string[]) {
-  const out = Bun.spawnSync([process.execPath, main, ...args], {
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1" },
-  });
-  return { code: out.exitCode, stdout: out.stdout.toString(), stderr: out.stderr.toString() };
-}
+const k3lite = (...args: string[]) => runK3liteSync(args);
 
 function workDir() {
   const dir = mkdtempSync(join(tmpdir(), "k3lite-cli-"));

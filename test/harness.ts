@@ -119,21 +119,24 @@ export async function runKubectl(
   return { code, stdout, stderr };
 }
 
+const cliCommand = (args: string[]) => [process.execPath, "src/cli/main.ts", ...args];
+const cliOptions = { cwd: REPO, stdout: "pipe", stderr: "pipe", env: { ...process.env, NO_COLOR: "1" } } as const;
+
 /** Runs the k3lite command line (`bun src/cli/main.ts ...args`) as a user would, without colours. */
 export async function runK3lite(args: string[], opts: { timeoutMs?: number } = {}): Promise<CommandResult> {
-  const p = Bun.spawn([process.execPath, "src/cli/main.ts", ...args], {
-    cwd: REPO,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: { ...process.env, NO_COLOR: "1" },
-    timeout: opts.timeoutMs,
-  });
+  const p = Bun.spawn(cliCommand(args), { ...cliOptions, timeout: opts.timeoutMs });
   const [stdout, stderr, code] = await Promise.all([
     new Response(p.stdout).text(),
     new Response(p.stderr).text(),
     p.exited,
   ]);
   return { code, stdout, stderr };
+}
+
+/** runK3lite, blocking until the command exits. */
+export function runK3liteSync(args: string[]): CommandResult {
+  const out = Bun.spawnSync(cliCommand(args), cliOptions);
+  return { code: out.exitCode, stdout: out.stdout.toString(), stderr: out.stderr.toString() };
 }
 
 /**

@@ -2,16 +2,14 @@
 // runs — the Secret stays readable throughout and the datastore file holds it only under the new key.
 import { expect, test } from "bun:test";
 import { readFileSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { useK3lite } from "./harness.ts";
+import { join } from "node:path";
+import { runK3liteSync, useK3lite } from "./harness.ts";
 
-const MAIN = resolve(import.meta.dir, "..", "src", "cli", "main.ts");
 const k = useK3lite();
 
 function k3lite(...args: string[]) {
   const flags = ["--data-dir", k.dataDir, "--write-kubeconfig", k.kubeconfig, "--config", join(k.dataDir, "none.yaml")];
-  const out = Bun.spawnSync([process.execPath, MAIN, ...args, ...flags], { stdout: "pipe", stderr: "pipe" });
-  return { code: out.exitCode, stdout: out.stdout.toString(), stderr: out.stderr.toString() };
+  return runK3liteSync([...args, ...flags]);
 }
 
 /** Every byte of the SQLite database and its WAL, as text, to search for keys and plaintext. */
