@@ -1,5 +1,5 @@
-// Starts a real `k3lite server --disable-agent` process (temp data dir, free port on 127.0.0.1) for integration
-// tests, waits for /readyz, and runs the real kubectl against it with the admin kubeconfig it wrote.
+// Integration-test harness: starts real `k3lite server --disable-agent` processes (temp data dir, free port on
+// 127.0.0.1; also `k3lite sim`), waits for /readyz, runs the real kubectl and the k3lite CLI against them, and polls.
 
 import { afterAll, beforeAll } from "bun:test";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
