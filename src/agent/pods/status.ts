@@ -3,6 +3,7 @@
 // pod and host IPs, and container statuses with state, lastState, restartCount, ready/started and IDs.
 
 import { readFileSync } from "node:fs";
+import { qosClass } from "../../api/qos.ts";
 import type { Container, core, Pod, PodStatus } from "../../api/types.ts";
 import { type ContainerRecord, nsToIso, type PodRuntime } from "./runtime.ts";
 
@@ -139,22 +140,6 @@ export function podPhase(
   return "Pending";
 }
 
-function qosClass(pod: Pod): string {
-  const containers = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
-  let any = false;
-  let guaranteed = true;
-  for (const c of containers) {
-    const req = c.resources?.requests ?? {};
-    const lim = c.resources?.limits ?? {};
-    if (Object.keys(req).length || Object.keys(lim).length) any = true;
-    for (const r of ["cpu", "memory"]) {
-      if (!lim[r] || (req[r] !== undefined && req[r] !== lim[r])) guaranteed = false;
-    }
-  }
-  if (!any) return "BestEffort";
-  return guaranteed ? "Guaranteed" : "Burstable";
-}
-
 function condition(
   type: string,
   ok: boolean,
@@ -223,7 +208,7 @@ export function computePodStatus(inp: StatusInputs): PodStatus {
     hostIP: inp.nodeIp,
     hostIPs: [{ ip: inp.nodeIp }],
     startTime: prev.startTime ?? now(),
-    qosClass: qosClass(pod),
+    qosClass: qosClass(pod.spec ?? {}),
     initContainerStatuses: initStatuses.length ? initStatuses : undefined,
     containerStatuses: statuses,
   };
