@@ -208,7 +208,7 @@ export function computePodStatus(inp: StatusInputs): PodStatus {
     hostIP: inp.nodeIp,
     hostIPs: [{ ip: inp.nodeIp }],
     startTime: prev.startTime ?? now(),
-    qosClass: qosClass(pod.spec ?? {}),
+    qosClass: qosClass(pod.spec ?? { containers: [] }),
     initContainerStatuses: initStatuses.length ? initStatuses : undefined,
     containerStatuses: statuses,
   };
