@@ -86,12 +86,17 @@ export async function startAllInOne(config: ServerConfig): Promise<{ stop(): Pro
         rootCA: server.pki.serverCaCertPem,
         disable: config.disable,
         clientFor: (account) => server.client(controllerUser(account), `k3lite-controller-manager/${account}`),
+        // A Lease per component, as upstream: servers sharing one datastore never run a controller twice. The node
+        // name is a stable identity, so a restarted server takes its own Lease back at once.
+        leaderElection: { identity: config.nodeName },
       });
       stops.push(() => controllers.stop());
     }
     if (!config.disableScheduler) {
-      const { startScheduler } = await import("../../scheduler/scheduler.ts");
-      const scheduler = startScheduler(server.client(SCHEDULER_USER, "k3lite-scheduler"));
+      const { startLeaderElectedScheduler } = await import("../../scheduler/leader.ts");
+      const scheduler = startLeaderElectedScheduler(server.client(SCHEDULER_USER, "k3lite-scheduler"), {
+        identity: config.nodeName,
+      });
       stops.push(() => scheduler.stop());
     }
     if (!config.disableAgent) {
