@@ -115,6 +115,13 @@ export const methodNotSupported = (gr: GroupResource, verb: string) =>
 /** The watch/list revision was compacted away: clients relist. */
 export const gone = (message: string) => status(410, "Expired", message);
 
+/** A read at a resourceVersion the store has not reached yet, as upstream answers it. */
+export const tooLargeResourceVersion = (requested: number, current: number) =>
+  status(504, "Timeout", `Timeout: Too large resource version: ${requested}, current: ${current}`, {
+    causes: [{ reason: "ResourceVersionTooLarge", message: "Too large resource version" }],
+    retryAfterSeconds: 1,
+  });
+
 export const tooLarge = (limit: number) =>
   status(413, "RequestEntityTooLarge", `Request entity too large: limit is ${limit}`);
 

@@ -7,7 +7,16 @@ import type { KubeObject } from "../api/types.ts";
 import type { KeyValue, ListOptions, ListResult, Store } from "../store/types.ts";
 import { StoreError } from "../store/types.ts";
 import { encodedToVersion, storageApiVersion } from "./crd/conversion.ts";
-import { alreadyExists, badRequest, conflict, gone, type GroupResource, notFound, STALE_OBJECT } from "./errors.ts";
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  type GroupResource,
+  gone,
+  notFound,
+  STALE_OBJECT,
+  tooLargeResourceVersion,
+} from "./errors.ts";
 import type { ResourceDescriptor } from "./resources/types.ts";
 
 /** Encrypts/decrypts values at rest (Secrets, when --secrets-encryption is on). */
@@ -112,7 +121,7 @@ export class ObjectStorage {
       const page = await this.store.list(collectionPrefix(d, namespace), opts);
       return storageApiVersion(d) ? { ...page, items: page.items.map((kv) => this.served(d, kv)) } : page;
     } catch (err) {
-      throw mapStoreError(err, d, "");
+      throw mapStoreError(err, d, "", opts.continue !== undefined);
     }
   }
 
@@ -150,7 +159,7 @@ export class ObjectStorage {
   }
 }
 
-export function mapStoreError(err: unknown, d: ResourceDescriptor, name: string): unknown {
+export function mapStoreError(err: unknown, d: ResourceDescriptor, name: string, listContinue = false): unknown {
   if (!(err instanceof StoreError)) return err;
   switch (err.code) {
     case "exists":
@@ -159,7 +168,14 @@ export function mapStoreError(err: unknown, d: ResourceDescriptor, name: string)
       return notFound(gr(d), name);
     case "conflict":
       return conflict(gr(d), name, STALE_OBJECT);
+    case "future-revision": {
+      const [requested = 0, current = 0] = (err.message.match(/\d+/g) ?? []).map(Number);
+      return tooLargeResourceVersion(requested, current);
+    }
     case "compacted":
+      // A list or get at an explicit resourceVersion below the window; continue tokens get upstream's longer text.
+      if (!listContinue)
+        return gone(`too old resource version: ${err.message.match(/\d+/)?.[0] ?? ""} (${err.compactRevision ?? ""})`);
       return gone(
         `The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.`,
       );
