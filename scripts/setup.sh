@@ -9,6 +9,8 @@ need_root() { [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root (sudo) to inst
 
 packages=(containerd runc containernetworking-plugins busybox-static iptables gcc libc6-dev file curl ca-certificates)
 if [ "${K3LITE_SETUP_CROSS:-0}" = 1 ]; then packages+=(qemu-user-static libc6-arm64-cross); fi
+# Only the test suite needs these: a loopback registry for pull tests, and wrk as the benchmarks' load generator.
+if [ "${K3LITE_SETUP_TEST:-0}" = 1 ]; then packages+=(docker-registry skopeo wrk); fi
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -3,7 +3,7 @@
 # `N passed, N failed` (counted from Bun's JUnit report, since CI reads that line and not Bun's own summary).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-bash scripts/setup.sh || exit 1
+K3LITE_SETUP_TEST=1 bash scripts/setup.sh || exit 1
 
 report=$(mktemp /tmp/k3lite-junit.XXXXXX.xml)
 # A generous per-test timeout: integration tests start servers and containerd (bunfig.toml does not set it).
