@@ -20,6 +20,7 @@ const main = defineCommand({
     sim: () => import("./commands/sim.ts").then((m) => m.default),
     "secrets-encrypt": () => import("./commands/secrets-encrypt.ts").then((m) => m.default),
     version: () => import("./commands/version.ts").then((m) => m.default),
+    "portforward-relay": () => import("./commands/portforward-relay.ts").then((m) => m.default),
   },
 });
 

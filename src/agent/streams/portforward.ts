@@ -1,40 +1,95 @@
 // `kubectl port-forward` on the agent (protocol portforward.k8s.io over SPDY/3.1): the client opens a pair of
 // streams per connection — "error" and "data", tied by `requestid`, naming the `port` — and the agent connects
-// to that port on the pod's IP and copies bytes both ways. Served over a plain SPDY upgrade (kubectl ≤ 1.30 and
-// its fallback) and over WebSocket subprotocol SPDY/3.1+portforward.k8s.io (kubectl ≥ 1.31 tunnels SPDY in it).
+// to that port on localhost inside the pod's network namespace, as upstream's runtime does (so servers bound to
+// 127.0.0.1 in the pod are reachable), and copies bytes both ways. Served over a plain SPDY upgrade (kubectl ≤
+// 1.30 and its fallback) and over WebSocket subprotocol SPDY/3.1+portforward.k8s.io (kubectl ≥ 1.31 tunnels SPDY).
 
 import type { IncomingMessage } from "node:http";
-import { connect } from "node:net";
 import type { Duplex } from "node:stream";
+import type { Pod } from "../../api/types.ts";
+import type { CriClient } from "../cri/client.ts";
+import { networkOfAddress } from "./netns-by-address.ts";
+import { dialPod, type PodConnection, type PodNetwork } from "./netns-dial.ts";
+import { podSandboxNetwork } from "./sandbox-netns.ts";
 import { type ByteChannel, type SpdyStream, serveSpdy } from "./spdy.ts";
 import { acceptWebSocket } from "./websocket.ts";
 
 export const PORT_FORWARD_PROTOCOL = "portforward.k8s.io";
 const WS_PROTOCOL = `SPDY/3.1+${PORT_FORWARD_PROTOCOL}`;
 
-function forward(podIp: string, pair: { data: SpdyStream; error: SpdyStream }, port: number): void {
-  const sock = connect({ host: podIp, port });
+/** Which pod a session forwards to, and how to find its network for each connection. */
+export interface PortForwardTarget {
+  /** Names the pod in errors (upstream names the sandbox ID). */
+  name: string;
+  /** Looked up per connection: a sandbox may be replaced while kubectl keeps forwarding. */
+  network(): Promise<PodNetwork>;
+}
+
+/**
+ * The target for `pod`: its sandbox's namespace from the runtime (`criEndpoint` is the CRI socket `cri` talks
+ * to), else the namespace that holds the pod IP, else the pod IP itself.
+ */
+export function podPortForwardTarget(pod: Pod, cri?: CriClient, criEndpoint?: string): PortForwardTarget {
+  const podIp = pod.status?.podIP ?? "";
+  const target: PortForwardTarget = {
+    name: pod.metadata ? `${pod.metadata.namespace}/${pod.metadata.name}` : podIp,
+    async network() {
+      const fromRuntime =
+        cri && criEndpoint
+          ? await podSandboxNetwork(cri, criEndpoint, pod.metadata?.uid ?? "").catch(() => undefined)
+          : undefined;
+      if (fromRuntime) {
+        target.name = fromRuntime.sandboxId;
+        return fromRuntime.network;
+      }
+      return (podIp && networkOfAddress(podIp)) || { kind: "ip", ip: podIp };
+    },
+  };
+  return target;
+}
+
+/** Upstream kubelet's words for a failed forward, sent on the pair's error stream (kubectl prints them). */
+const forwardError = (port: number, name: string, reason: string) =>
+  `error forwarding port ${port} to pod ${name}, uid : ${reason}`;
+
+function forward(
+  target: PortForwardTarget,
+  pair: { data: SpdyStream; error: SpdyStream },
+  port: number,
+  open: Set<PodConnection>,
+): void {
   let done = false;
-  const finish = () => {
+  let conn: PodConnection | undefined;
+  const finish = (error?: string) => {
     if (done) return;
     done = true;
+    if (conn) open.delete(conn);
+    if (error) pair.error.write(Buffer.from(forwardError(port, target.name, error)));
     pair.data.end();
     pair.error.end();
   };
-  sock.on("connect", () => {
-    pair.data.onData((d) => sock.write(d));
-    pair.data.onEnd(() => sock.end());
-  });
-  sock.on("data", (d: Buffer) => pair.data.write(d));
-  sock.on("error", (err) => {
-    pair.error.write(Buffer.from(`error forwarding port ${port} to pod ${podIp}: ${err.message}`));
-    finish();
-  });
-  sock.on("close", finish);
+  target.network().then(
+    (network) => {
+      if (done) return;
+      const c = dialPod(network, port, target.name);
+      conn = c;
+      open.add(c);
+      pair.data.onData((d) => c.write(d));
+      pair.data.onEnd(() => c.end());
+      c.onData((d) => pair.data.write(d));
+      c.onClose(finish);
+    },
+    (err: Error) => finish(err.message),
+  );
 }
 
-function servePortForward(channel: ByteChannel, podIp: string): void {
+function servePortForward(channel: ByteChannel, target: PortForwardTarget): void {
   const pending = new Map<string, { data?: SpdyStream; error?: SpdyStream }>();
+  // When kubectl goes away, its connections into the pod go too (no relay outlives the session).
+  const open = new Set<PodConnection>();
+  channel.onClose(() => {
+    for (const conn of open) conn.destroy();
+  });
   serveSpdy(channel, (stream) => {
     const type = stream.headers.streamtype;
     const port = Number(stream.headers.port);
@@ -48,20 +103,29 @@ function servePortForward(channel: ByteChannel, podIp: string): void {
     pending.set(key, pair);
     if (pair.data && pair.error) {
       pending.delete(key);
-      forward(podIp, { data: pair.data, error: pair.error }, port);
+      forward(target, { data: pair.data, error: pair.error }, port, open);
     }
   });
 }
 
-/** Handles an upgrade to /portForward/NS/POD: answers it (SPDY or WebSocket) and serves the session. */
-export function handlePortForwardUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer, podIp: string): void {
+/**
+ * Handles an upgrade to /portForward/NS/POD: answers it (SPDY or WebSocket) and serves the session. A bare pod
+ * IP (older callers) finds the pod's namespace from the address alone.
+ */
+export function handlePortForwardUpgrade(
+  req: IncomingMessage,
+  socket: Duplex,
+  head: Buffer,
+  target: PortForwardTarget | string,
+): void {
+  if (typeof target === "string") target = podPortForwardTarget({ status: { podIP: target } });
   const upgrade = String(req.headers.upgrade ?? "").toLowerCase();
   if (upgrade === "websocket") {
     const ws = acceptWebSocket(req.headers, socket, head, [WS_PROTOCOL]);
     if (!ws) return;
     servePortForward(
       { write: (d) => ws.send(d), close: () => ws.close(), onData: ws.onMessage, onClose: ws.onClose },
-      podIp,
+      target,
     );
     return;
   }
@@ -91,6 +155,6 @@ export function handlePortForwardUpgrade(req: IncomingMessage, socket: Duplex, h
       },
       onClose: (fn) => closeHandlers.push(fn),
     },
-    podIp,
+    target,
   );
 }

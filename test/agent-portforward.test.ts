@@ -1,0 +1,123 @@
+// kubectl port-forward through a real `k3lite server` to a node agent on real containerd reaches what a container
+// serves on 127.0.0.1 only (the agent connects to localhost inside the pod's network namespace, as upstream's
+// runtime does); a port nothing listens on gives kubectl upstream's error and leaves the session usable.
+
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import {
+  type AgentFixture,
+  busyboxContainer,
+  kubectlWaitRunning,
+  podOnNode,
+  portForward,
+  startJoinedAgent,
+  waitHttp,
+} from "./agent-fixture.ts";
+import { type K3lite, KUBECTL, startK3lite, waitFor } from "./harness.ts";
+
+let k3: K3lite;
+let node: AgentFixture;
+
+beforeAll(async () => {
+  k3 = await startK3lite();
+  node = await startJoinedAgent(k3, "pf-node");
+  const command = "mkdir -p /www; echo loopback-page > /www/index.html; exec httpd -f -p 127.0.0.1:8080 -h /www";
+  const pod = podOnNode("pf-node", "local-only", [busyboxContainer("main", ["sh", "-c", command])]);
+  expect((await k3.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(pod) })).code).toBe(0);
+  await kubectlWaitRunning(k3, "local-only");
+}, 120_000);
+
+afterAll(async () => {
+  await node?.cleanup();
+  await k3?.stop();
+}, 60_000);
+
+const forward = (port: number) =>
+  portForward(["port-forward", "pod/local-only", `:${port}`], { KUBECONFIG: k3.kubeconfig });
+
+test("a server bound to 127.0.0.1 in the pod is served on the local port", async () => {
+  const pf = await forward(8080);
+  try {
+    const url = `http://127.0.0.1:${pf.port}/index.html`;
+    expect(await waitHttp(url, "page from the pod's loopback", 30_000)).toBe("loopback-page\n");
+    // Each request is a new connection (a new stream pair, a new relay into the namespace).
+    for (let i = 0; i < 3; i++) expect(await (await fetch(url)).text()).toBe("loopback-page\n");
+  } finally {
+    await pf.stop();
+  }
+}, 60_000);
+
+/** `kubectl port-forward` keeping its stderr, where kubectl prints the errors the agent sends (the fixture drops it). */
+async function forwardWithStderr(port: number) {
+  const p = Bun.spawn([KUBECTL, "port-forward", "pod/local-only", `:${port}`], {
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, KUBECONFIG: k3.kubeconfig },
+  });
+  let stdout = "";
+  let stderr = "";
+  drain(p.stdout, (text) => {
+    stdout += text;
+  });
+  drain(p.stderr, (text) => {
+    stderr += text;
+  });
+  const stop = async () => {
+    p.kill();
+    await p.exited;
+  };
+  const local = await waitFor(
+    () => /Forwarding from 127\.0\.0\.1:(\d+)/.exec(stdout)?.[1],
+    20_000,
+    "port-forward",
+  ).catch(async (err) => {
+    await stop();
+    throw new Error(`${err.message}: ${stderr}`);
+  });
+  return { port: local, stderr: () => stderr, stop };
+}
+
+test("a port nothing listens on: kubectl prints upstream's error; the agent and later forwards are unharmed", async () => {
+  const pf = await forwardWithStderr(9999);
+  try {
+    // Accepted locally by kubectl, then closed once the agent reports that nothing listens in the pod.
+    const res = await fetch(`http://127.0.0.1:${pf.port}/`, { signal: AbortSignal.timeout(10_000) }).catch(
+      (err: Error) => err,
+    );
+    expect(res).toBeInstanceOf(Error);
+    await waitFor(() => pf.stderr().includes("connection refused"), 20_000, "kubectl's error").catch((err) => {
+      throw new Error(`${err.message}; kubectl said: ${pf.stderr()}`);
+    });
+  } finally {
+    await pf.stop();
+  }
+  expect(pf.stderr()).toContain("error forwarding port 9999 to pod ");
+  expect(pf.stderr()).toContain("failed to connect to localhost:9999 inside namespace");
+  expect(pf.stderr()).toContain("dial tcp4 127.0.0.1:9999: connect: connection refused");
+
+  const again = await forward(8080);
+  try {
+    const page = await waitHttp(`http://127.0.0.1:${again.port}/index.html`, "page after a failed forward");
+    expect(page).toBe("loopback-page\n");
+  } finally {
+    await again.stop();
+  }
+  // No relay into the pod outlives its connection.
+  await waitFor(() => !relaysRunning(), 20_000, "no portforward-relay left running");
+}, 60_000);
+
+function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => void): void {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  void (async () => {
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) return;
+      onText(decoder.decode(value, { stream: true }));
+    }
+  })();
+}
+
+function relaysRunning(): boolean {
+  const ps = Bun.spawnSync(["pgrep", "-P", String(process.pid), "-f", "portforward-relay"], { stdout: "pipe" });
+  return ps.stdout.toString().trim().length > 0;
+}
