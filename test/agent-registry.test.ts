@@ -1,76 +1,69 @@
-// Image pulls through CRI PullImage from a registry on loopback: a tiny OCI distribution server in this test
-// (serving the busybox image built by scripts/build-test-images.sh) configured as a plain-HTTP mirror in a
-// k3s-format registries.yaml. A pod pulls from it; a missing image shows ErrImagePull, then ImagePullBackOff.
+// Image pulls through CRI PullImage from real registries on loopback (Debian's docker-registry, images pushed with
+// skopeo), configured as plain-HTTP mirrors in a k3s-format registries.yaml: a docker.io image pulled through a
+// mirror, a missing image (ErrImagePull, then ImagePullBackOff, with the registry's answer), and registries that
+// need basic auth, from registries.yaml `configs` or from a pod's imagePullSecrets.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { loadRegistries, writeRegistryHosts } from "../src/agent/cri/registries.ts";
-import type { Pod } from "../src/api/types.ts";
+import { stringify } from "yaml";
+import { agentPaths } from "../src/agent/paths.ts";
+import type { Pod, Secret } from "../src/api/types.ts";
 import type { FakeCluster } from "../src/client/fake.ts";
-import { inNamespace, pods } from "../src/client/refs.ts";
-import { waitFor } from "../src/client/testing.ts";
+import { inNamespace, pods, secrets } from "../src/client/refs.ts";
 import {
   type AgentFixture,
   busyboxContainer,
   ensureTestImages,
   podOnNode,
   startFakeClusterAgent,
+  waitPod,
   waitPodRunning,
 } from "./agent-fixture.ts";
+import { type Registry, startRegistry } from "./registry-fixture.ts";
+
+const BUSYBOX_ARCHIVE = join(import.meta.dir, "../dist/images/busybox.tar");
+const CONFIG_CREDS = { username: "k3lite", password: "from-registries-yaml" };
+const SECRET_CREDS = { username: "puller", password: "from-a-secret" };
 
 let node: AgentFixture & { fake: FakeCluster };
 let fake: FakeCluster;
-let registry: ReturnType<typeof Bun.serve>;
-const requests: string[] = [];
-
-/** Serves one OCI image layout (untarred) as repository `name` with tag `tag`. */
-function serveRegistry(layout: string, name: string, tag: string) {
-  const index = JSON.parse(readFileSync(join(layout, "index.json"), "utf8"));
-  const desc = index.manifests[0];
-  const blob = (digest: string) => readFileSync(join(layout, "blobs/sha256", digest.replace("sha256:", "")));
-  return Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch(req) {
-      const path = new URL(req.url).pathname;
-      requests.push(`${req.method} ${path}`);
-      if (path === "/v2/") return Response.json({});
-      const m = /^\/v2\/(.+)\/(manifests|blobs)\/(.+)$/.exec(path);
-      if (!m || m[1] !== name) return new Response("not found", { status: 404 });
-      if (m[2] === "manifests" && m[3] !== tag && m[3] !== desc.digest)
-        return new Response("not found", { status: 404 });
-      const digest = m[2] === "manifests" ? desc.digest : (m[3] as string);
-      let body: Buffer;
-      try {
-        body = blob(digest);
-      } catch {
-        return new Response("not found", { status: 404 });
-      }
-      const headers = {
-        "content-type": m[2] === "manifests" ? desc.mediaType : "application/octet-stream",
-        "docker-content-digest": digest,
-        "content-length": String(body.length),
-      };
-      return new Response(req.method === "HEAD" ? null : new Uint8Array(body), { headers });
-    },
-  });
-}
+/** Anonymous; the docker.io mirror. */
+let open: Registry;
+/** Basic auth, credentials in registries.yaml. */
+let locked: Registry;
+/** Basic auth, credentials only in an imagePullSecret. */
+let secretOnly: Registry;
 
 beforeAll(async () => {
   ensureTestImages();
+  [open, locked, secretOnly] = await Promise.all([
+    startRegistry(),
+    startRegistry({ auth: CONFIG_CREDS }),
+    startRegistry({ auth: SECRET_CREDS }),
+  ]);
+  await Promise.all([
+    open.push(BUSYBOX_ARCHIVE, "k3lite/regtest:1"),
+    locked.push(BUSYBOX_ARCHIVE, "k3lite/private:1"),
+    secretOnly.push(BUSYBOX_ARCHIVE, "k3lite/secret:1"),
+  ]);
   const dataDir = mkdtempSync(join(tmpdir(), "k3lite-agent-registry-"));
-  const layout = join(dataDir, "layout");
-  Bun.spawnSync(["mkdir", "-p", layout]);
-  Bun.spawnSync(["tar", "xf", join(import.meta.dir, "../dist/images/busybox.tar"), "-C", layout]);
-  registry = serveRegistry(layout, "k3lite/regtest", "1");
   const registriesFile = join(dataDir, "registries.yaml");
+  const selfMirror = (r: Registry) => ({ [r.host]: { endpoint: [r.url] } });
   writeFileSync(
     registriesFile,
-    `mirrors:\n  registry.example.test:\n    endpoint:\n      - "http://127.0.0.1:${registry.port}"\n`,
+    stringify({
+      mirrors: {
+        "docker.io": { endpoint: [open.url] },
+        ...selfMirror(open),
+        ...selfMirror(locked),
+        ...selfMirror(secretOnly),
+      },
+      configs: { [locked.host]: { auth: CONFIG_CREDS } },
+    }),
   );
-  // busybox is not imported: the pod must pull it.
+  // busybox is not imported: the pods must pull it.
   node = await startFakeClusterAgent({
     nodeName: "registry-node",
     dataDir,
@@ -78,49 +71,104 @@ beforeAll(async () => {
     importBusybox: false,
   });
   fake = node.fake;
-}, 60_000);
+}, 90_000);
 
 afterAll(async () => {
-  registry?.stop(true);
   await node?.cleanup();
+  await Promise.all([open?.stop(), locked?.stop(), secretOnly?.stop()]);
 }, 60_000);
 
 const podsRef = inNamespace(pods, "default");
-const make = (name: string, image: string) =>
-  podOnNode(node.config.nodeName, name, [busyboxContainer("c", ["sleep", "3600"], { image })]);
-const waiting = async (name: string) =>
-  (await fake.client.get<Pod>(podsRef, name)).status?.containerStatuses?.[0]?.state?.waiting?.reason;
+const make = (name: string, image: string, pullSecret?: string) => {
+  const pod = podOnNode(node.config.nodeName, name, [busyboxContainer("c", ["sleep", "3600"], { image })]);
+  if (pullSecret && pod.spec) pod.spec.imagePullSecrets = [{ name: pullSecret }];
+  return pod;
+};
+const waitingOf = (p: Pod) => p.status?.containerStatuses?.[0]?.state?.waiting;
+
+/** Waits until the pod's container waits with `reason`; returns the message it gives. */
+async function waitWaiting(name: string, reason: string): Promise<string> {
+  const p = await waitPod(fake.client, name, reason, (p) => waitingOf(p)?.reason === reason, 45_000);
+  return waitingOf(p)?.message ?? "";
+}
+
+/** Runs `wait`; when it times out, the error also shows the last requests the registry saw. */
+async function withRegistryLog<T>(r: Registry, wait: Promise<T>): Promise<T> {
+  return wait.catch(async (err) => {
+    const seen = (await r.requests()).slice(-15).join("\n");
+    throw new Error(`${err.message}\n--- last requests to ${r.host} ---\n${seen}`);
+  });
+}
+/** Whether the registry answered a request matching `pattern` (e.g. /"GET \/v2\/… HTTP\/1.1" 200/). */
+const answered = async (r: Registry, pattern: RegExp) => (await r.requests()).some((line) => pattern.test(line));
 
 test("registries.yaml becomes containerd hosts.toml", () => {
-  const dir = join(node.config.dataDir, "certs-test");
-  writeRegistryHosts(dir, loadRegistries(node.config.privateRegistry));
-  const toml = readFileSync(join(dir, "registry.example.test/hosts.toml"), "utf8");
-  expect(toml).toContain(`server = "https://registry.example.test"`);
-  expect(toml).toContain(`[host."http://127.0.0.1:${registry.port}"]`);
+  const certs = agentPaths(node.config.dataDir).containerdCertsDir;
+  const dockerIo = readFileSync(join(certs, "docker.io/hosts.toml"), "utf8");
+  expect(dockerIo).toContain(`server = "https://registry-1.docker.io"`);
+  expect(dockerIo).toContain(`[host."${open.url}"]`);
+  // A registry mirrored to itself over plain HTTP is its own server: no HTTPS fallback to the same host.
+  const self = readFileSync(join(certs, open.host, "hosts.toml"), "utf8");
+  expect(self).toContain(`server = "${open.url}"`);
+  expect(self).not.toContain("https://");
 });
 
-test("a pod pulls its image through the plain-HTTP mirror", async () => {
-  await fake.client.create(podsRef, make("pulled", "registry.example.test/k3lite/regtest:1"));
-  const p = await waitPodRunning(fake.client, "pulled", 60_000);
-  expect(p?.status?.containerStatuses?.[0]?.imageID).toBe(
-    `registry.example.test/k3lite/regtest@${JSON.parse(readFileSync(join(node.config.dataDir, "layout/index.json"), "utf8")).manifests[0].digest}`,
-  );
-  expect(requests.some((r) => r.startsWith("GET /v2/k3lite/regtest/blobs/"))).toBe(true);
+test("a docker.io pod image is pulled through the plain-HTTP mirror and runs", async () => {
+  await fake.client.create(podsRef, make("pulled", "docker.io/k3lite/regtest:1"));
+  const p = await withRegistryLog(open, waitPodRunning(fake.client, "pulled", 60_000));
+  const status = p.status?.containerStatuses?.[0];
+  expect(status?.imageID).toBe(`docker.io/k3lite/regtest@${await open.digest("k3lite/regtest:1")}`);
+  expect(status?.image).toBe("docker.io/k3lite/regtest:1");
+  // containerd fetched the layers from the mirror (it tags mirror requests with ?ns=<registry>).
+  expect(
+    await answered(open, /"GET \/v2\/k3lite\/regtest\/blobs\/sha256:[0-9a-f]+\?ns=docker\.io HTTP\/1\.1" 200/),
+  ).toBe(true);
 }, 90_000);
 
-test("a missing image gives ErrImagePull, then ImagePullBackOff", async () => {
-  await fake.client.create(podsRef, make("missing", "registry.example.test/k3lite/nope:1"));
-  const seen = new Set<string>();
-  await waitFor(
-    async () => {
-      const r = await waiting("missing");
-      if (r) seen.add(r);
-      return seen.has("ErrImagePull") && seen.has("ImagePullBackOff");
-    },
-    "ErrImagePull then ImagePullBackOff",
-    30_000,
-    50,
-  );
+test("a missing image gives ErrImagePull, then ImagePullBackOff, with the registry's answer", async () => {
+  const image = `${open.host}/k3lite/nope:1`;
+  await fake.client.create(podsRef, make("missing", image));
+  const pullError = await waitWaiting("missing", "ErrImagePull");
+  expect(pullError).toContain(`"${image}"`);
+  expect(pullError).toContain("not found");
+  const backOff = await waitWaiting("missing", "ImagePullBackOff");
+  expect(backOff).toContain(`Back-off pulling image "${image}"`);
+  expect(backOff).toContain("not found");
   const p = await fake.client.get<Pod>(podsRef, "missing");
   expect(p.status?.phase).toBe("Pending");
-}, 60_000);
+  // The registry was asked, and answered 404.
+  expect(await answered(open, /"(HEAD|GET) \/v2\/k3lite\/nope\/manifests\/1 HTTP\/1\.1" 404/)).toBe(true);
+}, 90_000);
+
+test("a registry that needs basic auth is pulled from with the credentials in registries.yaml", async () => {
+  await fake.client.create(podsRef, make("with-config-auth", `${locked.host}/k3lite/private:1`));
+  await withRegistryLog(locked, waitPodRunning(fake.client, "with-config-auth", 60_000));
+  // Answered only with the credentials (the layers are already in containerd from the first pull: same image).
+  expect(await answered(locked, /"HEAD \/v2\/k3lite\/private\/manifests\/1 HTTP\/1\.1" 200/)).toBe(true);
+}, 90_000);
+
+test("imagePullSecrets: without the secret the pull is refused, with it the pod runs", async () => {
+  const image = `${secretOnly.host}/k3lite/secret:1`;
+  await fake.client.create(podsRef, make("no-secret", image));
+  expect(await waitWaiting("no-secret", "ErrImagePull")).toMatch(/401|unauthorized|authoriz/i);
+
+  const dockerConfig = {
+    auths: {
+      [secretOnly.host]: {
+        username: SECRET_CREDS.username,
+        password: SECRET_CREDS.password,
+        auth: btoa(`${SECRET_CREDS.username}:${SECRET_CREDS.password}`),
+      },
+    },
+  };
+  const secret: Secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata: { name: "regcred", namespace: "default" },
+    type: "kubernetes.io/dockerconfigjson",
+    data: { ".dockerconfigjson": Buffer.from(JSON.stringify(dockerConfig)).toString("base64") },
+  };
+  await fake.client.create(inNamespace(secrets, "default"), secret);
+  await fake.client.create(podsRef, make("with-secret", image, "regcred"));
+  await withRegistryLog(secretOnly, waitPodRunning(fake.client, "with-secret", 60_000));
+}, 120_000);

@@ -1,6 +1,6 @@
 // Makes a container's image present, honouring imagePullPolicy (Always / IfNotPresent / Never, with upstream's
 // default of Always for :latest or untagged) and imagePullSecrets (docker config JSON), with back-off between
-// failed pulls (ErrImagePull, then ImagePullBackOff).
+// failed pulls (ErrImagePull, then ImagePullBackOff naming the last pull error, as the kubelet does).
 
 import type { Container, Pod } from "../../api/types.ts";
 import type { CriClient } from "../cri/client.ts";
@@ -18,14 +18,27 @@ export function pullPolicy(c: Container): string {
   return !tagged || image.endsWith(":latest") ? "Always" : "IfNotPresent";
 }
 
-function registryOf(image: string): string {
+export function registryOf(image: string): string {
   const first = image.split("/")[0] ?? "";
   return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")
     ? first
     : "docker.io";
 }
 
-async function pullAuth(
+const DOCKER_HUB_NAMES = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
+
+/** Whether a docker config key ("host", "host:port", "https://host/v1/") names `registry`. */
+function dockerConfigMatches(server: string, registry: string): boolean {
+  const host = server.replace(/^https?:\/\//, "").split("/")[0] ?? "";
+  return host === registry || (DOCKER_HUB_NAMES.has(registry) && DOCKER_HUB_NAMES.has(host));
+}
+
+/**
+ * Credentials for `image`: the first imagePullSecret entry for its registry, else registries.yaml. A secret's
+ * credentials go without serverAddress, as the kubelet sends them, so containerd offers them to whichever host
+ * (mirror or registry) it contacts for this image.
+ */
+export async function pullAuth(
   pod: Pod,
   image: string,
   reader: ObjectReader,
@@ -40,13 +53,24 @@ async function pullAuth(
     const parsed = JSON.parse(Buffer.from(raw, "base64").toString("utf8"));
     const auths: Record<string, { username?: string; password?: string; auth?: string }> = parsed.auths ?? parsed;
     for (const [server, a] of Object.entries(auths)) {
-      const host = server.replace(/^https?:\/\//, "").split("/")[0];
-      if (host === registry || (registry === "docker.io" && host === "index.docker.io")) {
-        return { username: a.username, password: a.password, auth: a.auth, serverAddress: server };
-      }
+      if (dockerConfigMatches(server, registry)) return { username: a.username, password: a.password, auth: a.auth };
     }
   }
   return registries ? registryAuth(registries, registry) : undefined;
+}
+
+/**
+ * The last pull error per back-off key, for the ImagePullBackOff message. Entries whose back-off was forgotten
+ * (a pod deleted, a pull succeeded) are dropped as new ones come, so this stays as small as the back-off itself.
+ */
+const lastPullErrors = new WeakMap<Backoff, Map<string, string>>();
+
+function rememberPullError(backoff: Backoff, key: string, message: string | undefined): void {
+  const errors = lastPullErrors.get(backoff) ?? new Map<string, string>();
+  lastPullErrors.set(backoff, errors);
+  for (const k of errors.keys()) if (!backoff.delayOf(k)) errors.delete(k);
+  if (message === undefined) errors.delete(key);
+  else errors.set(key, message);
 }
 
 export type PullResult = { ok: true; imageRef: string; pulled: boolean } | { ok: false; waiting: Waiting };
@@ -73,17 +97,20 @@ export async function ensureImage(
       },
     };
   }
-  if (backoff.remaining(key) > 0)
-    return { ok: false, waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${image}"` } };
+  if (backoff.remaining(key) > 0) {
+    const last = lastPullErrors.get(backoff)?.get(key);
+    const message = `Back-off pulling image "${image}"${last ? `: ErrImagePull: ${last}` : ""}`;
+    return { ok: false, waiting: { reason: "ImagePullBackOff", message } };
+  }
   try {
     const imageRef = await cri.pullImage(image, await pullAuth(pod, image, reader, registries));
     backoff.reset(key);
+    rememberPullError(backoff, key, undefined);
     return { ok: true, imageRef, pulled: true };
   } catch (err) {
     backoff.next(key);
-    return {
-      ok: false,
-      waiting: { reason: "ErrImagePull", message: `failed to pull image "${image}": ${(err as Error).message}` },
-    };
+    const message = `failed to pull image "${image}": ${(err as Error).message}`;
+    rememberPullError(backoff, key, message);
+    return { ok: false, waiting: { reason: "ErrImagePull", message } };
   }
 }

@@ -1,0 +1,73 @@
+import { expect, test } from "bun:test";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { hostsToml, loadRegistries, type Registries, registryAuth, writeRegistryHosts } from "./registries.ts";
+
+const registries: Registries = {
+  mirrors: {
+    "docker.io": { endpoint: ["http://127.0.0.1:5000", "mirror.example.com"] },
+    "127.0.0.1:5000": { endpoint: ["http://127.0.0.1:5000"] },
+    "*": { endpoint: ["https://fallback.example.com"] },
+  },
+  configs: {
+    "mirror.example.com": { auth: { username: "u", password: "p" }, tls: { ca_file: "/ca.pem" } },
+    "secure.example.com": { tls: { insecure_skip_verify: true } },
+  },
+};
+
+test("mirrors are tried in order before the registry's own server (Docker Hub's real host)", () => {
+  const toml = hostsToml("docker.io", registries);
+  expect(toml).toContain(`server = "https://registry-1.docker.io"`);
+  const plain = toml.indexOf(`[host."http://127.0.0.1:5000"]`);
+  const tls = toml.indexOf(`[host."https://mirror.example.com"]`);
+  expect(plain).toBeGreaterThan(0);
+  expect(tls).toBeGreaterThan(plain);
+  // configs apply per endpoint host
+  expect(toml.slice(tls)).toContain(`ca = "/ca.pem"`);
+});
+
+test("an endpoint on the registry's own host becomes its server (plain HTTP, no https fallback)", () => {
+  const toml = hostsToml("127.0.0.1:5000", registries);
+  expect(toml).toContain(`server = "http://127.0.0.1:5000"`);
+  expect(toml).not.toContain("[host.");
+  expect(toml).not.toContain("https://");
+});
+
+test("a host only under configs gets its TLS settings on its own server", () => {
+  expect(hostsToml("secure.example.com", registries)).toContain(
+    `server = "https://secure.example.com"\nskip_verify = true`,
+  );
+});
+
+test("writeRegistryHosts writes one hosts.toml per host, '*' as _default, and drops stale ones", () => {
+  const dir = mkdtempSync(join(tmpdir(), "k3lite-certs-"));
+  try {
+    writeFileSync(join(dir, "stale"), "");
+    writeRegistryHosts(dir, registries);
+    expect(readFileSync(join(dir, "_default/hosts.toml"), "utf8")).toContain(`[host."https://fallback.example.com"]`);
+    expect(readFileSync(join(dir, "_default/hosts.toml"), "utf8")).not.toContain("server =");
+    expect(readFileSync(join(dir, "127.0.0.1:5000/hosts.toml"), "utf8")).toContain("server =");
+    expect(() => readFileSync(join(dir, "stale"))).toThrow();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("registryAuth: the first configured endpoint's credentials, bound to that host by a URL serverAddress", () => {
+  // containerd parses serverAddress as a URL and compares its host with the host it contacts.
+  expect(registryAuth(registries, "docker.io")).toEqual({
+    username: "u",
+    password: "p",
+    auth: undefined,
+    identityToken: undefined,
+    serverAddress: "https://mirror.example.com",
+  });
+  const hub = registryAuth({ mirrors: {}, configs: { "docker.io": { auth: { auth: "dTpw" } } } }, "docker.io");
+  expect(hub?.serverAddress).toBe("https://registry-1.docker.io");
+  expect(registryAuth(registries, "quay.io")).toBeUndefined();
+});
+
+test("loadRegistries: a missing file is no registries", () => {
+  expect(loadRegistries("/nonexistent/registries.yaml")).toEqual({ mirrors: {}, configs: {} });
+});
