@@ -7,6 +7,7 @@ import { decodeContinue, encodeContinue, prefixRange } from "./keys.ts";
 import { type DatastoreLock, lockDatastore } from "./lock.ts";
 import { LogReader } from "./log-reader.ts";
 import { LogWriter, type WriteOp } from "./log-writer.ts";
+import { ReadCache } from "./read-cache.ts";
 import { headRevision, META, openDatabase, readMeta, writeMeta } from "./schema.ts";
 import {
   type KeyValue,
@@ -23,7 +24,12 @@ import { WatchHub } from "./watch-hub.ts";
 export interface SqliteStoreOptions {
   /** History kept by the background compactor; `false` turns it off (tests, tools). */
   compaction?: CompactionWindow | false;
+  /** Memory for the newest values of hot keys, served to reads at the head without SQLite; 0 turns it off. */
+  readCacheBytes?: number;
 }
+
+/** Enough for every object of a homelab cluster several times over; a Pi with 2 GiB does not miss it. */
+export const DEFAULT_READ_CACHE_BYTES = 32 * 1024 * 1024;
 
 export class SqliteStore implements Store {
   private readonly db: Database;
@@ -33,6 +39,7 @@ export class SqliteStore implements Store {
   private readonly compactor: LogCompactor;
   private readonly background?: BackgroundCompactor;
   private readonly hub = new WatchHub();
+  private readonly cache: ReadCache;
   private compactRevision: number;
   private closed = false;
 
@@ -49,7 +56,12 @@ export class SqliteStore implements Store {
       throw err;
     }
     this.compactRevision = readMeta(this.db, META.compactRevision);
-    this.writer = new LogWriter(this.db, headRevision(this.db), (events) => this.hub.publish(events));
+    this.cache = new ReadCache(opts.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES);
+    this.writer = new LogWriter(this.db, headRevision(this.db), (events) => {
+      // The cache follows each commit before anyone hears of it, so no read can see an older value afterwards.
+      this.cache.apply(events);
+      this.hub.publish(events);
+    });
     this.reader = new LogReader(this.db);
     this.compactor = new LogCompactor(this.db);
     // Finish a compaction that a crash or close cut short, so its rows do not linger until the next one.
@@ -69,7 +81,13 @@ export class SqliteStore implements Store {
   }
 
   async get(key: string, opts: { revision?: number } = {}): Promise<KeyValue | undefined> {
-    return this.reader.get(key, this.readRevision(opts.revision));
+    if (opts.revision) return this.reader.get(key, this.readRevision(opts.revision));
+    this.assertOpen();
+    const cached = this.cache.get(key);
+    if (cached) return cached;
+    const kv = this.reader.get(key, this.writer.revision);
+    if (kv) this.cache.remember(kv);
+    return kv;
   }
 
   async list(prefix: string, opts: ListOptions = {}): Promise<ListResult> {
@@ -149,6 +167,7 @@ export class SqliteStore implements Store {
     // A compaction in progress stops after its current chunk and resumes from there on the next open.
     await this.compactor.stop();
     this.hub.failAll(new StoreError("closed", "the store was closed"));
+    this.cache.clear();
     this.db.close();
     this.lock.release();
   }
