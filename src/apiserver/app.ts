@@ -8,26 +8,28 @@ import type { UserInfo } from "../api/types.ts";
 import type { AuthenticationInput, AuthenticationResult } from "../auth/authenticate.ts";
 import type { Store } from "../store/types.ts";
 import { bunVersion, gitCommit, version } from "../version.ts";
-import { ServiceAllocators, parseCidr } from "./allocator.ts";
+import { parseCidr, ServiceAllocators } from "./allocator.ts";
+import { unknownFields } from "./crd/descriptor.ts";
 import { aggregatedDiscoveryType, aggregatedDiscoveryVersion, Discovery } from "./discovery.ts";
 import {
   forbidden,
   pathNotFound,
   StatusError,
   statusResponse,
-  toStatusError,
   tooManyRequests,
+  toStatusError,
   unauthorized,
 } from "./errors.ts";
+import { createFastGet } from "./fast-get.ts";
+import type { FastPath } from "./node-adapter.ts";
 import { jsonText } from "./output.ts";
 import { Registry } from "./registry.ts";
 import { type RequestInfo, requestInfo } from "./request-info.ts";
+import type { RequestAuthorizer, TokenAuthenticator } from "./resources/types.ts";
 import type { ApiContext, Patcher } from "./rest/context.ts";
 import { defaultPatcher } from "./rest/patch.ts";
 import { type SubresourceHandler, serveResource } from "./rest/router.ts";
-import type { RequestAuthorizer, TokenAuthenticator } from "./resources/types.ts";
 import { ObjectStorage } from "./storage.ts";
-import { unknownFields } from "./crd/descriptor.ts";
 
 export interface ApiServerOptions {
   store: Store;
@@ -56,8 +58,18 @@ const SELF_AUTHENTICATED_PATHS = new Set([
 const ANONYMOUS: UserInfo = { username: "system:anonymous", groups: ["system:unauthenticated"] };
 /** A connection's certificate never changes; re-verify now and then for expiry. */
 const SOCKET_USER_TTL_MS = 60_000;
+/**
+ * A bearer token sent again on the same connection is taken as checked for this long: well inside the token
+ * cache's 10 s, so a revoked token still stops working as promptly, without hashing a JWT on every request.
+ */
+const SOCKET_TOKEN_TTL_MS = 1_000;
 
-export type Env = { user?: UserInfo; incoming?: { socket?: TLSSocket } };
+export type Env = {
+  user?: UserInfo;
+  incoming?: { socket?: TLSSocket };
+  /** The connection's identity when the fast path already established it (so it is not checked twice). */
+  identified?: UserInfo | StatusError;
+};
 type Variables = { user: UserInfo };
 
 export interface ApiServer {
@@ -76,6 +88,8 @@ export interface ApiServer {
   /** Swap the authenticator/authorizer once they are built (they may need the API server to exist first). */
   setAuth(auth: Pick<ApiServerOptions, "authenticate" | "authenticateToken" | "authorizer">): void;
   ready: { value: boolean };
+  /** GET of one object straight from node:http (see fast-get.ts); the listener tries it before `app.fetch`. */
+  fast: FastPath;
 }
 
 export function createApiServer(opts: ApiServerOptions): ApiServer {
@@ -104,7 +118,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
   };
   // Not ready until the server has bootstrapped the cluster and written the kubeconfig (startServer flips it).
   const ready = { value: false };
-  const socketUsers = new WeakMap<object, { user: UserInfo; at: number }>();
+  const socketUsers = new WeakMap<object, { user: UserInfo; authorization?: string; at: number }>();
   const kubeVersion = opts.kubernetesVersion ?? "v1.32.0";
   const [major, minor] = kubeVersion.slice(1).split(".");
   const versionDoc = JSON.stringify({
@@ -122,12 +136,20 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
 
   async function identify(req: Request, env: Env | undefined): Promise<UserInfo | StatusError> {
     if (env?.user) return env.user;
-    const socket = env?.incoming?.socket;
-    const authorization = req.headers.get("authorization") ?? undefined;
+    if (env?.identified) return env.identified;
+    return identifyConnection(req.headers.get("authorization") ?? undefined, env?.incoming?.socket);
+  }
+
+  /** Who sent a network request: its client certificate (remembered per connection) or bearer token. */
+  async function identifyConnection(
+    authorization: string | undefined,
+    socket: TLSSocket | undefined,
+  ): Promise<UserInfo | StatusError> {
     if (!authenticate) return ANONYMOUS;
-    if (socket && !authorization) {
+    if (socket) {
       const hit = socketUsers.get(socket);
-      if (hit && Date.now() - hit.at < SOCKET_USER_TTL_MS) return hit.user;
+      const ttl = authorization ? SOCKET_TOKEN_TTL_MS : SOCKET_USER_TTL_MS;
+      if (hit && hit.authorization === authorization && Date.now() - hit.at < ttl) return hit.user;
     }
     const peer = socket?.getPeerCertificate?.();
     const clientAddress = socket?.remoteAddress;
@@ -143,7 +165,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       return unauthorized();
     }
     const user = result?.user ?? ANONYMOUS;
-    if (socket && !authorization && result) socketUsers.set(socket, { user, at: Date.now() });
+    if (socket && result) socketUsers.set(socket, { user, authorization, at: Date.now() });
     return user;
   }
 
@@ -248,7 +270,7 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     const url = new URL(req.url);
     const path = url.pathname;
     for (const m of mounted) {
-      if (path === m.path || path.startsWith(`${m.path}/`) || m.path === "/") {
+      if (isUnder(path, m.path)) {
         const res = await m.app.fetch(req, c.env);
         if (res.status !== 404 || res.headers.get("content-type")?.includes("json")) return res;
       }
@@ -291,6 +313,13 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     allocators,
     subresources,
     ready,
+    fast: createFastGet({
+      identify: identifyConnection,
+      authorizeRequest,
+      registry,
+      storage,
+      isMounted: (path) => mounted.some((m) => isUnder(path, m.path)),
+    }),
     authenticateRequest,
     authorizeRequest,
     mount(path, sub) {
@@ -302,4 +331,9 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
       if (auth.authenticateToken) context.authenticateToken = auth.authenticateToken;
     },
   };
+}
+
+/** Whether a mounted sub-app at `mount` serves `path`. */
+function isUnder(path: string, mount: string): boolean {
+  return path === mount || path.startsWith(`${mount}/`) || mount === "/";
 }

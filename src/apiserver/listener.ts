@@ -6,11 +6,13 @@ import { createServer as createHttpServer, type IncomingMessage } from "node:htt
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { createServer as createTlsServer, type TLSSocket } from "node:tls";
-import { requestListener } from "./node-adapter.ts";
+import { type FastPath, requestListener } from "./node-adapter.ts";
 
 export interface HttpsListenerOptions {
   // biome-ignore lint/suspicious/noExplicitAny: Hono apps type their env bindings precisely
   fetch: (req: Request, env: any) => Response | Promise<Response>;
+  /** Requests it takes skip the fetch handler (see FastPath). */
+  fast?: FastPath;
   certPem: string;
   keyPem: string;
   /** CA bundle client certificates are verified against. */
@@ -29,7 +31,7 @@ export interface HttpsListener {
 }
 
 export async function listenHttps(opts: HttpsListenerOptions): Promise<HttpsListener> {
-  const http = createHttpServer(requestListener(opts.fetch));
+  const http = createHttpServer(requestListener(opts.fetch, opts.fast));
   // Watches are long-lived; node's defaults would cut them (requestTimeout) or idle keep-alive connections early.
   http.requestTimeout = 0;
   http.headersTimeout = 60_000;

@@ -15,11 +15,33 @@ export type FetchHandler = (req: Request, env: any) => Response | Promise<Respon
 /** Request bodies are buffered up to this (the API server refuses more than 3 MiB anyway); the rest is discarded. */
 const MAX_BUFFERED_BODY = 8 * 1024 * 1024;
 
-export function requestListener(fetch: FetchHandler): (incoming: IncomingMessage, outgoing: ServerResponse) => void {
-  return (incoming, outgoing) => void handle(fetch, incoming, outgoing);
+/**
+ * Answers a request without building a fetch Request/Response when it can (the API server's GET of one object),
+ * returning true; `slow` is the ordinary path, for when it finds mid-way that it cannot.
+ */
+export type FastPath = (
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  /** The ordinary path; `env` adds to what the fetch handler receives (what the fast path already learnt). */
+  slow: (env?: Record<string, unknown>) => Promise<void>,
+) => boolean;
+
+export function requestListener(
+  fetch: FetchHandler,
+  fast?: FastPath,
+): (incoming: IncomingMessage, outgoing: ServerResponse) => void {
+  return (incoming, outgoing) => {
+    const slow = (env?: Record<string, unknown>) => handle(fetch, incoming, outgoing, env);
+    if (!fast?.(incoming, outgoing, slow)) void slow();
+  };
 }
 
-async function handle(fetch: FetchHandler, incoming: IncomingMessage, outgoing: ServerResponse): Promise<void> {
+async function handle(
+  fetch: FetchHandler,
+  incoming: IncomingMessage,
+  outgoing: ServerResponse,
+  extraEnv?: Record<string, unknown>,
+): Promise<void> {
   const abort = new AbortController();
   // A client that leaves before the response is complete ends what the app is still doing for it (watches).
   outgoing.once("close", () => {
@@ -29,7 +51,7 @@ async function handle(fetch: FetchHandler, incoming: IncomingMessage, outgoing: 
   try {
     const req = await toRequest(incoming, abort.signal);
     if (!req) res = new Response("bad request", { status: 400 });
-    else res = await fetch(req, { incoming, outgoing } satisfies NodeEnv);
+    else res = await fetch(req, { ...extraEnv, incoming, outgoing } satisfies NodeEnv);
   } catch (err) {
     if (err instanceof ClientGone) return;
     console.error("apiserver: request failed:", err);
@@ -104,8 +126,24 @@ async function writeResponse(res: Response, outgoing: ServerResponse): Promise<v
   const body = chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
   if (!("content-length" in headers) && res.status !== 204 && res.status !== 304)
     headers["content-length"] = String(body.byteLength);
-  outgoing.writeHead(res.status, headers);
+  writeComplete(outgoing, res.status, headers, body);
+}
+
+/**
+ * Head and body in one TLS record and one syscall: node:http writes them separately, and corking the socket
+ * around both halves the sends per response (measured with strace: 2 → 1 sendto).
+ */
+export function writeComplete(
+  outgoing: ServerResponse,
+  status: number,
+  headers: Record<string, string | string[]>,
+  body: Uint8Array,
+): void {
+  const socket = outgoing.socket;
+  socket?.cork();
+  outgoing.writeHead(status, headers);
   outgoing.end(body);
+  socket?.uncork();
 }
 
 async function stream(

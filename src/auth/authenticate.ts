@@ -152,6 +152,11 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
 /** The token of `Authorization: Bearer <token>`; other schemes are not ours (anonymous, as upstream). */
 export function bearerToken(header: string | undefined): string | undefined {
   if (!header) return undefined;
-  const match = /^\s*bearer\s+(.*?)\s*$/is.exec(header);
-  return match ? (match[1] ?? "") : undefined;
+  // Plain string work rather than a lazy regex: this runs on every request and JWTs are a kilobyte long.
+  const text = header.trimStart();
+  if (text.length < 6 || text.slice(0, 6).toLowerCase() !== "bearer") return undefined;
+  const token = text.slice(6);
+  // "Bearer" alone is no credential (anonymous, as upstream), "Bearerx…" another scheme.
+  if (!/^\s/.test(token)) return undefined;
+  return token.trim();
 }

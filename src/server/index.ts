@@ -118,6 +118,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const listener = await listenHttps({
     onUpgrade: (req, socket, head) => void onUpgrade(req, socket, head),
     fetch: api.app.fetch,
+    fast: api.fast,
     certPem: pki.servingCertPem,
     keyPem: pki.servingKeyPem,
     clientCaPem: pki.clientCaCertPem,
