@@ -11,6 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parse } from "yaml";
 import { freePort, spawnServer } from "../test/harness.ts";
+import { haveWrk, runWrk } from "./wrk.ts";
 
 const SMOKE = process.argv.includes("--smoke");
 const CELL_MS = SMOKE ? 300 : 3000;
@@ -169,6 +170,48 @@ async function watchDelivery(base: string, tls: Tls, call: ReturnType<typeof cli
   };
 }
 
+/**
+ * The same operations driven by wrk, as the issue measured its floor: a native client leaves the server the cores
+ * a Bun client would take. wrk has no client certificates, so a cluster-admin ServiceAccount token is used.
+ */
+async function wrkRows(base: string, floorBase: string, call: ReturnType<typeof client>): Promise<Row[]> {
+  await call("POST", "/api/v1/namespaces/default/serviceaccounts", { metadata: { name: "bench" } });
+  await call("POST", "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings", {
+    metadata: { name: "bench" },
+    roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "cluster-admin" },
+    subjects: [{ kind: "ServiceAccount", name: "bench", namespace: "default" }],
+  });
+  const review = JSON.parse(
+    (await call("POST", "/api/v1/namespaces/default/serviceaccounts/bench/token", { spec: {} })) as string,
+  );
+  const headers = { authorization: `Bearer ${review.status.token}`, "content-type": "application/json" };
+  await call("POST", "/api/v1/namespaces/bench/configmaps", { metadata: { name: "wrk" }, data: { i: "0" } });
+  const seconds = SMOKE ? 1 : 5;
+  const rows: Row[] = [];
+  const row = async (op: string, clients: number, url: string, opts: Partial<Parameters<typeof runWrk>[1]> = {}) => {
+    const r = await runWrk(url, { connections: clients, seconds, headers, ...opts });
+    if (r.errors > 0) throw new Error(`${op}: ${r.errors} failed requests under wrk`);
+    rows.push({ op, clients, perSecond: r.perSecond, p50: r.p50, p99: r.p99 });
+  };
+  for (const n of SMOKE ? [16] : [16, 64]) {
+    await row("wrk: floor, bare Hono GET over Bun.serve TLS", n, `${floorBase}/x`);
+    await row("wrk: GET configmap (bearer token)", n, `${base}/api/v1/namespaces/bench/configmaps/wrk`);
+    await row("wrk: create configmap (durable)", n, `${base}/api/v1/namespaces/bench/configmaps`, {
+      method: "POST",
+      body: JSON.stringify({ metadata: { generateName: "wrk-" }, data: { payload: "x".repeat(256) } }),
+    });
+    // A merge patch (a PUT needs the object's name in its body, which must match the path) spread over the 64
+    // objects of the Bun-client rows, so concurrent writers rarely touch the same key.
+    await row("wrk: update configmap (merge PATCH, durable)", n, base, {
+      method: "PATCH",
+      headers: { ...headers, "content-type": "application/merge-patch+json" },
+      paths: Array.from({ length: 64 }, (_, c) => `/api/v1/namespaces/bench/configmaps/obj-${c}`),
+      body: JSON.stringify({ data: { i: "%N%" } }),
+    });
+  }
+  return rows;
+}
+
 async function main() {
   const dataDir = await mkdtemp(join(tmpdir(), "k3lite-bench-"));
   const server = await startServer(dataDir, await freePort());
@@ -219,6 +262,8 @@ async function main() {
       );
     }
     for (const n of CONCURRENCY) rows.push(await watchDelivery(server.base, server.tls, call, n));
+    if (haveWrk()) rows.push(...(await wrkRows(server.base, `https://127.0.0.1:${floorPort}`, call)));
+    else console.error("wrk is not installed: the rows measured with it are left out");
   } finally {
     server.proc.kill();
     floor.kill();
