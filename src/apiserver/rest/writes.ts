@@ -9,7 +9,7 @@ import type { ResourceDescriptor } from "../resources/types.ts";
 import { encodeObject, gr, objectKey } from "../storage.ts";
 import { dns1123Subdomain, throwIfInvalid, validateObjectMeta } from "../validation.ts";
 import { hooksFor, type Scope } from "./context.ts";
-import { prepareCreateMeta, prepareUpdateMeta } from "./metadata.ts";
+import { generateNameSuffix, prepareCreateMeta, prepareUpdateMeta } from "./metadata.ts";
 import namespaces from "../resources/namespaces.ts";
 
 export interface WriteResult {
@@ -67,11 +67,28 @@ export async function createObject(s: Scope, obj: KubeObject): Promise<WriteResu
     return { obj };
   }
   try {
-    const kv = await s.ctx.storage.create(d, obj);
+    const kv = await createWithGeneratedName(s, obj);
     return { obj, kv, text: s.ctx.storage.text(kv) };
   } catch (err) {
     if (d.abortCreate) await d.abortCreate(obj, hooks);
     throw err;
+  }
+}
+
+/** Upstream (RetryGenerateName, GA in 1.32) draws a new suffix up to 7 more times when a generated name is taken. */
+const GENERATE_NAME_ATTEMPTS = 8;
+
+async function createWithGeneratedName(s: Scope, obj: KubeObject): Promise<KeyValue> {
+  const meta = obj.metadata ?? {};
+  const generated = !!meta.generateName && meta.name?.startsWith(meta.generateName);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await s.ctx.storage.create(s.desc, obj);
+    } catch (err) {
+      const taken = (err as { status?: { reason?: string } }).status?.reason === "AlreadyExists";
+      if (!generated || !taken || attempt >= GENERATE_NAME_ATTEMPTS) throw err;
+      meta.name = (meta.generateName as string) + generateNameSuffix();
+    }
   }
 }
 

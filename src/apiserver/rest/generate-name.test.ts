@@ -1,0 +1,64 @@
+// A generated name that is already taken is drawn again (upstream's RetryGenerateName), not answered 409.
+
+import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { openStore } from "../../store/index.ts";
+import type { Store } from "../../store/types.ts";
+import { type ApiServer, createApiServer } from "../app.ts";
+
+let dir: string;
+let store: Store;
+let api: ApiServer;
+const admin = { user: { username: "admin", groups: ["system:masters"] } };
+const call = (method: string, path: string, body?: unknown) =>
+  api.app.fetch(
+    new Request(`http://k${path}`, {
+      method,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { "content-type": "application/json" },
+    }),
+    admin,
+  );
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "k3lite-genname-"));
+  store = await openStore({ dataDir: dir, compactWindow: false });
+  api = createApiServer({ store, serviceCidr: "10.43.0.0/16" });
+  await call("POST", "/api/v1/namespaces", { metadata: { name: "default" } });
+});
+
+afterAll(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+test("a taken generated name is drawn again", async () => {
+  const body = { metadata: { generateName: "gen-" }, data: { a: "1" } };
+  // The random source yields the same suffix for the first three draws, then something else.
+  let draws = 0;
+  const real = crypto.getRandomValues.bind(crypto);
+  const spy = spyOn(crypto, "getRandomValues").mockImplementation(<T extends ArrayBufferView | null>(array: T): T => {
+    if (array instanceof Uint8Array && array.length === 5 && draws++ < 3) {
+      array.fill(0);
+      return array;
+    }
+    return real(array as never) as T;
+  });
+  try {
+    const first = await call("POST", "/api/v1/namespaces/default/configmaps", body);
+    expect(first.status).toBe(201);
+    expect((await first.json()).metadata.name).toBe("gen-bbbbb");
+    const second = await call("POST", "/api/v1/namespaces/default/configmaps", body);
+    expect(second.status).toBe(201);
+    const name = (await second.json()).metadata.name;
+    expect(name).toStartWith("gen-");
+    expect(name).not.toBe("gen-bbbbb");
+  } finally {
+    spy.mockRestore();
+  }
+  // A name given outright is still a plain conflict.
+  const named = await call("POST", "/api/v1/namespaces/default/configmaps", { metadata: { name: "gen-bbbbb" } });
+  expect(named.status).toBe(409);
+});
