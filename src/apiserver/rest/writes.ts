@@ -5,12 +5,12 @@
 import type { KubeObject } from "../../api/types.ts";
 import type { KeyValue } from "../../store/types.ts";
 import { conflict, forbidden, notFound, STALE_OBJECT } from "../errors.ts";
+import namespaces from "../resources/namespaces.ts";
 import type { ResourceDescriptor } from "../resources/types.ts";
 import { encodeObject, gr, objectKey } from "../storage.ts";
 import { dns1123Subdomain, throwIfInvalid, validateObjectMeta } from "../validation.ts";
 import { hooksFor, type Scope } from "./context.ts";
 import { generateNameSuffix, prepareCreateMeta, prepareUpdateMeta } from "./metadata.ts";
-import namespaces from "../resources/namespaces.ts";
 
 export interface WriteResult {
   obj: KubeObject;
