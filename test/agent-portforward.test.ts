@@ -3,6 +3,10 @@
 // runtime does); a port nothing listens on gives kubectl upstream's error and leaves the session usable.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import { createCriClient } from "../src/agent/cri/client.ts";
+import { createPodDialer, type PodDialer, type PodNetwork } from "../src/agent/streams/netns-dial.ts";
+import { podPortForwardTarget } from "../src/agent/streams/portforward.ts";
+import type { Pod } from "../src/api/types.ts";
 import {
   type AgentFixture,
   busyboxContainer,
@@ -12,7 +16,7 @@ import {
   startJoinedAgent,
   waitHttp,
 } from "./agent-fixture.ts";
-import { type K3lite, KUBECTL, startK3lite, waitFor } from "./harness.ts";
+import { freePort, type K3lite, KUBECTL, startK3lite, waitFor } from "./harness.ts";
 
 let k3: K3lite;
 let node: AgentFixture;
@@ -20,7 +24,8 @@ let node: AgentFixture;
 beforeAll(async () => {
   k3 = await startK3lite();
   node = await startJoinedAgent(k3, "pf-node");
-  const command = "mkdir -p /www; echo loopback-page > /www/index.html; exec httpd -f -p 127.0.0.1:8080 -h /www";
+  const command =
+    "mkdir -p /www; echo loopback-page > /www/index.html; seq 1 100000 > /www/big; exec httpd -f -p 127.0.0.1:8080 -h /www";
   const pod = podOnNode("pf-node", "local-only", [busyboxContainer("main", ["sh", "-c", command])]);
   expect((await k3.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(pod) })).code).toBe(0);
   await kubectlWaitRunning(k3, "local-only");
@@ -45,6 +50,42 @@ test("a server bound to 127.0.0.1 in the pod is served on the local port", async
     await pf.stop();
   }
 }, 60_000);
+
+test("the runtime names the sandbox's namespace; connections into it share one relay and lose no byte", async () => {
+  const pod = JSON.parse((await k3.kubectl(["get", "pod", "local-only", "-o", "json"])).stdout) as Pod;
+  const endpoint = node.agent.runtimeEndpoint;
+  const cri = createCriClient(endpoint);
+  const dialer = createPodDialer();
+  try {
+    const target = podPortForwardTarget(pod, cri, endpoint);
+    const network = await target.network();
+    expect(network).toEqual({ kind: "netns", path: expect.stringMatching(/\/netns\/cni-/) });
+    expect(target.name).toMatch(/^[0-9a-f]{64}$/); // the sandbox ID, as upstream's errors name it
+    const want = `${Array.from({ length: 100_000 }, (_, i) => i + 1).join("\n")}\n`;
+    const bodies = await Promise.all([1, 2, 3].map(() => httpGet(dialer, network, "/big")));
+    for (const body of bodies) expect(body).toBe(want);
+    expect(relaysRunning()).toBe(1);
+  } finally {
+    dialer.close();
+    cri.close();
+  }
+  await waitFor(() => relaysRunning() === 0, 20_000, "the relay gone with its dialer");
+}, 60_000);
+
+/** GET `path` from port 8080 of the pod over one PodConnection (HTTP/1.0: the server closes when done). */
+function httpGet(dialer: PodDialer, network: PodNetwork, path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const conn = dialer.dial(network, 8080, "local-only");
+    const chunks: Buffer[] = [];
+    conn.onData((d) => chunks.push(d));
+    conn.onClose((error) => {
+      if (error) return reject(new Error(error));
+      const text = Buffer.concat(chunks).toString();
+      resolve(text.slice(text.indexOf("\r\n\r\n") + 4));
+    });
+    conn.write(Buffer.from(`GET ${path} HTTP/1.0\r\nHost: pod\r\n\r\n`));
+  });
+}
 
 /** `kubectl port-forward` keeping its stderr, where kubectl prints the errors the agent sends (the fixture drops it). */
 async function forwardWithStderr(port: number) {
@@ -102,7 +143,7 @@ test("a port nothing listens on: kubectl prints upstream's error; the agent and 
     await again.stop();
   }
   // No relay into the pod outlives its connection.
-  await waitFor(() => !relaysRunning(), 20_000, "no portforward-relay left running");
+  await waitFor(() => relaysRunning() === 0, 20_000, "no portforward-relay left running");
 }, 60_000);
 
 function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => void): void {
@@ -117,7 +158,8 @@ function drain(stream: ReadableStream<Uint8Array>, onText: (text: string) => voi
   })();
 }
 
-function relaysRunning(): boolean {
+/** How many relays into pods this process (the agent runs in it) has running. */
+function relaysRunning(): number {
   const ps = Bun.spawnSync(["pgrep", "-P", String(process.pid), "-f", "portforward-relay"], { stdout: "pipe" });
-  return ps.stdout.toString().trim().length > 0;
+  return ps.stdout.toString().trim().split("\n").filter(Boolean).length;
 }

@@ -1,11 +1,9 @@
-// The far end of a port-forward into a pod's network namespace: run (by `k3lite portforward-relay PORT` under
-// nsenter) inside that namespace, it connects to localhost:PORT — IPv4 first, then IPv6, as containerd does —
-// and copies stdin to the connection and the connection to stdout, half-closes included.
+// The far end of port-forwards into a pod's network namespace: `k3lite portforward-relay`, run by the agent under
+// `nsenter --net=…`, opens TCP connections to localhost:PORT there — IPv4 first, then IPv6, as containerd does —
+// for the connections the agent multiplexes over its stdin/stdout (relay-protocol.ts), until stdin closes.
 
 import { connect, type Socket } from "node:net";
-
-/** Exit code when nothing accepts the connection; stderr then carries the reason (RELAY_EXIT.refused). */
-export const RELAY_EXIT = { ok: 0, refused: 2, failed: 1 } as const;
+import { encodeFrame, type Frame, FrameType, frameReader } from "./relay-protocol.ts";
 
 /** A TCP connection to host:port, resolved once connected. */
 export function dialTcp(host: string, port: number): Promise<Socket> {
@@ -52,30 +50,70 @@ export async function dialLocalhost(port: number): Promise<Socket> {
 interface RelayIo {
   stdin: NodeJS.ReadableStream;
   stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
 }
 
-/** Relays `io` to localhost:`port` until both directions end; resolves to the process exit code. */
-export async function relayLocalhostPort(port: number, io: RelayIo = process): Promise<number> {
-  let sock: Socket;
-  try {
-    sock = await dialLocalhost(port);
-  } catch (err) {
-    io.stderr.write(`${(err as Error).message}\n`);
-    return RELAY_EXIT.refused;
+interface RelayedConnection {
+  sock?: Socket;
+  /** What the agent sent before the connection was up. */
+  pending: Buffer[];
+  ended: boolean;
+  closed: boolean;
+}
+
+/** Serves the agent's connections over `io` until its stdin closes; resolves when everything is torn down. */
+export function serveLocalhostRelay(io: RelayIo = process): Promise<void> {
+  const conns = new Map<number, RelayedConnection>();
+  const send = (id: number, type: FrameType, payload?: string | Buffer) =>
+    io.stdout.write(encodeFrame(id, type, typeof payload === "string" ? Buffer.from(payload) : payload));
+
+  function open(id: number, port: number) {
+    const c: RelayedConnection = { pending: [], ended: false, closed: false };
+    conns.set(id, c);
+    dialLocalhost(port).then(
+      (sock) => {
+        if (c.closed) return void sock.destroy();
+        c.sock = sock;
+        let failure = "";
+        sock.on("data", (d: Buffer) => send(id, FrameType.DATA, d));
+        sock.on("end", () => send(id, FrameType.END));
+        sock.on("error", (err) => {
+          failure = err.message;
+        });
+        sock.on("close", () => {
+          if (conns.delete(id)) send(id, FrameType.CLOSED, failure);
+        });
+        for (const d of c.pending.splice(0)) sock.write(d);
+        if (c.ended) sock.end();
+      },
+      (err: Error) => {
+        if (conns.delete(id)) send(id, FrameType.REFUSED, err.message);
+      },
+    );
   }
+
+  function onFrame({ id, type, payload }: Frame) {
+    if (type === FrameType.OPEN) return open(id, Number(payload.toString()));
+    const c = conns.get(id);
+    if (!c) return;
+    if (type === FrameType.DATA) {
+      if (c.sock) c.sock.write(payload);
+      else c.pending.push(payload);
+    } else if (type === FrameType.END) {
+      if (c.sock) c.sock.end();
+      else c.ended = true;
+    } else if (type === FrameType.CLOSE) {
+      c.closed = true;
+      conns.delete(id);
+      c.sock?.destroy();
+    }
+  }
+
+  io.stdin.on("data", frameReader(onFrame));
   return new Promise((resolve) => {
-    let failure: string | undefined;
-    io.stdin.pipe(sock);
-    sock.pipe(io.stdout);
-    sock.on("error", (err) => {
-      failure = err.message;
-    });
-    sock.on("close", () => {
-      io.stdin.unpipe(sock);
-      if (failure) io.stderr.write(`${failure}\n`);
-      // Exit once stdout has taken everything the pod sent.
-      io.stdout.end(() => resolve(failure ? RELAY_EXIT.failed : RELAY_EXIT.ok));
+    io.stdin.on("end", () => {
+      for (const c of conns.values()) c.sock?.destroy();
+      conns.clear();
+      io.stdout.end(() => resolve());
     });
   });
 }

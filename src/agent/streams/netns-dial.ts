@@ -1,12 +1,13 @@
 // Connections from the agent to a port of a pod, made where upstream's runtime makes them: to localhost inside
-// the pod's network namespace (through `nsenter --net=… k3lite portforward-relay PORT`, since a thread of this
-// process cannot switch namespaces safely), to localhost on the host for hostNetwork pods, or — when the
-// namespace is unknown — to the pod IP. All three look alike to the port-forward session: a PodConnection.
+// the pod's network namespace, to localhost on the host for hostNetwork pods, or — when the namespace is unknown —
+// to the pod IP. A thread of this process cannot switch namespaces safely, so namespace connections go through
+// one `nsenter --net=… k3lite portforward-relay` process per namespace and dialer, multiplexed (relay-protocol.ts).
 
-import { spawn } from "node:child_process";
+import { type ChildProcessWithoutNullStreams, spawn } from "node:child_process";
 import type { Socket } from "node:net";
 import { join } from "node:path";
-import { dialLocalhost, dialTcp, RELAY_EXIT } from "./localhost-relay.ts";
+import { dialLocalhost, dialTcp } from "./localhost-relay.ts";
+import { encodeFrame, type Frame, FrameType, frameReader } from "./relay-protocol.ts";
 import type { SandboxNetwork } from "./sandbox-netns.ts";
 
 /** Where to reach a pod's ports: its network (from the runtime), or only its IP. */
@@ -22,6 +23,13 @@ export interface PodConnection {
   onClose(fn: (error?: string) => void): void;
 }
 
+/** Opens connections to pods' ports; `close()` ends them all and the relay processes behind them. */
+export interface PodDialer {
+  /** `name` names the pod in errors (upstream uses the sandbox ID). */
+  dial(network: PodNetwork, port: number, name: string): PodConnection;
+  close(): void;
+}
+
 /** The command line that runs this very k3lite: the compiled binary, or bun with the CLI's source. */
 export function k3liteCommand(): string[] {
   if (import.meta.path.startsWith("/$bunfs/")) return [process.execPath];
@@ -32,46 +40,80 @@ export function k3liteCommand(): string[] {
 const refusedInNamespace = (port: number, name: string, reason: string) =>
   `failed to connect to localhost:${port} inside namespace "${name}", ${reason} `;
 
-/**
- * Opens a connection to `port` of the pod whose network is `network`; `name` names it in errors (upstream uses
- * the sandbox ID).
- */
-export function dialPod(network: PodNetwork, port: number, name: string): PodConnection {
-  if (network.kind === "netns") return relayInNetns(network.path, port, name);
-  if (network.kind === "host")
-    return socketConnection(dialLocalhost(port), (msg) => refusedInNamespace(port, name, msg));
-  return socketConnection(dialTcp(network.ip, port), (msg) => `failed to connect to ${network.ip}:${port}: ${msg}`);
+/** The listener side of a PodConnection: whoever moves the bytes calls emitData/emitClose. */
+function connectionEvents() {
+  const dataFns: ((d: Buffer) => void)[] = [];
+  const closeFns: ((e?: string) => void)[] = [];
+  let closed = false;
+  return {
+    get closed() {
+      return closed;
+    },
+    emitData: (d: Buffer) => {
+      for (const fn of dataFns) fn(d);
+    },
+    emitClose: (error?: string) => {
+      if (closed) return;
+      closed = true;
+      for (const fn of closeFns) fn(error || undefined);
+    },
+    onData: (fn: (d: Buffer) => void) => void dataFns.push(fn),
+    onClose: (fn: (e?: string) => void) => void closeFns.push(fn),
+  };
+}
+
+export function createPodDialer(): PodDialer {
+  const relays = new Map<string, NetnsRelay>();
+  const sockets = new Set<PodConnection>();
+  return {
+    dial(network, port, name) {
+      if (network.kind === "netns") {
+        const path = network.path;
+        let relay = relays.get(path);
+        if (!relay) {
+          const started = startRelay(path, () => {
+            if (relays.get(path) === started) relays.delete(path);
+          });
+          relays.set(path, started);
+          relay = started;
+        }
+        return relay.open(port, name);
+      }
+      const conn =
+        network.kind === "host"
+          ? socketConnection(dialLocalhost(port), (msg) => refusedInNamespace(port, name, msg))
+          : socketConnection(dialTcp(network.ip, port), (msg) => `failed to connect to ${network.ip}:${port}: ${msg}`);
+      sockets.add(conn);
+      conn.onClose(() => sockets.delete(conn));
+      return conn;
+    },
+    close() {
+      for (const conn of sockets) conn.destroy();
+      for (const relay of relays.values()) relay.stop();
+    },
+  };
 }
 
 /** A PodConnection over a TCP socket still connecting; writes wait for it. */
 function socketConnection(dialing: Promise<Socket>, connectError: (msg: string) => string): PodConnection {
+  const events = connectionEvents();
   let sock: Socket | undefined;
-  let closed = false;
   const pending: Buffer[] = [];
   let ended = false;
-  const dataFns: ((d: Buffer) => void)[] = [];
-  const closeFns: ((e?: string) => void)[] = [];
-  const close = (error?: string) => {
-    if (closed) return;
-    closed = true;
-    for (const fn of closeFns) fn(error);
-  };
   dialing.then(
     (s) => {
-      if (closed) return void s.destroy();
+      if (events.closed) return void s.destroy();
       sock = s;
-      let failure: string | undefined;
-      s.on("data", (d: Buffer) => {
-        for (const fn of dataFns) fn(d);
-      });
+      let failure = "";
+      s.on("data", events.emitData);
       s.on("error", (err) => {
         failure = err.message;
       });
-      s.on("close", () => close(failure));
+      s.on("close", () => events.emitClose(failure));
       for (const d of pending.splice(0)) s.write(d);
       if (ended) s.end();
     },
-    (err: Error) => close(connectError(err.message)),
+    (err: Error) => events.emitClose(connectError(err.message)),
   );
   return {
     write: (d) => (sock ? sock.write(d) : pending.push(d)),
@@ -81,45 +123,88 @@ function socketConnection(dialing: Promise<Socket>, connectError: (msg: string) 
     },
     destroy: () => {
       sock?.destroy();
-      close();
+      events.emitClose();
     },
-    onData: (fn) => dataFns.push(fn),
-    onClose: (fn) => closeFns.push(fn),
+    onData: events.onData,
+    onClose: events.onClose,
   };
 }
 
-/** A PodConnection through `k3lite portforward-relay` run inside the namespace at `netnsPath`. */
-function relayInNetns(netnsPath: string, port: number, name: string): PodConnection {
-  const child = spawn("nsenter", [`--net=${netnsPath}`, "--", ...k3liteCommand(), "portforward-relay", String(port)], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
+interface NetnsRelay {
+  open(port: number, name: string): PodConnection;
+  stop(): void;
+}
+
+/** One relay process inside the namespace at `netnsPath`; `onExit` runs when it is gone. */
+function startRelay(netnsPath: string, onExit: () => void): NetnsRelay {
+  const child: ChildProcessWithoutNullStreams = spawn(
+    "nsenter",
+    [`--net=${netnsPath}`, "--", ...k3liteCommand(), "portforward-relay"],
+    { stdio: ["pipe", "pipe", "pipe"] },
+  );
+  const conns = new Map<number, { events: ReturnType<typeof connectionEvents>; port: number; name: string }>();
+  let nextId = 1;
   let stderr = "";
-  let closed = false;
-  const closeFns: ((e?: string) => void)[] = [];
-  const close = (error?: string) => {
-    if (closed) return;
-    closed = true;
-    for (const fn of closeFns) fn(error);
+  let exited = false;
+  const send = (id: number, type: FrameType, payload?: Buffer) => {
+    if (!exited) child.stdin.write(encodeFrame(id, type, payload));
   };
+
+  child.stdout.on(
+    "data",
+    frameReader(({ id, type, payload }: Frame) => {
+      const c = conns.get(id);
+      if (!c) return;
+      if (type === FrameType.DATA) c.events.emitData(payload);
+      else if (type === FrameType.REFUSED || type === FrameType.CLOSED) {
+        conns.delete(id);
+        const reason = payload.toString();
+        c.events.emitClose(type === FrameType.REFUSED ? refusedInNamespace(c.port, c.name, reason) : reason);
+      }
+      // END: the pod half-closed; its CLOSED follows once our side is done too.
+    }),
+  );
   child.stderr.on("data", (d: Buffer) => {
     if (stderr.length < 4096) stderr += d.toString();
   });
-  // The relay's stdin closes when it exits; a write after that must not take the agent down.
+  // Writes racing the relay's exit must not take the agent down.
   child.stdin.on("error", () => {});
-  child.on("error", (err) => close(`cannot run nsenter: ${err.message}`));
-  child.on("close", (code, signal) => {
-    const reason = stderr.trim();
-    if (code === RELAY_EXIT.ok || signal === "SIGTERM") close();
-    else if (code === RELAY_EXIT.refused) close(refusedInNamespace(port, name, reason));
-    else close(reason || `port-forward relay for port ${port} exited with ${code ?? signal}`);
-  });
+  const gone = (why: string) => {
+    if (exited) return;
+    exited = true;
+    onExit();
+    for (const c of conns.values()) c.events.emitClose(why);
+    conns.clear();
+  };
+  child.on("error", (err) => gone(`cannot run nsenter: ${err.message}`));
+  child.on("close", (code, signal) => gone(stderr.trim() || `port-forward relay exited (${code ?? signal})`));
+
   return {
-    write: (d) => void child.stdin.write(d),
-    end: () => child.stdin.end(),
-    destroy: () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    open(port, name) {
+      const id = nextId++;
+      const events = connectionEvents();
+      conns.set(id, { events, port, name });
+      send(id, FrameType.OPEN, Buffer.from(String(port)));
+      if (exited) events.emitClose("port-forward relay is gone");
+      return {
+        write: (d) => send(id, FrameType.DATA, d),
+        end: () => send(id, FrameType.END),
+        destroy: () => {
+          if (conns.delete(id)) send(id, FrameType.CLOSE);
+          events.emitClose();
+        },
+        onData: events.onData,
+        onClose: events.onClose,
+      };
     },
-    onData: (fn) => child.stdout.on("data", fn),
-    onClose: (fn) => closeFns.push(fn),
+    stop() {
+      // The relay tears its connections down and exits when its stdin closes.
+      for (const c of conns.values()) c.events.emitClose();
+      conns.clear();
+      child.stdin.end();
+      setTimeout(() => {
+        if (!exited) child.kill("SIGKILL");
+      }, 5000).unref();
+    },
   };
 }

@@ -9,7 +9,7 @@ import type { Duplex } from "node:stream";
 import type { Pod } from "../../api/types.ts";
 import type { CriClient } from "../cri/client.ts";
 import { networkOfAddress } from "./netns-by-address.ts";
-import { dialPod, type PodConnection, type PodNetwork } from "./netns-dial.ts";
+import { createPodDialer, type PodDialer, type PodNetwork } from "./netns-dial.ts";
 import { podSandboxNetwork } from "./sandbox-netns.ts";
 import { type ByteChannel, type SpdyStream, serveSpdy } from "./spdy.ts";
 import { acceptWebSocket } from "./websocket.ts";
@@ -56,14 +56,12 @@ function forward(
   target: PortForwardTarget,
   pair: { data: SpdyStream; error: SpdyStream },
   port: number,
-  open: Set<PodConnection>,
+  dialer: PodDialer,
 ): void {
   let done = false;
-  let conn: PodConnection | undefined;
   const finish = (error?: string) => {
     if (done) return;
     done = true;
-    if (conn) open.delete(conn);
     if (error) pair.error.write(Buffer.from(forwardError(port, target.name, error)));
     pair.data.end();
     pair.error.end();
@@ -71,13 +69,11 @@ function forward(
   target.network().then(
     (network) => {
       if (done) return;
-      const c = dialPod(network, port, target.name);
-      conn = c;
-      open.add(c);
-      pair.data.onData((d) => c.write(d));
-      pair.data.onEnd(() => c.end());
-      c.onData((d) => pair.data.write(d));
-      c.onClose(finish);
+      const conn = dialer.dial(network, port, target.name);
+      pair.data.onData((d) => conn.write(d));
+      pair.data.onEnd(() => conn.end());
+      conn.onData((d) => pair.data.write(d));
+      conn.onClose(finish);
     },
     (err: Error) => finish(err.message),
   );
@@ -85,11 +81,9 @@ function forward(
 
 function servePortForward(channel: ByteChannel, target: PortForwardTarget): void {
   const pending = new Map<string, { data?: SpdyStream; error?: SpdyStream }>();
-  // When kubectl goes away, its connections into the pod go too (no relay outlives the session).
-  const open = new Set<PodConnection>();
-  channel.onClose(() => {
-    for (const conn of open) conn.destroy();
-  });
+  // When kubectl goes away, its connections into the pod (and the relay behind them) go too.
+  const dialer = createPodDialer();
+  channel.onClose(() => dialer.close());
   serveSpdy(channel, (stream) => {
     const type = stream.headers.streamtype;
     const port = Number(stream.headers.port);
@@ -103,7 +97,7 @@ function servePortForward(channel: ByteChannel, target: PortForwardTarget): void
     pending.set(key, pair);
     if (pair.data && pair.error) {
       pending.delete(key);
-      forward(target, { data: pair.data, error: pair.error }, port, open);
+      forward(target, { data: pair.data, error: pair.error }, port, dialer);
     }
   });
 }
