@@ -16,7 +16,7 @@ import {
   startJoinedAgent,
   waitHttp,
 } from "./agent-fixture.ts";
-import { freePort, type K3lite, KUBECTL, startK3lite, waitFor } from "./harness.ts";
+import { type K3lite, KUBECTL, startK3lite, waitFor } from "./harness.ts";
 
 let k3: K3lite;
 let node: AgentFixture;
@@ -58,9 +58,9 @@ test("the runtime names the sandbox's namespace; connections into it share one r
   const dialer = createPodDialer();
   try {
     const target = podPortForwardTarget(pod, cri, endpoint);
-    const network = await target.network();
+    const { network, name } = await target.resolve();
     expect(network).toEqual({ kind: "netns", path: expect.stringMatching(/\/netns\/cni-/) });
-    expect(target.name).toMatch(/^[0-9a-f]{64}$/); // the sandbox ID, as upstream's errors name it
+    expect(name).toMatch(/^[0-9a-f]{64}$/); // the sandbox ID, as upstream's errors name it
     const want = `${Array.from({ length: 100_000 }, (_, i) => i + 1).join("\n")}\n`;
     const bodies = await Promise.all([1, 2, 3].map(() => httpGet(dialer, network, "/big")));
     for (const body of bodies) expect(body).toBe(want);

@@ -53,3 +53,10 @@ test("closing the dialer ends its open connections", async () => {
   dialer.close();
   expect(await closed).toBeUndefined();
 });
+
+test("a dial after close fails at once and starts no relay", async () => {
+  const dialer = createPodDialer();
+  dialer.close();
+  const late = await exchange(dialer.dial({ kind: "netns", path: "/proc/self/ns/net" }, port, "sandbox-1"), "x");
+  expect(late.error).toBe("port-forward session closed");
+});

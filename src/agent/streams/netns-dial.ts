@@ -65,8 +65,11 @@ function connectionEvents() {
 export function createPodDialer(): PodDialer {
   const relays = new Map<string, NetnsRelay>();
   const sockets = new Set<PodConnection>();
+  let closed = false;
   return {
     dial(network, port, name) {
+      // A lookup that finishes after the session ended must not start a relay nobody stops.
+      if (closed) return socketConnection(Promise.reject(new Error("port-forward session closed")), (m) => m);
       if (network.kind === "netns") {
         const path = network.path;
         let relay = relays.get(path);
@@ -88,6 +91,7 @@ export function createPodDialer(): PodDialer {
       return conn;
     },
     close() {
+      closed = true;
       for (const conn of sockets) conn.destroy();
       for (const relay of relays.values()) relay.stop();
     },

@@ -9,7 +9,7 @@ import type { Duplex } from "node:stream";
 import type { Pod } from "../../api/types.ts";
 import type { CriClient } from "../cri/client.ts";
 import { networkOfAddress } from "./netns-by-address.ts";
-import { createPodDialer, type PodDialer, type PodNetwork } from "./netns-dial.ts";
+import { createPodDialer, type PodConnection, type PodDialer, type PodNetwork } from "./netns-dial.ts";
 import { podSandboxNetwork } from "./sandbox-netns.ts";
 import { type ByteChannel, type SpdyStream, serveSpdy } from "./spdy.ts";
 import { acceptWebSocket } from "./websocket.ts";
@@ -19,10 +19,13 @@ const WS_PROTOCOL = `SPDY/3.1+${PORT_FORWARD_PROTOCOL}`;
 
 /** Which pod a session forwards to, and how to find its network for each connection. */
 export interface PortForwardTarget {
-  /** Names the pod in errors (upstream names the sandbox ID). */
+  /** Names the pod in errors until its sandbox is known. */
   name: string;
-  /** Looked up per connection: a sandbox may be replaced while kubectl keeps forwarding. */
-  network(): Promise<PodNetwork>;
+  /**
+   * The pod's network and the name errors give it (upstream names the sandbox ID). Looked up per connection: a
+   * sandbox may be replaced while kubectl keeps forwarding.
+   */
+  resolve(): Promise<{ network: PodNetwork; name: string }>;
 }
 
 /**
@@ -31,21 +34,18 @@ export interface PortForwardTarget {
  */
 export function podPortForwardTarget(pod: Pod, cri?: CriClient, criEndpoint?: string): PortForwardTarget {
   const podIp = pod.status?.podIP ?? "";
-  const target: PortForwardTarget = {
-    name: pod.metadata ? `${pod.metadata.namespace}/${pod.metadata.name}` : podIp,
-    async network() {
-      const fromRuntime =
+  const name = pod.metadata ? `${pod.metadata.namespace}/${pod.metadata.name}` : podIp;
+  return {
+    name,
+    async resolve() {
+      const sandbox =
         cri && criEndpoint
           ? await podSandboxNetwork(cri, criEndpoint, pod.metadata?.uid ?? "").catch(() => undefined)
           : undefined;
-      if (fromRuntime) {
-        target.name = fromRuntime.sandboxId;
-        return fromRuntime.network;
-      }
-      return (podIp && networkOfAddress(podIp)) || { kind: "ip", ip: podIp };
+      if (sandbox) return { network: sandbox.network, name: sandbox.sandboxId };
+      return { network: (podIp && networkOfAddress(podIp)) || { kind: "ip", ip: podIp }, name };
     },
   };
-  return target;
 }
 
 /** Upstream kubelet's words for a failed forward, sent on the pair's error stream (kubectl prints them). */
@@ -59,21 +59,32 @@ function forward(
   dialer: PodDialer,
 ): void {
   let done = false;
+  let name = target.name;
   const finish = (error?: string) => {
     if (done) return;
     done = true;
-    if (error) pair.error.write(Buffer.from(forwardError(port, target.name, error)));
+    if (error) pair.error.write(Buffer.from(forwardError(port, name, error)));
     pair.data.end();
     pair.error.end();
   };
-  target.network().then(
-    (network) => {
-      if (done) return;
-      const conn = dialer.dial(network, port, target.name);
-      pair.data.onData((d) => conn.write(d));
-      pair.data.onEnd(() => conn.end());
-      conn.onData((d) => pair.data.write(d));
-      conn.onClose(finish);
+  // Listen at once: kubectl may send before the pod's network is known.
+  let conn: PodConnection | undefined;
+  const early: Buffer[] = [];
+  let clientEnded = false;
+  pair.data.onData((d) => (conn ? conn.write(d) : early.push(d)));
+  pair.data.onEnd(() => {
+    if (conn) conn.end();
+    else clientEnded = true;
+  });
+  target.resolve().then(
+    (found) => {
+      name = found.name;
+      const c = dialer.dial(found.network, port, name);
+      conn = c;
+      c.onData((d) => pair.data.write(d));
+      c.onClose(finish);
+      for (const d of early.splice(0)) c.write(d);
+      if (clientEnded) c.end();
     },
     (err: Error) => finish(err.message),
   );
