@@ -33,7 +33,8 @@ const METADATA = '"metadata":{';
 export const gr = (d: ResourceDescriptor): GroupResource => ({ group: d.group, resource: d.plural });
 
 export function collectionPrefix(d: ResourceDescriptor, namespace?: string): string {
-  const base = `/registry/${d.group || "core"}/${d.plural}/`;
+  const stored = d.storedAs ?? d;
+  const base = `/registry/${stored.group || "core"}/${stored.plural}/`;
   return d.namespaced && namespace ? `${base}${namespace}/` : base;
 }
 
@@ -88,6 +89,7 @@ export class ObjectStorage {
    * (the "None" conversion strategy), so every served version reads the one stored object.
    */
   served(d: ResourceDescriptor, kv: KeyValue): KeyValue {
+    if (d.storedAs) return this.convertedFromStorage(d.storedAs.fromStorage, kv);
     if (!storageApiVersion(d)) return kv;
     const wanted = `${d.group}/${d.version}`;
     const t = this.transformerFor(kv.key);
@@ -97,9 +99,18 @@ export class ObjectStorage {
     return { ...kv, value: t ? t.toStorage(bytes, kv.key) : bytes };
   }
 
+  /** `kv` with its object passed through `convert` (another shape of the same resource). */
+  private convertedFromStorage(convert: (obj: KubeObject) => KubeObject, kv: KeyValue): KeyValue {
+    const t = this.transformerFor(kv.key);
+    const plain = decoder.decode(t ? t.fromStorage(kv.value, kv.key) : kv.value);
+    const bytes = encoder.encode(encodeObject(convert(JSON.parse(plain))));
+    return { ...kv, value: t ? t.toStorage(bytes, kv.key) : bytes };
+  }
+
   private encode(d: ResourceDescriptor, key: string, obj: KubeObject): Uint8Array {
     const storedAt = storageApiVersion(d);
-    const bytes = encoder.encode(encodeObject(storedAt ? { ...obj, apiVersion: storedAt } : obj));
+    const stored = d.storedAs ? d.storedAs.toStorage(obj) : storedAt ? { ...obj, apiVersion: storedAt } : obj;
+    const bytes = encoder.encode(encodeObject(stored));
     const t = this.transformerFor(key);
     return t ? t.toStorage(bytes, key) : bytes;
   }
@@ -119,7 +130,7 @@ export class ObjectStorage {
   async list(d: ResourceDescriptor, namespace: string | undefined, opts: ListOptions): Promise<ListResult> {
     try {
       const page = await this.store.list(collectionPrefix(d, namespace), opts);
-      return storageApiVersion(d) ? { ...page, items: page.items.map((kv) => this.served(d, kv)) } : page;
+      return storageApiVersion(d) || d.storedAs ? { ...page, items: page.items.map((kv) => this.served(d, kv)) } : page;
     } catch (err) {
       throw mapStoreError(err, d, "", opts.continue !== undefined);
     }

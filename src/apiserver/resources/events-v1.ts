@@ -1,7 +1,16 @@
-// events.k8s.io/v1 Event. Stored apart from core/v1 events (no conversion between the two schemas yet).
+// events.k8s.io/v1 Event: the same stored objects as core/v1 Events, in the newer shape (event-conversion.ts),
+// with the columns `kubectl get events` prints and the field selectors upstream registers for this version.
 
-import { ageColumn, col, nameColumn } from "../table.ts";
-import { describe } from "./types.ts";
+import type { KubeObject } from "../../api/types.ts";
+import { coreToEventsV1, eventsV1ToCore } from "./event-conversion.ts";
+import coreEvents from "./events.ts";
+import { describe, type TableColumn } from "./types.ts";
+
+/** Core's columns, read off the core shape of each object. */
+const columns: TableColumn[] = (coreEvents.columns ?? []).map((c) => ({
+  ...c,
+  cell: (e: KubeObject, now: number) => c.cell(eventsV1ToCore(e), now),
+}));
 
 export default describe({
   group: "events.k8s.io",
@@ -10,5 +19,18 @@ export default describe({
   plural: "events",
   namespaced: true,
   shortNames: ["ev"],
-  columns: [nameColumn, col("Reason", (e) => e.reason ?? ""), ageColumn],
+  storedAs: { group: "", plural: "events", fromStorage: coreToEventsV1, toStorage: eventsV1ToCore },
+  fields: (e) => ({
+    "regarding.kind": e.regarding?.kind,
+    "regarding.namespace": e.regarding?.namespace,
+    "regarding.name": e.regarding?.name,
+    "regarding.uid": e.regarding?.uid,
+    "regarding.apiVersion": e.regarding?.apiVersion,
+    "regarding.resourceVersion": e.regarding?.resourceVersion,
+    "regarding.fieldPath": e.regarding?.fieldPath,
+    reason: e.reason,
+    reportingController: e.reportingController,
+    type: e.type,
+  }),
+  columns,
 });

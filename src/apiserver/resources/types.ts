@@ -88,6 +88,16 @@ export interface ResourceDescriptor {
   columns?: TableColumn[];
   /** Field-selector fields beyond metadata.name/metadata.namespace. */
   fields?(obj: KubeObject): Record<string, string | undefined>;
+  /**
+   * This type is another shape of a resource stored elsewhere (events.k8s.io/v1 Events are core/v1 Events): the
+   * stored resource's group and plural, and the conversion each way.
+   */
+  storedAs?: {
+    group: string;
+    plural: string;
+    fromStorage(obj: KubeObject): KubeObject;
+    toStorage(obj: KubeObject): KubeObject;
+  };
   /** Answers a create of a virtual type (reviews): the object sent back, nothing stored. */
   createVirtual?(obj: KubeObject, ctx: VirtualContext): Promise<KubeObject>;
 }

@@ -5,7 +5,7 @@
 // a consumer that falls behind is disconnected (it re-lists), it never slows writers down.
 
 import type { KubeObject } from "../../api/types.ts";
-import { type StoreEvent, StoreError, type Watcher } from "../../store/types.ts";
+import { StoreError, type StoreEvent, type Watcher } from "../../store/types.ts";
 import { badRequest, gone } from "../errors.ts";
 import { partialMetadata } from "../output.ts";
 import { collectionPrefix } from "../storage.ts";
@@ -143,7 +143,7 @@ export async function watch(s: Scope): Promise<Response> {
                   continue;
                 }
                 const now = ev.type !== "delete" && matches(JSON.parse(text));
-                const before = ev.prevKv ? matches(storage.decode(ev.prevKv)) : false;
+                const before = ev.prevKv ? matches(storage.decode(storage.served(s.desc, ev.prevKv))) : false;
                 if (ev.type === "delete") {
                   if (before) event("DELETED", text);
                 } else if (now && before) event("MODIFIED", text);
