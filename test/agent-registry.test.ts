@@ -1,7 +1,8 @@
 // Image pulls through CRI PullImage from real registries on loopback (Debian's docker-registry, images pushed with
 // skopeo), configured as plain-HTTP mirrors in a k3s-format registries.yaml: a docker.io image pulled through a
-// mirror, a missing image (ErrImagePull, then ImagePullBackOff, with the registry's answer), and registries that
-// need basic auth, from registries.yaml `configs` or from a pod's imagePullSecrets.
+// mirror, a missing image (ErrImagePull, then ImagePullBackOff, with the registry's answer), registries that need
+// basic auth, from registries.yaml `configs` or from a pod's imagePullSecrets, and an HTTPS registry with a
+// self-signed certificate trusted through `configs.<host>.tls.ca_file`, directly and as a mirror.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -26,6 +27,9 @@ import { type Registry, startRegistry } from "./registry-fixture.ts";
 const BUSYBOX_ARCHIVE = join(import.meta.dir, "../dist/images/busybox.tar");
 const CONFIG_CREDS = { username: "k3lite", password: "from-registries-yaml" };
 const SECRET_CREDS = { username: "puller", password: "from-a-secret" };
+const TLS_CREDS = { username: "tls-user", password: "over-https" };
+/** A registry name that exists only as a mirror of the HTTPS registry. */
+const TLS_MIRRORED = "registry.k3lite.test";
 
 let node: AgentFixture & { fake: FakeCluster };
 let fake: FakeCluster;
@@ -35,18 +39,22 @@ let open: Registry;
 let locked: Registry;
 /** Basic auth, credentials only in an imagePullSecret. */
 let secretOnly: Registry;
+/** HTTPS with a self-signed certificate, basic auth; TLS and credentials in registries.yaml. */
+let secure: Registry;
 
 beforeAll(async () => {
   ensureTestImages();
-  [open, locked, secretOnly] = await Promise.all([
+  [open, locked, secretOnly, secure] = await Promise.all([
     startRegistry(),
     startRegistry({ auth: CONFIG_CREDS }),
     startRegistry({ auth: SECRET_CREDS }),
+    startRegistry({ auth: TLS_CREDS, tls: true }),
   ]);
   await Promise.all([
     open.push(BUSYBOX_ARCHIVE, "k3lite/regtest:1"),
     locked.push(BUSYBOX_ARCHIVE, "k3lite/private:1"),
     secretOnly.push(BUSYBOX_ARCHIVE, "k3lite/secret:1"),
+    secure.push(BUSYBOX_ARCHIVE, "k3lite/tls:1"),
   ]);
   const dataDir = mkdtempSync(join(tmpdir(), "k3lite-agent-registry-"));
   const registriesFile = join(dataDir, "registries.yaml");
@@ -59,8 +67,13 @@ beforeAll(async () => {
         ...selfMirror(open),
         ...selfMirror(locked),
         ...selfMirror(secretOnly),
+        [TLS_MIRRORED]: { endpoint: [secure.url] },
       },
-      configs: { [locked.host]: { auth: CONFIG_CREDS } },
+      configs: {
+        [locked.host]: { auth: CONFIG_CREDS },
+        // No mirror entry: the registry is its own (HTTPS) server, trusted through its CA.
+        [secure.host]: { auth: TLS_CREDS, tls: { ca_file: secure.caFile } },
+      },
     }),
   );
   // busybox is not imported: the pods must pull it.
@@ -75,7 +88,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await node?.cleanup();
-  await Promise.all([open?.stop(), locked?.stop(), secretOnly?.stop()]);
+  await Promise.all([open?.stop(), locked?.stop(), secretOnly?.stop(), secure?.stop()]);
 }, 60_000);
 
 const podsRef = inNamespace(pods, "default");
@@ -92,11 +105,14 @@ async function waitWaiting(name: string, reason: string): Promise<string> {
   return waitingOf(p)?.message ?? "";
 }
 
-/** Runs `wait`; when it times out, the error also shows the last requests the registry saw. */
-async function withRegistryLog<T>(r: Registry, wait: Promise<T>): Promise<T> {
-  return wait.catch(async (err) => {
+/** Waits for the pod to run; on timeout the error shows why it waits and the last requests the registry saw. */
+async function waitRunning(name: string, r: Registry): Promise<Pod> {
+  return waitPodRunning(fake.client, name, 60_000).catch(async (err) => {
+    const waiting = waitingOf(await fake.client.get<Pod>(podsRef, name));
     const seen = (await r.requests()).slice(-15).join("\n");
-    throw new Error(`${err.message}\n--- last requests to ${r.host} ---\n${seen}`);
+    throw new Error(
+      `${err.message}: ${waiting?.reason}: ${waiting?.message}\n--- last requests to ${r.host} ---\n${seen}`,
+    );
   });
 }
 /** Whether the registry answered a request matching `pattern` (e.g. /"GET \/v2\/… HTTP\/1.1" 200/). */
@@ -110,12 +126,13 @@ test("registries.yaml becomes containerd hosts.toml", () => {
   // A registry mirrored to itself over plain HTTP is its own server: no HTTPS fallback to the same host.
   const self = readFileSync(join(certs, open.host, "hosts.toml"), "utf8");
   expect(self).toContain(`server = "${open.url}"`);
+  expect(self).toContain(`[host."${open.url}"]`);
   expect(self).not.toContain("https://");
 });
 
 test("a docker.io pod image is pulled through the plain-HTTP mirror and runs", async () => {
   await fake.client.create(podsRef, make("pulled", "docker.io/k3lite/regtest:1"));
-  const p = await withRegistryLog(open, waitPodRunning(fake.client, "pulled", 60_000));
+  const p = await waitRunning("pulled", open);
   const status = p.status?.containerStatuses?.[0];
   expect(status?.imageID).toBe(`docker.io/k3lite/regtest@${await open.digest("k3lite/regtest:1")}`);
   expect(status?.image).toBe("docker.io/k3lite/regtest:1");
@@ -142,7 +159,7 @@ test("a missing image gives ErrImagePull, then ImagePullBackOff, with the regist
 
 test("a registry that needs basic auth is pulled from with the credentials in registries.yaml", async () => {
   await fake.client.create(podsRef, make("with-config-auth", `${locked.host}/k3lite/private:1`));
-  await withRegistryLog(locked, waitPodRunning(fake.client, "with-config-auth", 60_000));
+  await waitRunning("with-config-auth", locked);
   // Answered only with the credentials (the layers are already in containerd from the first pull: same image).
   expect(await answered(locked, /"HEAD \/v2\/k3lite\/private\/manifests\/1 HTTP\/1\.1" 200/)).toBe(true);
 }, 90_000);
@@ -170,5 +187,19 @@ test("imagePullSecrets: without the secret the pull is refused, with it the pod 
   };
   await fake.client.create(inNamespace(secrets, "default"), secret);
   await fake.client.create(podsRef, make("with-secret", image, "regcred"));
-  await withRegistryLog(secretOnly, waitPodRunning(fake.client, "with-secret", 60_000));
+  await waitRunning("with-secret", secretOnly);
+}, 120_000);
+
+test("an HTTPS registry with a self-signed certificate (configs tls.ca_file + auth), directly and as a mirror", async () => {
+  const certs = agentPaths(node.config.dataDir).containerdCertsDir;
+  expect(readFileSync(join(certs, secure.host, "hosts.toml"), "utf8")).toContain(
+    `server = "${secure.url}"\nca = "${secure.caFile}"`,
+  );
+  await fake.client.create(podsRef, make("over-https", `${secure.host}/k3lite/tls:1`));
+  await waitRunning("over-https", secure);
+  await fake.client.create(podsRef, make("https-mirror", `${TLS_MIRRORED}/k3lite/tls:1`));
+  await waitRunning("https-mirror", secure);
+  expect(
+    await answered(secure, /"HEAD \/v2\/k3lite\/tls\/manifests\/1\?ns=registry\.k3lite\.test HTTP\/1\.1" 200/),
+  ).toBe(true);
 }, 120_000);

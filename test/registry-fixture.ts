@@ -1,8 +1,9 @@
 // A real image registry on loopback for pull tests: Debian's `docker-registry` (distribution 2.8) on a free
-// port with its own temp storage, optionally behind htpasswd basic auth (which it accepts over plain HTTP),
-// and `skopeo copy` to push the test images built by scripts/build-test-images.sh into it.
+// port with its own temp storage, optionally behind htpasswd basic auth (which it accepts over plain HTTP) and
+// optionally serving HTTPS with a self-signed certificate made by openssl, and `skopeo copy` to push the test
+// images built by scripts/build-test-images.sh into it.
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { freePort, waitFor } from "./harness.ts";
@@ -12,11 +13,20 @@ export interface RegistryCredentials {
   password: string;
 }
 
+export interface RegistryOptions {
+  /** Only this user may push and pull (htpasswd basic auth). */
+  auth?: RegistryCredentials;
+  /** Serve HTTPS with a self-signed certificate for 127.0.0.1 (its PEM file is `caFile`). */
+  tls?: boolean;
+}
+
 export interface Registry {
   /** host:port, as an image reference names it. */
   host: string;
-  /** http://host:port, as a registries.yaml endpoint names it. */
+  /** http(s)://host:port, as a registries.yaml endpoint names it. */
   url: string;
+  /** With `tls`: the certificate to trust (registries.yaml `configs.<host>.tls.ca_file`). */
+  caFile?: string;
   /** Copies an OCI archive (e.g. dist/images/busybox.tar) into the registry as `repo:tag`. */
   push(archive: string, repoTag: string): Promise<void>;
   /** The manifest digest the registry serves for `repo:tag` (what CRI reports in a pulled image's ID). */
@@ -34,8 +44,9 @@ const MANIFEST_TYPES = [
   "application/vnd.docker.distribution.manifest.list.v2+json",
 ].join(", ");
 
-function registryConfig(dir: string, port: number, withAuth: boolean): string {
-  const auth = withAuth ? `auth:\n  htpasswd:\n    realm: k3lite-test\n    path: ${join(dir, "htpasswd")}\n` : "";
+function registryConfig(dir: string, port: number, opts: RegistryOptions): string {
+  const auth = opts.auth ? `auth:\n  htpasswd:\n    realm: k3lite-test\n    path: ${join(dir, "htpasswd")}\n` : "";
+  const tls = opts.tls ? `  tls:\n    certificate: ${join(dir, "cert.pem")}\n    key: ${join(dir, "key.pem")}\n` : "";
   return `version: 0.1
 log:
   level: warn
@@ -48,7 +59,7 @@ storage:
     enabled: true
 http:
   addr: 127.0.0.1:${port}
-${auth}`;
+${tls}${auth}`;
 }
 
 /** Runs a command to completion; throws with its output when it fails. */
@@ -58,15 +69,48 @@ async function run(cmd: string[]): Promise<void> {
   if (code !== 0) throw new Error(`${cmd.join(" ")} exited ${code}: ${out}${err}`);
 }
 
+/** A self-signed certificate for 127.0.0.1 (Go wants the IP as a SAN, not only the CN). */
+function selfSignedCert(dir: string): Promise<void> {
+  return run([
+    "openssl",
+    "req",
+    "-x509",
+    "-newkey",
+    "ec",
+    "-pkeyopt",
+    "ec_paramgen_curve:prime256v1",
+    "-nodes",
+    "-days",
+    "2",
+    "-subj",
+    "/CN=127.0.0.1",
+    "-addext",
+    "subjectAltName=IP:127.0.0.1",
+    "-keyout",
+    join(dir, "key.pem"),
+    "-out",
+    join(dir, "cert.pem"),
+  ]);
+}
+
+const scheme = (opts: RegistryOptions) => (opts.tls ? "https" : "http");
+
+/** fetch() options that trust nothing but this registry's own certificate. */
+const fetchTls = (dir: string, opts: RegistryOptions) =>
+  opts.tls ? { tls: { ca: readFileSync(join(dir, "cert.pem"), "utf8") } } : {};
+
 /** Starts once on a port another process may have taken meanwhile; undefined when the registry did not come up. */
-async function tryStart(dir: string, withAuth: boolean): Promise<{ proc: Bun.Subprocess; port: number } | undefined> {
+async function tryStart(
+  dir: string,
+  opts: RegistryOptions,
+): Promise<{ proc: Bun.Subprocess; port: number } | undefined> {
   const port = await freePort();
   const config = join(dir, "config.yml");
-  writeFileSync(config, registryConfig(dir, port, withAuth));
-  const proc = Bun.spawn(["docker-registry", "serve", config], {
-    stdout: Bun.file(join(dir, "registry.log")),
-    stderr: Bun.file(join(dir, "registry.log")),
-  });
+  writeFileSync(config, registryConfig(dir, port, opts));
+  // One descriptor for both streams: two opens of the file would each write from offset 0 over the other.
+  const log = openSync(join(dir, "registry.log"), "a");
+  const proc = Bun.spawn(["docker-registry", "serve", config], { stdout: log, stderr: log });
+  closeSync(log);
   let exited = false;
   void proc.exited.then(() => {
     exited = true;
@@ -75,7 +119,8 @@ async function tryStart(dir: string, withAuth: boolean): Promise<{ proc: Bun.Sub
   const up = await waitFor(
     async () => {
       if (exited) return "exited";
-      const r = await fetch(`http://127.0.0.1:${port}/v2/`, { signal: AbortSignal.timeout(2000) }).catch(() => null);
+      const url = `${scheme(opts)}://127.0.0.1:${port}/v2/`;
+      const r = await fetch(url, { signal: AbortSignal.timeout(2000), ...fetchTls(dir, opts) }).catch(() => null);
       return r && (r.status === 200 || r.status === 401) ? "up" : undefined;
     },
     20_000,
@@ -87,16 +132,17 @@ async function tryStart(dir: string, withAuth: boolean): Promise<{ proc: Bun.Sub
   return undefined;
 }
 
-/** Starts `docker-registry serve` on 127.0.0.1 at a free port; with `auth`, only that user may push and pull. */
-export async function startRegistry(opts: { auth?: RegistryCredentials } = {}): Promise<Registry> {
+/** Starts `docker-registry serve` on 127.0.0.1 at a free port. */
+export async function startRegistry(opts: RegistryOptions = {}): Promise<Registry> {
   const dir = mkdtempSync(join(tmpdir(), "k3lite-registry-"));
+  if (opts.tls) await selfSignedCert(dir);
   if (opts.auth) {
     // distribution accepts bcrypt entries only; Bun's "$2b$" hashes are bcrypt.
     const hash = await Bun.password.hash(opts.auth.password, { algorithm: "bcrypt", cost: 4 });
     writeFileSync(join(dir, "htpasswd"), `${opts.auth.username}:${hash}\n`);
   }
   let started: Awaited<ReturnType<typeof tryStart>>;
-  for (let i = 0; i < 5 && !started; i++) started = await tryStart(dir, !!opts.auth);
+  for (let i = 0; i < 5 && !started; i++) started = await tryStart(dir, opts);
   if (!started) {
     const log = await Bun.file(join(dir, "registry.log"))
       .text()
@@ -115,7 +161,8 @@ export async function startRegistry(opts: { auth?: RegistryCredentials } = {}): 
     : ({} as Record<string, string>);
   return {
     host,
-    url: `http://${host}`,
+    url: `${scheme(opts)}://${host}`,
+    ...(opts.tls ? { caFile: join(dir, "cert.pem") } : {}),
     async push(archive, repoTag) {
       const creds = opts.auth ? ["--dest-creds", `${opts.auth.username}:${opts.auth.password}`] : [];
       await run([
@@ -131,9 +178,10 @@ export async function startRegistry(opts: { auth?: RegistryCredentials } = {}): 
     },
     async digest(repoTag) {
       const [repo, tag] = repoTag.split(":");
-      const r = await fetch(`http://${host}/v2/${repo}/manifests/${tag}`, {
+      const r = await fetch(`${scheme(opts)}://${host}/v2/${repo}/manifests/${tag}`, {
         method: "HEAD",
         headers: { accept: MANIFEST_TYPES, ...basic },
+        ...fetchTls(dir, opts),
       });
       const digest = r.headers.get("docker-content-digest");
       if (!r.ok || !digest) throw new Error(`HEAD ${repoTag} on ${host}: ${r.status}`);

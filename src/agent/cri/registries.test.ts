@@ -27,16 +27,18 @@ test("mirrors are tried in order before the registry's own server (Docker Hub's 
   expect(toml.slice(tls)).toContain(`ca = "/ca.pem"`);
 });
 
-test("an endpoint on the registry's own host becomes its server (plain HTTP, no https fallback)", () => {
+test("an endpoint on the registry's own host is also its server (plain HTTP, no https fallback)", () => {
   const toml = hostsToml("127.0.0.1:5000", registries);
   expect(toml).toContain(`server = "http://127.0.0.1:5000"`);
-  expect(toml).not.toContain("[host.");
+  expect(toml).toContain(`[host."http://127.0.0.1:5000"]`);
   expect(toml).not.toContain("https://");
 });
 
-test("a host only under configs gets its TLS settings on its own server", () => {
-  expect(hostsToml("secure.example.com", registries)).toContain(
-    `server = "https://secure.example.com"\nskip_verify = true`,
+test("a host only under configs is its own [host] (containerd 1.6 ignores a file without one), TLS on both", () => {
+  const toml = hostsToml("secure.example.com", registries);
+  expect(toml).toContain(`server = "https://secure.example.com"\nskip_verify = true`);
+  expect(toml).toContain(
+    `[host."https://secure.example.com"]\n  capabilities = ["pull", "resolve"]\n  skip_verify = true`,
   );
 });
 
