@@ -52,6 +52,8 @@ test("a server bound to 127.0.0.1 in the pod is served on the local port", async
 }, 60_000);
 
 test("the runtime names the sandbox's namespace; connections into it share one relay and lose no byte", async () => {
+  // Relays of the sessions before this one go once their kubectl has gone.
+  await waitFor(() => relaysRunning() === 0, 20_000, "earlier relays gone");
   const pod = JSON.parse((await k3.kubectl(["get", "pod", "local-only", "-o", "json"])).stdout) as Pod;
   const endpoint = node.agent.runtimeEndpoint;
   const cri = createCriClient(endpoint);

@@ -24,23 +24,22 @@ const readOr = <T>(fn: () => T, fallback: T): T => {
   }
 };
 
-/** The network that holds `ip` as a local address: ours ("host"), another namespace, or undefined if none. */
+/**
+ * The network that holds `ip` as a local address: ours ("host") or another namespace. Undefined when none does,
+ * or when several do (two pod networks on one host may reuse an address; better no answer than the wrong pod).
+ */
 export function networkOfAddress(ip: string, proc = "/proc"): SandboxNetwork | undefined {
   const own = readOr(() => readlinkSync(`${proc}/self/ns/net`), "");
   const seen = new Set<string>();
+  const found: SandboxNetwork[] = [];
   for (const pid of readdirSync(proc)) {
     if (!/^\d+$/.test(pid)) continue;
     const ns = readOr(() => readlinkSync(`${proc}/${pid}/ns/net`), "");
     if (!ns || seen.has(ns)) continue;
     seen.add(ns);
-    if (
-      !fibTrieHasLocal(
-        readOr(() => readFileSync(`${proc}/${pid}/net/fib_trie`, "utf8"), ""),
-        ip,
-      )
-    )
-      continue;
-    return ns === own ? { kind: "host" } : { kind: "netns", path: `${proc}/${pid}/ns/net` };
+    const fibTrie = readOr(() => readFileSync(`${proc}/${pid}/net/fib_trie`, "utf8"), "");
+    if (fibTrieHasLocal(fibTrie, ip))
+      found.push(ns === own ? { kind: "host" } : { kind: "netns", path: `${proc}/${pid}/ns/net` });
   }
-  return undefined;
+  return found.length === 1 ? found[0] : undefined;
 }
