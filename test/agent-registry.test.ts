@@ -64,6 +64,7 @@ beforeAll(async () => {
     stringify({
       mirrors: {
         "docker.io": { endpoint: [open.url] },
+        "*": { endpoint: [open.url] },
         ...selfMirror(open),
         ...selfMirror(locked),
         ...selfMirror(secretOnly),
@@ -139,6 +140,14 @@ test("a docker.io pod image is pulled through the plain-HTTP mirror and runs", a
   // containerd fetched the layers from the mirror (it tags mirror requests with ?ns=<registry>).
   expect(
     await answered(open, /"GET \/v2\/k3lite\/regtest\/blobs\/sha256:[0-9a-f]+\?ns=docker\.io HTTP\/1\.1" 200/),
+  ).toBe(true);
+}, 90_000);
+
+test("the '*' mirror serves registries that have no entry of their own", async () => {
+  await fake.client.create(podsRef, make("wildcard", "anywhere.k3lite.test/k3lite/regtest:1"));
+  await waitRunning("wildcard", open);
+  expect(
+    await answered(open, /"HEAD \/v2\/k3lite\/regtest\/manifests\/1\?ns=anywhere\.k3lite\.test HTTP\/1\.1" 200/),
   ).toBe(true);
 }, 90_000);
 
