@@ -109,7 +109,11 @@ async function tryStart(
   writeFileSync(config, registryConfig(dir, port, opts));
   // One descriptor for both streams: two opens of the file would each write from offset 0 over the other.
   const log = openSync(join(dir, "registry.log"), "a");
-  const proc = Bun.spawn(["docker-registry", "serve", config], { stdout: log, stderr: log });
+  // setpriv --pdeathsig: the registry dies with this test process, also when it is killed before afterAll.
+  const proc = Bun.spawn(["setpriv", "--pdeathsig", "KILL", "docker-registry", "serve", config], {
+    stdout: log,
+    stderr: log,
+  });
   closeSync(log);
   let exited = false;
   void proc.exited.then(() => {
@@ -151,9 +155,6 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
     throw new Error(`docker-registry did not start: ${log}`);
   }
   const { proc, port } = started;
-  // A test process that dies without afterAll must not leave the registry behind.
-  const killOnExit = () => proc.kill("SIGKILL");
-  process.once("exit", killOnExit);
 
   const host = `127.0.0.1:${port}`;
   const basic = opts.auth
@@ -192,7 +193,6 @@ export async function startRegistry(opts: RegistryOptions = {}): Promise<Registr
       return log.split("\n").filter((line) => line.startsWith("127.0.0.1 - "));
     },
     async stop() {
-      process.off("exit", killOnExit);
       proc.kill("SIGTERM");
       const gone = await Promise.race([proc.exited.then(() => true), Bun.sleep(5000).then(() => false)]);
       if (!gone) {
