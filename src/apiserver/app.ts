@@ -109,6 +109,11 @@ export function createApiServer(opts: ApiServerOptions): ApiServer {
     hooks: {
       allocateServiceIps: (svc, old) => allocators.allocate(svc, old),
       releaseServiceIps: (svc) => allocators.release(svc),
+      priorityClasses: async () => {
+        const d = registry.get("scheduling.k8s.io", "v1", "priorityclasses");
+        if (!d) return [];
+        return (await storage.list(d, undefined, {})).items.map((kv) => storage.decode(kv));
+      },
     },
     authorizer: opts.authorizer ?? allowAll,
     authenticateToken: opts.authenticateToken,

@@ -104,6 +104,10 @@ export function forbidden(req: ForbiddenRequest, reason = ""): StatusError {
   return status(403, "Forbidden", message, objectDetails(gr, req.name));
 }
 
+/** An admission plugin's refusal: `<resource> "<name>" is forbidden: <why>`, as upstream words it. */
+export const admissionForbidden = (gr: GroupResource, name: string, why: string) =>
+  status(403, "Forbidden", `${qualifiedResource(gr)} "${name}" is forbidden: ${why}`, objectDetails(gr, name));
+
 export const methodNotSupported = (gr: GroupResource, verb: string) =>
   status(
     405,

@@ -3,6 +3,7 @@
 // existing objects are left alone, so restarts and user changes are kept.
 
 import type { KubeObject } from "../api/types.ts";
+import { SYSTEM_PRIORITY_CLASSES } from "../apiserver/resources/pod-priority.ts";
 import { bootstrapRbacObjects } from "../auth/rbac/bootstrap-policy.ts";
 import { isAlreadyExists, isNotFound } from "../client/client.ts";
 import { refFor } from "../client/refs.ts";
@@ -86,4 +87,5 @@ export async function bootstrapCluster(
     },
   });
   for (const obj of bootstrapRbacObjects()) await ensure(client, obj);
+  for (const obj of SYSTEM_PRIORITY_CLASSES) await ensure(client, obj);
 }

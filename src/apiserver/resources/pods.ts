@@ -14,6 +14,7 @@ import {
   notSupported,
   required,
 } from "../validation.ts";
+import { admitPodPriority } from "./pod-priority.ts";
 import { describe } from "./types.ts";
 
 const RESTART_POLICIES = ["Always", "OnFailure", "Never"];
@@ -242,7 +243,6 @@ export default describe({
     if (pod.spec) {
       pod.spec.serviceAccountName ??= pod.spec.serviceAccount ?? "default";
       pod.spec.serviceAccount ??= pod.spec.serviceAccountName;
-      pod.spec.priority ??= 0;
       pod.spec.tolerations ??= [];
       // The DefaultTolerationSeconds admission plugin: evict from a not-ready/unreachable node after 5 minutes.
       for (const key of ["node.kubernetes.io/not-ready", "node.kubernetes.io/unreachable"]) {
@@ -252,6 +252,7 @@ export default describe({
       }
     }
   },
+  beforeCreate: async (pod, ctx) => admitPodPriority(pod, await ctx.priorityClasses()),
   prepareCreate(pod) {
     pod.status = { phase: "Pending", qosClass: pod.spec ? qosClass(pod.spec) : "BestEffort" };
     mountServiceAccountToken(pod);

@@ -31,6 +31,8 @@ export interface ScaleSpec {
 export interface HookContext {
   allocateServiceIps(svc: KubeObject, old?: KubeObject): Promise<void>;
   releaseServiceIps(svc: KubeObject, keep?: KubeObject): Promise<void>;
+  /** Every PriorityClass (for Priority admission of pods). */
+  priorityClasses(): Promise<KubeObject[]>;
   dryRun: boolean;
 }
 
