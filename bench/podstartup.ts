@@ -5,8 +5,10 @@
 //  - create → Running+Ready latency (p50/p99) for 1 pod, and for 30 pods created at once (image present);
 //  - idle RSS of this process (API server + agent) and of containerd, with 0 and with 30 pods.
 // Pods are created with spec.nodeName set, so the figures are the agent's alone (no scheduler in the path).
+// `--perf FILE` also records the 30-pod batch with `perf record -a` (then: perf report -i FILE --sort comm), to
+// see which processes (k3lite, containerd, shims, runc, CNI plugins, kernel) spent the machine's CPU.
 
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { importImage } from "../src/agent/cri/images.ts";
@@ -38,11 +40,68 @@ const rssOf = (pid: number) =>
   Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? 0) * 1024;
 const containerdPid = (dataDir: string) => Number(readFileSync(agentPaths(dataDir).containerdPidFile, "utf8"));
 
-/** CPU time of a process and its reaped children (runc, CNI plugins), in ms. */
-function containerdCpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  const ticks = [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
+/** Busy and total CPU time of the whole machine so far (all cores, from /proc/stat), in ms. */
+function machineCpuMs(): { busy: number; total: number } {
+  const f = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1).map(Number);
+  const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = (f[3] ?? 0) + (f[4] ?? 0);
+  return { busy: ((total - idle) * 1000) / 100, total: (total * 1000) / 100 };
+}
+
+/** `perf record -a` around a piece of work, when --perf FILE was given. */
+async function maybePerf<T>(work: () => Promise<T>): Promise<T> {
+  const i = process.argv.indexOf("--perf");
+  const file = i > 0 ? process.argv[i + 1] : undefined;
+  if (!file) return work();
+  const perf = Bun.spawn(["perf", "record", "-a", "-g", "-o", file], { stdout: "ignore", stderr: "ignore" });
+  await Bun.sleep(300); // perf needs a moment before it samples
+  try {
+    return await work();
+  } finally {
+    perf.kill("SIGINT");
+    await perf.exited;
+  }
+}
+
+/** utime+stime of a process (and, with `reaped`, of its reaped children), in ms; 0 once it is gone. */
+function cpuMsOf(pid: number, reaped: boolean): number {
+  let stat = "";
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return 0;
+  }
+  const fields = stat.slice(stat.lastIndexOf(") ") + 2).split(" ");
+  const ticks = (reaped ? [11, 12, 13, 14] : [11, 12]).reduce((sum, i) => sum + Number(fields[i] ?? 0), 0);
   return (ticks * 1000) / 100;
+}
+
+/**
+ * CPU of the pod stack under our containerd, in ms: containerd itself with what it reaped (CNI plugins, the
+ * shims' start-up processes), and the shims with what they reaped (runc/crun) plus the live processes below them
+ * (the pods' processes carry the runtime's in-container init time). Other work on the machine is not counted.
+ */
+function podStackCpuMs(dataDir: string): { containerd: number; shims: number } {
+  const socket = agentPaths(dataDir).containerdSocket;
+  const children = new Map<number, number[]>();
+  const shims: number[] = [];
+  for (const d of readdirSync("/proc")) {
+    const pid = Number(d);
+    if (!pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(") ") + 2).split(" ")[1]);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+      if (stat.includes("(containerd-shim") && readFileSync(`/proc/${pid}/cmdline`, "utf8").includes(socket))
+        shims.push(pid);
+    } catch {}
+  }
+  const below = (pid: number): number =>
+    (children.get(pid) ?? []).reduce((sum, c) => sum + cpuMsOf(c, true) + below(c), 0);
+  return {
+    containerd: cpuMsOf(containerdPid(dataDir), true),
+    shims: shims.reduce((sum, pid) => sum + cpuMsOf(pid, true) + below(pid), 0),
+  };
 }
 
 const ready = (p: Pod) =>
@@ -135,12 +194,22 @@ try {
   report("create → Running+Ready, 1 pod", ms(single[0] ?? 0));
 
   const cpu0 = process.cpuUsage();
-  const cd0 = containerdCpuMs(containerdPid(dataDir));
-  const batch = await createBatch(client, "batch", BATCH, "bench");
+  const stack0 = podStackCpuMs(dataDir);
+  const m0 = machineCpuMs();
+  const batch = await maybePerf(() => createBatch(client, "batch", BATCH, "bench"));
   const cpu1 = process.cpuUsage(cpu0);
+  const m1 = machineCpuMs();
+  const stack1 = podStackCpuMs(dataDir);
+  const k3liteMs = (cpu1.user + cpu1.system) / 1000;
+  const containerdMs = stack1.containerd - stack0.containerd;
+  const shimsMs = stack1.shims - stack0.shims;
   report(
-    `CPU time spent on the ${BATCH}-pod batch: k3lite process / containerd + CNI plugins (shims and runc not counted)`,
-    `${ms((cpu1.user + cpu1.system) / 1000)} / ${ms(containerdCpuMs(containerdPid(dataDir)) - cd0)}`,
+    `CPU spent on the ${BATCH}-pod batch: k3lite process / containerd + CNI plugins / shims + runtime + pods' processes = total`,
+    `${ms(k3liteMs)} / ${ms(containerdMs)} / ${ms(shimsMs)} = ${ms(k3liteMs + containerdMs + shimsMs)} (${ms((k3liteMs + containerdMs + shimsMs) / BATCH)} per pod)`,
+  );
+  report(
+    "CPU time of the whole machine during the batch (every process, other work included): busy / available",
+    `${ms(m1.busy - m0.busy)} / ${ms(m1.total - m0.total)}`,
   );
   report(
     `create → Running+Ready, ${BATCH} pods at once: p50 / p99`,

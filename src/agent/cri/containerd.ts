@@ -9,6 +9,7 @@ import type { AgentPaths } from "../paths.ts";
 import { poll, sleep } from "../wait.ts";
 import { type CriClient, createCriClient } from "./client.ts";
 import { containerdConfigToml } from "./containerd-config.ts";
+import { chooseOciRuntime } from "./oci-runtime.ts";
 
 const log = consola.withTag("containerd");
 
@@ -22,11 +23,13 @@ export interface Containerd {
 /** Starts containerd with a generated config and waits until its CRI runtime reports RuntimeReady. */
 export async function startContainerd(
   paths: AgentPaths,
-  opts: { binary?: string; readyTimeoutMs?: number } = {},
+  opts: { binary?: string; readyTimeoutMs?: number; ociRuntime?: string } = {},
 ): Promise<Containerd> {
   for (const dir of [dirname(paths.containerdConfig), paths.containerdRoot, paths.containerdState, paths.cniConfDir])
     mkdirSync(dir, { recursive: true });
-  writeFileSync(paths.containerdConfig, containerdConfigToml(paths));
+  const oci = chooseOciRuntime(opts.ociRuntime ?? process.env.K3LITE_OCI_RUNTIME);
+  log.info(`OCI runtime: ${oci.name}${oci.why ? ` (not crun: ${oci.why})` : ""}`);
+  writeFileSync(paths.containerdConfig, containerdConfigToml(paths, { runtimeBinary: oci.binary }));
   await stopLeftover(paths);
 
   const binary = opts.binary ?? "containerd";
