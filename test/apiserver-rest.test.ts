@@ -207,6 +207,17 @@ describe("pods", () => {
     await c.create(pods, second, {}, "eviction");
     expect((await status(c.get(pods, "e2"))).code).toBe(404);
   });
+
+  test("a PodDisruptionBudget selecting by matchExpressions guards its pods too", async () => {
+    await c.create(pods, pod("x1", { tier: "db" }));
+    await c.create(ref("poddisruptionbudgets", "policy"), {
+      metadata: { name: "by-expression" },
+      spec: { maxUnavailable: 0, selector: { matchExpressions: [{ key: "tier", operator: "In", values: ["db"] }] } },
+    });
+    const eviction = { apiVersion: "policy/v1", kind: "Eviction", metadata: { name: "x1", namespace: ns } };
+    expect((await status(c.create(pods, eviction, {}, "eviction"))).code).toBe(429);
+    await c.delete(ref("poddisruptionbudgets", "policy"), "by-expression");
+  });
 });
 
 describe("generic verbs", () => {

@@ -1,10 +1,10 @@
 // Controller reference management (upstream: ControllerRefManager): a controller claims the objects it
 // controls that still match its selector, adopts matching orphans and releases the ones that stopped matching.
 
+import { selectorMatches } from "../api/selector.ts";
 import type { KubeObject } from "../api/types.ts";
 import { ApiError, type KubeClient, type ResourceRef } from "../client/types.ts";
 import { adoptPatch, type GroupVersionKind, getControllerOf, releasePatch } from "./owner.ts";
-import { selectorMatches } from "./selector.ts";
 
 /** `namespace/name` of the object's controller if it is of `kind`. */
 export function ownerKeyOf(obj: KubeObject, kind: string): string | undefined {

@@ -2,6 +2,7 @@
 // (RollingUpdate or Recreate), pauses, scales proportionally, keeps revision history, and reports status
 // and conditions for `kubectl rollout status/history/undo`.
 
+import { selectorMatches } from "../api/selector.ts";
 import type { Deployment, Pod, ReplicaSet } from "../api/types.ts";
 import { deployments as deploymentsRef, inNamespace, pods as podsRef, replicasets as rsRef } from "../client/refs.ts";
 import { claimObjects, ownerKeyOf } from "./claim.ts";
@@ -17,7 +18,6 @@ import {
 } from "./deployment_util.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
 import { keyOf, splitKey } from "./owner.ts";
-import { selectorMatches } from "./selector.ts";
 
 export function startDeploymentController(ctx: ControllerContext): Controller {
   const dInformer = ctx.informer<Deployment>(deploymentsRef);

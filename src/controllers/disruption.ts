@@ -2,6 +2,7 @@
 // controllers, or the pods themselves), current and desired healthy counts, disruptionsAllowed and the
 // DisruptionAllowed condition — which the eviction API checks before letting a pod go.
 
+import { selectorMatches } from "../api/selector.ts";
 import type { KubeObject, Pod, policy, ReplicaSet, StatefulSet } from "../api/types.ts";
 import { poddisruptionbudgets as pdbRef, pods as podsRef, replicasets, statefulsets } from "../client/refs.ts";
 import { writeStatus } from "./apiutil.ts";
@@ -10,7 +11,6 @@ import { intOrPercent } from "./deployment_util.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
 import { getControllerOf, keyOf, splitKey } from "./owner.ts";
 import { isPodReady } from "./podutil.ts";
-import { selectorMatches } from "./selector.ts";
 
 type PDB = KubeObject & { spec?: policy.PodDisruptionBudgetSpec; status?: policy.PodDisruptionBudgetStatus };
 

@@ -2,12 +2,12 @@
 // readiness and the service ports resolved against the pod (named target ports look up container ports).
 // Pods are grouped by their resolved port set, since a subset/slice carries one list of ports.
 
+import { mapSelectorMatches } from "../api/selector.ts";
 import type { core, Pod, Service } from "../api/types.ts";
 import { pods as podsRef, services as servicesRef } from "../client/refs.ts";
 import type { Controller, ControllerContext, SharedInformer } from "./framework.ts";
 import { keyOf } from "./owner.ts";
 import { isPodReady } from "./podutil.ts";
-import { mapSelectorMatches } from "./selector.ts";
 
 export interface ResolvedPort {
   name?: string;

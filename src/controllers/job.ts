@@ -2,6 +2,7 @@
 // index per pod), backoffLimit with exponential delay between failures, activeDeadlineSeconds, podFailurePolicy
 // and suspend — and reports active/ready/succeeded/failed and Complete/Failed conditions.
 
+import { selectorMatches } from "../api/selector.ts";
 import type { batch, Job, Pod } from "../api/types.ts";
 import { inNamespace, jobs as jobsRef, pods as podsRef } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
@@ -24,7 +25,6 @@ import {
 import { keyOf, splitKey } from "./owner.ts";
 import { isPodActive, isPodReady, podFromTemplate, sortPodsForDeletion } from "./podutil.ts";
 import { slowStartBatch } from "./replicaset.ts";
-import { selectorMatches } from "./selector.ts";
 
 export const jobKind = { group: "batch", version: "v1", kind: "Job" };
 

@@ -4,6 +4,7 @@
 // Released, and deletes them when their reclaim policy is Delete. Delayed-binding (WaitForFirstConsumer)
 // claims wait for the scheduler's selected-node annotation; a provisioner then makes their volume.
 
+import { selectorMatches } from "../api/selector.ts";
 import type { core, PersistentVolume, PersistentVolumeClaim, storage } from "../api/types.ts";
 import { parseQuantity } from "../client/quantity.ts";
 import {
@@ -15,7 +16,6 @@ import {
 import { ApiError } from "../client/types.ts";
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
 import { keyOf, splitKey } from "./owner.ts";
-import { selectorMatches } from "./selector.ts";
 
 export const DEFAULT_CLASS_ANNOTATION = "storageclass.kubernetes.io/is-default-class";
 export const SELECTED_NODE_ANNOTATION = "volume.kubernetes.io/selected-node";

@@ -3,6 +3,7 @@
 // pods that stopped matching; expectations keep a stale cache from causing double creates; status counts
 // replicas, fullyLabeled, ready and available (minReadySeconds) pods.
 
+import { selectorMatches } from "../api/selector.ts";
 import type { KubeObject, meta, Pod, ReplicaSet } from "../api/types.ts";
 import { inNamespace, pods as podsRef, replicasets } from "../client/refs.ts";
 import type { ResourceRef } from "../client/types.ts";
@@ -20,7 +21,6 @@ import {
   sortPodsForDeletion,
   untilAvailable,
 } from "./podutil.ts";
-import { selectorMatches } from "./selector.ts";
 
 export const replicaSetKind = {
   group: "apps",

@@ -2,20 +2,20 @@
 // (the scheduler's bind), pods/eviction (honours PodDisruptionBudgets), namespaces/finalize. Streaming ones
 // (log, exec, attach, portforward, proxy) and serviceaccounts/token are plugged in by other components.
 
+import { selectorMatches } from "../../api/selector.ts";
 import type { KubeObject } from "../../api/types.ts";
 import { asObject, mediaType, readBody } from "../body.ts";
 import { badRequest, conflict, notFound, successStatus, tooManyRequests } from "../errors.ts";
 import { respondObject } from "../output.ts";
-import { labelSelectorString } from "../table.ts";
+import { applyPatch } from "../patch/index.ts";
+import poddisruptionbudgets from "../resources/poddisruptionbudgets.ts";
 import { collectionPrefix, gr } from "../storage.ts";
+import { labelSelectorString } from "../table.ts";
 import type { Scope } from "./context.ts";
 import { deleteOne } from "./delete.ts";
-import { patchTypeOf } from "./patch.ts";
-import { guaranteedUpdate } from "./writes.ts";
-import { applyPatch } from "../patch/index.ts";
-import { patchStatusError, trackManagedFields } from "./patch.ts";
-import poddisruptionbudgets from "../resources/poddisruptionbudgets.ts";
 import { nowRfc3339 } from "./metadata.ts";
+import { patchStatusError, patchTypeOf, trackManagedFields } from "./patch.ts";
+import { guaranteedUpdate } from "./writes.ts";
 
 const path = (obj: KubeObject, dotted: string) =>
   dotted.split(".").reduce<KubeObject | undefined>((o, k) => o?.[k], obj);
@@ -109,9 +109,7 @@ export async function evict(s: Scope, name: string): Promise<Response> {
   const pdbs = await s.ctx.storage.store.list(collectionPrefix(poddisruptionbudgets, s.namespace));
   for (const pdbKv of pdbs.items) {
     const pdb = s.ctx.storage.decode(pdbKv);
-    const sel = pdb.spec?.selector;
-    if (!sel || !Object.entries((sel.matchLabels ?? {}) as Record<string, string>).every(([k, v]) => labels[k] === v))
-      continue;
+    if (!selectorMatches(pdb.spec?.selector, labels)) continue;
     if ((pdb.status?.disruptionsAllowed ?? 0) < 1) {
       throw tooManyRequests("Cannot evict pod as it would violate the pod's disruption budget.");
     }

@@ -1,8 +1,8 @@
 // DefaultPreemption (PostFilter): when a pod fits nowhere, find a node where evicting lower-priority pods would
 // make it fit, pick the candidate that hurts least, delete those victims and nominate the node for the pod.
 
+import { selectorMatches } from "../../api/selector.ts";
 import type { Pod, policy } from "../../api/types.ts";
-import { selectorMatches } from "../../controllers/selector.ts";
 import { inNamespace, pods } from "../../client/refs.ts";
 import type { KubeClient } from "../../client/types.ts";
 import {
@@ -14,8 +14,8 @@ import {
   runFilters,
   runPreFilter,
   type Status,
-  unschedulable,
   unresolvable,
+  unschedulable,
 } from "../framework.ts";
 import { type NodeInfo, overlaySnapshot, type PodInfo } from "../nodeinfo.ts";
 

@@ -2,8 +2,8 @@
 // already placed, decide per topology domain (node label value) where the pod may go; preferred terms of both
 // sides, and existing pods' required affinity, score the domains.
 
+import { selectorMatches } from "../../api/selector.ts";
 import type { core, Pod } from "../../api/types.ts";
-import { selectorMatches } from "../../controllers/selector.ts";
 import { type CycleState, MAX_NODE_SCORE, type Plugin, skip, unresolvable, unschedulable } from "../framework.ts";
 import type { NodeInfo, PodInfo, Snapshot } from "../nodeinfo.ts";
 

@@ -2,8 +2,8 @@
 // node when placing the pod there would exceed maxSkew over the least-loaded domain; ScheduleAnyway constraints
 // score nodes in emptier domains higher.
 
+import { selectorMatches } from "../../api/selector.ts";
 import type { core, meta, Node, Pod } from "../../api/types.ts";
-import { selectorMatches } from "../../controllers/selector.ts";
 import { type CycleState, MAX_NODE_SCORE, type Plugin, skip, unresolvable, unschedulable } from "../framework.ts";
 import type { NodeInfo } from "../nodeinfo.ts";
 import { podMatchesNodeSelectorAndAffinity } from "./nodeaffinity.ts";

@@ -1,7 +1,7 @@
 // Label selector matching (metav1.LabelSelector and plain map selectors) against object labels, as upstream's
 // labels.Selector does. An empty LabelSelector matches everything; a nil one matches nothing.
 
-import type { meta } from "../api/types.ts";
+import type { meta } from "./types.ts";
 
 type Labels = Record<string, string> | undefined;
 
