@@ -3,7 +3,7 @@ import type { Pod, Secret } from "../../api/types.ts";
 import type { CriClient } from "../cri/client.ts";
 import type { AuthConfig } from "../cri/types.ts";
 import { Backoff } from "./backoff.ts";
-import { ensureImage, pullAuth, pullPolicy, registryOf } from "./pull.ts";
+import { ensureImage, pullAuths, pullPolicy, registryOf, repositoryOf } from "./pull.ts";
 import type { ObjectReader } from "./refs.ts";
 
 const dockerConfigSecret = (auths: Record<string, { username: string; password: string }>): Secret => ({
@@ -34,37 +34,61 @@ test("pullPolicy: Always for :latest or untagged, else IfNotPresent, unless set"
   expect(pullPolicy({ name: "c", image: "busybox", imagePullPolicy: "Never" })).toBe("Never");
 });
 
-test("registryOf: the first path segment when it names a host, else docker.io", () => {
+test("repositoryOf / registryOf: normalized as the kubelet does (docker.io/library for bare names)", () => {
+  expect(repositoryOf("busybox:1")).toBe("docker.io/library/busybox");
+  expect(repositoryOf("k3lite/x@sha256:abc")).toBe("docker.io/k3lite/x");
+  expect(repositoryOf("index.docker.io/k3lite/x:1")).toBe("docker.io/k3lite/x");
+  expect(repositoryOf("127.0.0.1:5000/k3lite/x:1")).toBe("127.0.0.1:5000/k3lite/x");
   expect(registryOf("busybox:1")).toBe("docker.io");
-  expect(registryOf("library/busybox:1")).toBe("docker.io");
   expect(registryOf("127.0.0.1:5000/k3lite/x:1")).toBe("127.0.0.1:5000");
   expect(registryOf("localhost/x")).toBe("localhost");
   expect(registryOf("quay.io/x/y")).toBe("quay.io");
 });
 
-test("pullAuth: an imagePullSecret for the image's registry, sent without serverAddress as the kubelet does", async () => {
-  const secret = dockerConfigSecret({ "127.0.0.1:5000": { username: "a", password: "b" } });
-  const auth = await pullAuth(pod("127.0.0.1:5000/x:1", "regcred"), "127.0.0.1:5000/x:1", readerWith(secret));
-  expect(auth).toEqual({ username: "a", password: "b", auth: undefined });
-  // Docker Hub's many names match each other.
-  const hub = dockerConfigSecret({ "https://index.docker.io/v1/": { username: "h", password: "i" } });
-  expect((await pullAuth(pod("busybox:1", "regcred"), "busybox:1", readerWith(hub)))?.username).toBe("h");
-  // Another registry's entry does not apply; registries.yaml does.
-  const registries = { mirrors: {}, configs: { "quay.io": { auth: { username: "q", password: "r" } } } };
-  const fromYaml = await pullAuth(pod("quay.io/x/y:1", "regcred"), "quay.io/x/y:1", readerWith(secret), registries);
-  expect(fromYaml).toMatchObject({ username: "q", serverAddress: "https://quay.io" });
-  expect(await pullAuth(pod("quay.io/x/y:1", "missing"), "quay.io/x/y:1", readerWith())).toBeUndefined();
+const cred = (username: string) => ({ username, password: "pw" });
+
+test("pullAuths: imagePullSecret entries matching the image, sent without serverAddress as the kubelet does", async () => {
+  const secret = dockerConfigSecret({ "127.0.0.1:5000": cred("a"), "127.0.0.1:5001": cred("other-port") });
+  const auths = await pullAuths(pod("127.0.0.1:5000/x:1", "regcred"), "127.0.0.1:5000/x:1", readerWith(secret));
+  expect(auths).toEqual([{ username: "a", password: "pw", auth: undefined }]);
 });
 
-/** A CRI whose image service has no images and whose pulls fail with `error`, or succeed without it. */
-function fakeCri(error?: string): CriClient & { pulls: (AuthConfig | undefined)[] } {
+test("pullAuths: more specific keys first, host label wildcards, Docker Hub's index.docker.io", async () => {
+  const secret = dockerConfigSecret({
+    "quay.io": cred("org"),
+    "https://quay.io/v2/team": cred("team"),
+    "*.example.com": cred("wild"),
+    "https://index.docker.io/v1/": cred("hub"),
+  });
+  const users = async (image: string) =>
+    (await pullAuths(pod(image, "regcred"), image, readerWith(secret))).map((a) => a.username);
+  expect(await users("quay.io/team/app:1")).toEqual(["team", "org"]);
+  expect(await users("quay.io/other/app:1")).toEqual(["org"]);
+  expect(await users("reg.example.com/app:1")).toEqual(["wild"]);
+  expect(await users("a.b.example.com/app:1")).toEqual([]);
+  expect(await users("busybox:1")).toEqual(["hub"]);
+});
+
+test("pullAuths: registries.yaml when no secret matches; nothing (anonymous) without either", async () => {
+  const secret = dockerConfigSecret({ "127.0.0.1:5000": cred("a") });
+  const registries = { mirrors: {}, configs: { "quay.io": { auth: { username: "q", password: "r" } } } };
+  const fromYaml = await pullAuths(pod("quay.io/x/y:1", "regcred"), "quay.io/x/y:1", readerWith(secret), registries);
+  expect(fromYaml).toEqual([expect.objectContaining({ username: "q", serverAddress: "https://quay.io" })]);
+  expect(await pullAuths(pod("quay.io/x/y:1", "missing"), "quay.io/x/y:1", readerWith())).toEqual([]);
+});
+
+/**
+ * A CRI whose image service has no images and whose pulls fail with `error` (unless made with the credentials
+ * of `goodUser`), or succeed without it.
+ */
+function fakeCri(error?: string, goodUser?: string): CriClient & { pulls: (AuthConfig | undefined)[] } {
   const pulls: (AuthConfig | undefined)[] = [];
   return {
     pulls,
     imageStatus: async () => null,
     pullImage: async (_image: string, auth?: AuthConfig) => {
       pulls.push(auth);
-      if (error) throw new Error(error);
+      if (error && (!goodUser || auth?.username !== goodUser)) throw new Error(error);
       return "sha256:ref";
     },
   } as unknown as CriClient & { pulls: (AuthConfig | undefined)[] };
@@ -116,4 +140,19 @@ test("pull policy Never with the image absent is ErrImageNeverPull, without a pu
   const r = await ensureImage(cri, p, c, readerWith(), new Backoff(), "u1/c");
   expect(r.ok ? "" : r.waiting.reason).toBe("ErrImageNeverPull");
   expect(cri.pulls.length).toBe(0);
+});
+
+test("each matching credential is tried in turn; all failing, every error is reported", async () => {
+  const secret = dockerConfigSecret({ "quay.io/team": cred("team"), "quay.io": cred("org") });
+  const p = pod("quay.io/team/app:1", "regcred");
+  const c = p.spec?.containers[0] ?? { name: "c" };
+  const secondWorks = fakeCri("401 Unauthorized", "org");
+  const ok = await ensureImage(secondWorks, p, c, readerWith(secret), new Backoff(), "u1/c");
+  expect(ok.ok).toBe(true);
+  expect(secondWorks.pulls.map((a) => a?.username)).toEqual(["team", "org"]);
+
+  const r = await ensureImage(fakeCri("401 Unauthorized"), p, c, readerWith(secret), new Backoff(), "u1/c");
+  expect(r.ok ? "" : r.waiting.message).toBe(
+    `failed to pull image "quay.io/team/app:1": [401 Unauthorized, 401 Unauthorized]`,
+  );
 });

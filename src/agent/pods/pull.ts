@@ -18,45 +18,108 @@ export function pullPolicy(c: Container): string {
   return !tagged || image.endsWith(":latest") ? "Always" : "IfNotPresent";
 }
 
-export function registryOf(image: string): string {
-  const first = image.split("/")[0] ?? "";
-  return image.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost")
-    ? first
-    : "docker.io";
+/** An image's repository, normalized as the kubelet matches it against docker config keys: "docker.io/library/x". */
+export function repositoryOf(image: string): string {
+  let name = image.split("@")[0] ?? "";
+  if (name.lastIndexOf(":") > name.lastIndexOf("/")) name = name.slice(0, name.lastIndexOf(":"));
+  const first = name.split("/")[0] ?? "";
+  if (name.includes("/") && (first.includes(".") || first.includes(":") || first === "localhost"))
+    return first === "index.docker.io" ? `docker.io${name.slice(first.length)}` : name;
+  return `docker.io/${name.includes("/") ? name : `library/${name}`}`;
 }
 
-const DOCKER_HUB_NAMES = new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
+export const registryOf = (image: string): string => repositoryOf(image).split("/")[0] ?? "docker.io";
 
-/** Whether a docker config key ("host", "host:port", "https://host/v1/") names `registry`. */
-function dockerConfigMatches(server: string, registry: string): boolean {
-  const host = server.replace(/^https?:\/\//, "").split("/")[0] ?? "";
-  return host === registry || (DOCKER_HUB_NAMES.has(registry) && DOCKER_HUB_NAMES.has(host));
+/** A docker config key as the kubelet indexes it: no scheme, /v1/ or /v2/ dropped ("https://h/v1/" → "h"). */
+function keyringKey(server: string): string {
+  const rest = server.replace(/^https?:\/\//, "");
+  const slash = rest.indexOf("/");
+  if (slash < 0) return rest;
+  const path = rest.slice(slash).replace(/^\/v[12]\//, "/");
+  return path === "/" ? rest.slice(0, slash) : rest.slice(0, slash) + path;
+}
+
+/** filepath.Match for one host label: `*` and `?` within the label. */
+const labelMatches = (glob: string, label: string) =>
+  new RegExp(
+    `^${glob
+      .replace(/[.+^${}()|\\]/g, "\\$&")
+      .replace(/\*/g, ".*")
+      .replace(/\?/g, ".")}$`,
+  ).test(label);
+
+/** The kubelet's URLsMatch: same port, host labels glob-matched one by one, the key's path a prefix of the image's. */
+function keyMatches(key: string, repository: string): boolean {
+  const split = (s: string) => {
+    const slash = s.indexOf("/") < 0 ? s.length : s.indexOf("/");
+    const [host = "", port = ""] = s.slice(0, slash).split(":");
+    return { labels: host.split("."), port, path: s.slice(slash) };
+  };
+  const k = split(key);
+  const t = split(repository);
+  return (
+    k.port === t.port &&
+    k.labels.length === t.labels.length &&
+    k.labels.every((glob, i) => labelMatches(glob, t.labels[i] ?? "")) &&
+    t.path.startsWith(k.path)
+  );
+}
+
+type DockerConfigEntry = { username?: string; password?: string; auth?: string };
+
+/** The pod's imagePullSecrets as one keyring: key → credentials, in secret order. */
+async function pullSecretKeyring(pod: Pod, reader: ObjectReader): Promise<Map<string, AuthConfig[]>> {
+  const keyring = new Map<string, AuthConfig[]>();
+  for (const ref of pod.spec?.imagePullSecrets ?? []) {
+    // A missing secret is skipped, as upstream: the pull may still work anonymously.
+    const secret = await reader.secret(pod.metadata?.namespace ?? "default", ref.name ?? "");
+    const raw = secret?.data?.[".dockerconfigjson"] ?? secret?.data?.[".dockercfg"];
+    if (!raw) continue;
+    const parsed = JSON.parse(Buffer.from(raw, "base64").toString("utf8"));
+    const auths: Record<string, DockerConfigEntry> = parsed.auths ?? parsed;
+    for (const [server, a] of Object.entries(auths)) {
+      const key = keyringKey(server);
+      keyring.set(key, [...(keyring.get(key) ?? []), { username: a.username, password: a.password, auth: a.auth }]);
+    }
+  }
+  return keyring;
 }
 
 /**
- * Credentials for `image`: the first imagePullSecret entry for its registry, else registries.yaml. A secret's
- * credentials go without serverAddress, as the kubelet sends them, so containerd offers them to whichever host
- * (mirror or registry) it contacts for this image.
+ * Credentials to try for `image`, in order: every imagePullSecret entry whose key matches its repository (the
+ * kubelet's keyring: more specific keys first, Docker Hub's "index.docker.io" for docker.io images), else
+ * registries.yaml's; empty means an anonymous pull. A secret's credentials go without serverAddress, as the
+ * kubelet sends them, so containerd offers them to whichever host (mirror or registry) it contacts.
  */
-export async function pullAuth(
+export async function pullAuths(
   pod: Pod,
   image: string,
   reader: ObjectReader,
   registries?: Registries,
-): Promise<AuthConfig | undefined> {
-  const ns = pod.metadata?.namespace ?? "default";
-  const registry = registryOf(image);
-  for (const ref of pod.spec?.imagePullSecrets ?? []) {
-    const secret = await reader.secret(ns, ref.name ?? "");
-    const raw = secret?.data?.[".dockerconfigjson"] ?? secret?.data?.[".dockercfg"];
-    if (!raw) continue;
-    const parsed = JSON.parse(Buffer.from(raw, "base64").toString("utf8"));
-    const auths: Record<string, { username?: string; password?: string; auth?: string }> = parsed.auths ?? parsed;
-    for (const [server, a] of Object.entries(auths)) {
-      if (dockerConfigMatches(server, registry)) return { username: a.username, password: a.password, auth: a.auth };
+): Promise<AuthConfig[]> {
+  const repository = repositoryOf(image);
+  const keyring = await pullSecretKeyring(pod, reader);
+  const keys = [...keyring.keys()].sort().reverse();
+  const matched = keys.filter((k) => keyMatches(k, repository)).flatMap((k) => keyring.get(k) ?? []);
+  if (matched.length) return matched;
+  const hub = repository.startsWith("docker.io/") ? keyring.get("index.docker.io") : undefined;
+  if (hub) return hub;
+  const fromFile = registries ? registryAuth(registries, registryOf(image)) : undefined;
+  return fromFile ? [fromFile] : [];
+}
+
+/** Pulls with each set of credentials in turn until one works, as the kubelet does; throws every error. */
+async function pullWithAny(cri: CriClient, image: string, auths: AuthConfig[]): Promise<string> {
+  if (!auths.length) return cri.pullImage(image);
+  const errors: string[] = [];
+  for (const auth of auths) {
+    try {
+      return await cri.pullImage(image, auth);
+    } catch (err) {
+      errors.push((err as Error).message);
     }
   }
-  return registries ? registryAuth(registries, registry) : undefined;
+  throw new Error(errors.length === 1 ? errors[0] : `[${errors.join(", ")}]`);
 }
 
 /**
@@ -103,7 +166,7 @@ export async function ensureImage(
     return { ok: false, waiting: { reason: "ImagePullBackOff", message } };
   }
   try {
-    const imageRef = await cri.pullImage(image, await pullAuth(pod, image, reader, registries));
+    const imageRef = await pullWithAny(cri, image, await pullAuths(pod, image, reader, registries));
     backoff.reset(key);
     rememberPullError(backoff, key, undefined);
     return { ok: true, imageRef, pulled: true };
