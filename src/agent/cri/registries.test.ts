@@ -51,6 +51,8 @@ test("writeRegistryHosts writes one hosts.toml per host, '*' as _default, and dr
     expect(readFileSync(join(dir, "_default/hosts.toml"), "utf8")).not.toContain("server =");
     expect(readFileSync(join(dir, "127.0.0.1:5000/hosts.toml"), "utf8")).toContain("server =");
     expect(() => readFileSync(join(dir, "stale"))).toThrow();
+    writeRegistryHosts(dir, { mirrors: { "*": { endpoint: [] } }, configs: {} });
+    expect(() => readFileSync(join(dir, "_default/hosts.toml"))).toThrow();
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

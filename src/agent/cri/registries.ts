@@ -68,6 +68,8 @@ export function hostsToml(host: string, r: Registries): string {
 export function writeRegistryHosts(certsDir: string, r: Registries): void {
   rmSync(certsDir, { recursive: true, force: true });
   for (const host of new Set([...Object.keys(r.mirrors), ...Object.keys(r.configs)])) {
+    // "*" without endpoints has nothing to say (and a file without a [host] only makes containerd log an error).
+    if (host === "*" && !r.mirrors["*"]?.endpoint?.length) continue;
     const dir = join(certsDir, host === "*" ? "_default" : host);
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, "hosts.toml"), hostsToml(host, r));
