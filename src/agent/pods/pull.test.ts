@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
 import type { Pod, Secret } from "../../api/types.ts";
-import type { CriClient } from "../cri/client.ts";
+import { type CriClient, CriError } from "../cri/client.ts";
 import type { AuthConfig } from "../cri/types.ts";
 import { Backoff } from "./backoff.ts";
 import { ensureImage, pullAuths, pullPolicy, registryOf, repositoryOf } from "./pull.ts";
@@ -88,13 +88,14 @@ function fakeCri(error?: string, goodUser?: string): CriClient & { pulls: (AuthC
     imageStatus: async () => null,
     pullImage: async (_image: string, auth?: AuthConfig) => {
       pulls.push(auth);
-      if (error && (!goodUser || auth?.username !== goodUser)) throw new Error(error);
+      // As the CRI client reports a gRPC error: code 2 is Unknown, containerd's code for most pull failures.
+      if (error && (!goodUser || auth?.username !== goodUser)) throw new CriError("PullImage", 2, error);
       return "sha256:ref";
     },
   } as unknown as CriClient & { pulls: (AuthConfig | undefined)[] };
 }
 
-test("a failed pull is ErrImagePull, then ImagePullBackOff naming that error, until the back-off ends", async () => {
+test("a failed pull is ErrImagePull (worded as the kubelet does), then ImagePullBackOff naming that error", async () => {
   const cri = fakeCri("failed to resolve reference: not found");
   const backoff = new Backoff(60_000);
   const p = pod("127.0.0.1:5000/x:1");
@@ -104,7 +105,7 @@ test("a failed pull is ErrImagePull, then ImagePullBackOff naming that error, un
     ok: false,
     waiting: {
       reason: "ErrImagePull",
-      message: `failed to pull image "127.0.0.1:5000/x:1": failed to resolve reference: not found`,
+      message: "rpc error: code = Unknown desc = failed to resolve reference: not found",
     },
   });
   const second = await ensureImage(cri, p, c, readerWith(), backoff, "u1/c");
@@ -112,7 +113,7 @@ test("a failed pull is ErrImagePull, then ImagePullBackOff naming that error, un
     ok: false,
     waiting: {
       reason: "ImagePullBackOff",
-      message: `Back-off pulling image "127.0.0.1:5000/x:1": ErrImagePull: failed to pull image "127.0.0.1:5000/x:1": failed to resolve reference: not found`,
+      message: `Back-off pulling image "127.0.0.1:5000/x:1": ErrImagePull: rpc error: code = Unknown desc = failed to resolve reference: not found`,
     },
   });
   expect(cri.pulls.length).toBe(1);
@@ -153,6 +154,16 @@ test("each matching credential is tried in turn; all failing, every error is rep
 
   const r = await ensureImage(fakeCri("401 Unauthorized"), p, c, readerWith(secret), new Backoff(), "u1/c");
   expect(r.ok ? "" : r.waiting.message).toBe(
-    `failed to pull image "quay.io/team/app:1": [401 Unauthorized, 401 Unauthorized]`,
+    "[rpc error: code = Unknown desc = 401 Unauthorized, rpc error: code = Unknown desc = 401 Unauthorized]",
   );
+});
+
+test("an imagePullSecret that is not docker config JSON fails the pull with ErrImagePull, as upstream", async () => {
+  const broken: Secret = { ...dockerConfigSecret({}), data: { ".dockerconfigjson": btoa("not json") } };
+  const p = pod("quay.io/x/y:1", "regcred");
+  const c = p.spec?.containers[0] ?? { name: "c" };
+  const cri = fakeCri();
+  const r = await ensureImage(cri, p, c, readerWith(broken), new Backoff(), "u1/c");
+  expect(r.ok ? "" : r.waiting.reason).toBe("ErrImagePull");
+  expect(cri.pulls.length).toBe(0);
 });

@@ -3,7 +3,7 @@
 // failed pulls (ErrImagePull, then ImagePullBackOff naming the last pull error, as the kubelet does).
 
 import type { Container, Pod } from "../../api/types.ts";
-import type { CriClient } from "../cri/client.ts";
+import { type CriClient, CriError } from "../cri/client.ts";
 import { type Registries, registryAuth } from "../cri/registries.ts";
 import type { AuthConfig } from "../cri/types.ts";
 import type { Backoff } from "./backoff.ts";
@@ -108,15 +108,41 @@ export async function pullAuths(
   return fromFile ? [fromFile] : [];
 }
 
+/** gRPC status codes by number, named as Go prints them (the kubelet's messages come from Go's gRPC errors). */
+const GRPC_CODES = [
+  "OK",
+  "Canceled",
+  "Unknown",
+  "InvalidArgument",
+  "DeadlineExceeded",
+  "NotFound",
+  "AlreadyExists",
+  "PermissionDenied",
+  "ResourceExhausted",
+  "FailedPrecondition",
+  "Aborted",
+  "OutOfRange",
+  "Unimplemented",
+  "Internal",
+  "Unavailable",
+  "DataLoss",
+  "Unauthenticated",
+];
+
+/** A pull error as the kubelet reports it: "rpc error: code = NotFound desc = failed to pull and unpack …". */
+function pullErrorMessage(err: unknown): string {
+  if (err instanceof CriError) return `rpc error: code = ${GRPC_CODES[err.code] ?? err.code} desc = ${err.details}`;
+  return (err as Error).message;
+}
+
 /** Pulls with each set of credentials in turn until one works, as the kubelet does; throws every error. */
 async function pullWithAny(cri: CriClient, image: string, auths: AuthConfig[]): Promise<string> {
-  if (!auths.length) return cri.pullImage(image);
   const errors: string[] = [];
-  for (const auth of auths) {
+  for (const auth of auths.length ? auths : [undefined]) {
     try {
       return await cri.pullImage(image, auth);
     } catch (err) {
-      errors.push((err as Error).message);
+      errors.push(pullErrorMessage(err));
     }
   }
   throw new Error(errors.length === 1 ? errors[0] : `[${errors.join(", ")}]`);
@@ -172,7 +198,7 @@ export async function ensureImage(
     return { ok: true, imageRef, pulled: true };
   } catch (err) {
     backoff.next(key);
-    const message = `failed to pull image "${image}": ${(err as Error).message}`;
+    const message = (err as Error).message;
     rememberPullError(backoff, key, message);
     return { ok: false, waiting: { reason: "ErrImagePull", message } };
   }
