@@ -30,6 +30,8 @@ const SECRET_CREDS = { username: "puller", password: "from-a-secret" };
 const TLS_CREDS = { username: "tls-user", password: "over-https" };
 /** A registry name that exists only as a mirror of the HTTPS registry. */
 const TLS_MIRRORED = "registry.k3lite.test";
+/** A registry name mirrored to the open registry by an endpoint without a scheme. */
+const SCHEMELESS_MIRRORED = "schemeless.k3lite.test";
 
 let node: AgentFixture & { fake: FakeCluster };
 let fake: FakeCluster;
@@ -69,6 +71,8 @@ beforeAll(async () => {
         ...selfMirror(locked),
         ...selfMirror(secretOnly),
         [TLS_MIRRORED]: { endpoint: [secure.url] },
+        // Written as users often do: no scheme (localhost on a port is plain HTTP, as in k3s) and the /v2 path.
+        [SCHEMELESS_MIRRORED]: { endpoint: [`${open.host}/v2`] },
       },
       configs: {
         [locked.host]: { auth: CONFIG_CREDS },
@@ -148,6 +152,14 @@ test("the '*' mirror serves registries that have no entry of their own", async (
   await waitRunning("wildcard", open);
   expect(
     await answered(open, /"HEAD \/v2\/k3lite\/regtest\/manifests\/1\?ns=anywhere\.k3lite\.test HTTP\/1\.1" 200/),
+  ).toBe(true);
+}, 90_000);
+
+test("a mirror endpoint written without a scheme, with the /v2 path", async () => {
+  await fake.client.create(podsRef, make("schemeless", `${SCHEMELESS_MIRRORED}/k3lite/regtest:1`));
+  await waitRunning("schemeless", open);
+  expect(
+    await answered(open, /"HEAD \/v2\/k3lite\/regtest\/manifests\/1\?ns=schemeless\.k3lite\.test HTTP\/1\.1" 200/),
   ).toBe(true);
 }, 90_000);
 

@@ -2,7 +2,14 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { hostsToml, loadRegistries, type Registries, registryAuth, writeRegistryHosts } from "./registries.ts";
+import {
+  hostsToml,
+  loadRegistries,
+  normalizeEndpoint,
+  type Registries,
+  registryAuth,
+  writeRegistryHosts,
+} from "./registries.ts";
 
 const registries: Registries = {
   mirrors: {
@@ -74,4 +81,32 @@ test("registryAuth: the first configured endpoint's credentials, bound to that h
 
 test("loadRegistries: a missing file is no registries", () => {
   expect(loadRegistries("/nonexistent/registries.yaml")).toEqual({ mirrors: {}, configs: {} });
+});
+
+test("normalizeEndpoint: k3s's defaults for a missing scheme, /v2 as the default path, any other path as written", () => {
+  expect(normalizeEndpoint("127.0.0.1:5000")).toEqual({ url: "http://127.0.0.1:5000", overridePath: false });
+  expect(normalizeEndpoint("localhost:443")).toEqual({ url: "https://localhost:443", overridePath: false });
+  expect(normalizeEndpoint("localhost")).toEqual({ url: "https://localhost", overridePath: false });
+  expect(normalizeEndpoint("mirror.example.com:5000/v2/")).toEqual({
+    url: "https://mirror.example.com:5000",
+    overridePath: false,
+  });
+  expect(normalizeEndpoint("http://mirror.example.com/")).toEqual({
+    url: "http://mirror.example.com",
+    overridePath: false,
+  });
+  expect(normalizeEndpoint("https://harbor.example.com/v2/proxy-docker")).toEqual({
+    url: "https://harbor.example.com/v2/proxy-docker",
+    overridePath: true,
+  });
+});
+
+test("a mirror endpoint with its own API path gets override_path", () => {
+  const toml = hostsToml("docker.io", {
+    mirrors: { "docker.io": { endpoint: ["https://h.example.com/v2/hub"] } },
+    configs: {},
+  });
+  expect(toml).toContain(
+    `[host."https://h.example.com/v2/hub"]\n  capabilities = ["pull", "resolve"]\n  override_path = true`,
+  );
 });
