@@ -1,8 +1,9 @@
 // Image pulls through CRI PullImage from real registries on loopback (Debian's docker-registry, images pushed with
 // skopeo), configured in a k3s-format registries.yaml: a docker.io image through a plain-HTTP mirror, the "*"
-// mirror, a missing image (ErrImagePull, then ImagePullBackOff, with the registry's answer), registries that need
-// basic auth, from registries.yaml `configs` or from a pod's imagePullSecrets, and an HTTPS registry with a
-// self-signed certificate trusted through `configs.<host>.tls.ca_file`, directly and as a mirror.
+// mirror, an endpoint written without a scheme, a missing image (ErrImagePull, then ImagePullBackOff, with the
+// registry's answer), registries that need basic auth, from registries.yaml `configs` or from a pod's
+// imagePullSecrets, and an HTTPS registry with a self-signed certificate trusted through
+// `configs.<host>.tls.ca_file`, directly and as a mirror.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
