@@ -8,6 +8,8 @@ import type { AgentPaths } from "../paths.ts";
 import type { Backoff } from "./backoff.ts";
 import type { EventRecorder } from "./events.ts";
 import type { ProbeManager } from "./probes.ts";
+import type { PodRuntime } from "./runtime.ts";
+import type { StatusCache } from "./status-cache.ts";
 import type { TokenSource } from "./tokens.ts";
 
 export interface PodContext {
@@ -30,4 +32,8 @@ export interface PodContext {
   /** registries.yaml: credentials for pulls no imagePullSecret covers. */
   registries: Registries;
   requeue(key: string, delayMs: number): void;
+  /** The statuses this agent wrote last (compared with before writing again). */
+  statuses: StatusCache;
+  /** A sync read these container states: the relist (PLEG) need not sync the pod again for them. */
+  observed(rt: PodRuntime): void;
 }

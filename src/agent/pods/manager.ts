@@ -23,6 +23,7 @@ import { identityOf, MANAGED_BY } from "./labels.ts";
 import { rotateLogs } from "./log-rotation.ts";
 import { ProbeManager } from "./probes.ts";
 import { podRuntime } from "./runtime.ts";
+import { statusCache } from "./status-cache.ts";
 import { removePod } from "./terminate.ts";
 import { tokenSource } from "./tokens.ts";
 import { syncPod } from "./worker.ts";
@@ -57,6 +58,9 @@ export function startPodManager(opts: {
   const uids = new Map<string, { uid: string; name: string; namespace: string }>(); // key → last seen identity
   const livenessFailed = new Map<string, string>();
   let serviceEnv: Record<string, string> = {};
+  // Container id → state as last seen by the relist or a sync (the PLEG's record), and when (a read counter).
+  const lastStates = new Map<string, { state: string; read: number }>();
+  let reads = 0;
 
   const ctx: PodContext = {
     cri,
@@ -73,6 +77,11 @@ export function startPodManager(opts: {
     terminating: new Set(),
     registries: opts.registries ?? { mirrors: {}, configs: {} },
     requeue: (key, delayMs) => queue.addAfter(key, delayMs),
+    statuses: statusCache(),
+    observed: (rt) => {
+      const read = ++reads;
+      for (const list of rt.containers.values()) for (const c of list) lastStates.set(c.id, { state: c.state, read });
+    },
     probes: new ProbeManager(cri, (change) => {
       const pod = informer.list().find((p) => p.metadata?.uid === change.podUid);
       if (!pod) return;
@@ -110,12 +119,24 @@ export function startPodManager(opts: {
     delete: enqueue,
   });
 
+  // Keys whose sync runs now: the relist leaves their containers to the sync, which records what it saw last.
+  const syncing = new Set<string>();
   async function sync(key: string): Promise<void> {
+    syncing.add(key);
+    try {
+      await syncOne(key);
+    } finally {
+      syncing.delete(key);
+    }
+  }
+
+  async function syncOne(key: string): Promise<void> {
     const pod = informer.get(key);
     const known = uids.get(key);
     if (known && (!pod || pod.metadata?.uid !== known.uid)) {
       // The pod we ran under this name is gone (or replaced by a new one with the same name).
       await removePod(ctx, known.uid, await podRuntime(cri, known.uid), known);
+      ctx.statuses.forget(known.uid);
       uids.delete(key);
     }
     if (!pod) return;
@@ -124,17 +145,20 @@ export function startPodManager(opts: {
     await syncPod(ctx, pod, key);
   }
 
-  // PLEG: a container that changed state gets its pod synced at once.
-  const lastStates = new Map<string, string>();
+  // PLEG: a container that changed state since the last relist or sync gets its pod synced at once.
+  // A sync that read a container after this relist's list began saw it later than the list did: it wins.
   const relist = async () => {
+    const read = ++reads;
     const containers = await cri.listContainers();
     const seen = new Set<string>();
     for (const c of containers) {
       seen.add(c.id);
-      if (lastStates.get(c.id) === c.state) continue;
-      lastStates.set(c.id, c.state);
       const id = identityOf(c);
-      if (id) queue.add(`${id.namespace}/${id.name}`);
+      const key = id && `${id.namespace}/${id.name}`;
+      const last = lastStates.get(c.id);
+      if (last?.state === c.state || (last && last.read > read) || (key && syncing.has(key))) continue;
+      lastStates.set(c.id, { state: c.state, read });
+      if (key) queue.add(key);
     }
     for (const id of lastStates.keys()) if (!seen.has(id)) lastStates.delete(id);
   };

@@ -35,11 +35,28 @@ export interface PodRuntime {
 export async function podRuntime(cri: CriClient, uid: string): Promise<PodRuntime> {
   const [sandboxes, containers] = await Promise.all([
     cri.listPodSandbox({ labelSelector: { [POD_UID]: uid } }),
-    cri.listContainers({ labelSelector: { [POD_UID]: uid } }),
+    containerRecords(cri, uid),
   ]);
   sandboxes.sort((a, b) => b.createdAt - a.createdAt);
   const newest = sandboxes[0];
   const sandbox = newest ? await cri.podSandboxStatus(newest.id).catch(() => undefined) : undefined;
+  return { sandboxes, sandbox, containers };
+}
+
+/** `rt` after RunPodSandbox made `sandboxId`: one status call instead of listing everything again. */
+export async function withNewSandbox(cri: CriClient, rt: PodRuntime, sandboxId: string): Promise<PodRuntime> {
+  const sandbox = await cri.podSandboxStatus(sandboxId);
+  const { network: _, ...listed } = sandbox;
+  return { ...rt, sandboxes: [listed, ...rt.sandboxes], sandbox };
+}
+
+/** `rt` with its containers read again (after this sync started or stopped some; the sandbox is unchanged). */
+export async function withContainers(cri: CriClient, rt: PodRuntime, uid: string): Promise<PodRuntime> {
+  return { ...rt, containers: await containerRecords(cri, uid) };
+}
+
+async function containerRecords(cri: CriClient, uid: string): Promise<Map<string, ContainerRecord[]>> {
+  const containers = await cri.listContainers({ labelSelector: { [POD_UID]: uid } });
   const records = await Promise.all(
     containers.map(async (c): Promise<ContainerRecord | undefined> => {
       const s = await cri.containerStatus(c.id).catch(() => undefined);
@@ -72,7 +89,7 @@ export async function podRuntime(cri: CriClient, uid: string): Promise<PodRuntim
     byName.set(r.name, list);
   }
   for (const list of byName.values()) list.sort((a, b) => b.attempt - a.attempt || b.createdAt - a.createdAt);
-  return { sandboxes, sandbox, containers: byName };
+  return byName;
 }
 
 /** The newest container of `name` in the current sandbox. */

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import type { core, Pod } from "../../api/types.ts";
-import { podPhase } from "./status.ts";
+import type { core, Pod, PodStatus } from "../../api/types.ts";
+import { podPhase, podStatusChanged } from "./status.ts";
 
 const running: core.ContainerStatus = {
   name: "a",
@@ -48,4 +48,11 @@ test("pod phase follows upstream's rules", () => {
   expect(podPhase(pod("Never"), [exited(0), exited(1)], true)).toBe("Failed");
   expect(podPhase(pod("OnFailure"), [exited(0)], true)).toBe("Succeeded");
   expect(podPhase(pod("OnFailure"), [exited(1)], true)).toBe("Running");
+});
+
+test("a status the server stored with its fields in another order is unchanged; a new container state is a change", () => {
+  const written: PodStatus = { phase: "Running", qosClass: "BestEffort", containerStatuses: [running] };
+  const stored: PodStatus = { qosClass: "BestEffort", containerStatuses: [{ ...running }], phase: "Running" };
+  expect(podStatusChanged(stored, written)).toBe(false);
+  expect(podStatusChanged(stored, { ...written, containerStatuses: [crashLooping] })).toBe(true);
 });

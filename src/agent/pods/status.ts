@@ -221,10 +221,19 @@ export function computePodStatus(inp: StatusInputs): PodStatus {
   return status;
 }
 
-/** Whether `next` says anything `prev` does not (ignoring condition times), to skip needless writes. */
+/** JSON with object keys sorted, so two statuses compare equal whatever order the server kept their fields in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : v,
+  );
+}
+
+/** Whether `next` says anything `prev` does not (ignoring condition times and field order), to skip needless writes. */
 export function podStatusChanged(prev: PodStatus | undefined, next: PodStatus): boolean {
   const strip = (s: PodStatus | undefined) =>
-    JSON.stringify({
+    canonical({
       ...s,
       conditions: (s?.conditions ?? [])
         .map((c) => `${c.type}=${c.status}/${c.reason ?? ""}`)

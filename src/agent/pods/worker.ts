@@ -11,7 +11,15 @@ import type { PodContext } from "./context.ts";
 import { ConfigError } from "./env.ts";
 import { containerHash, podIdentity } from "./labels.ts";
 import { objectReader } from "./refs.ts";
-import { type ContainerRecord, currentContainer, nextAttempt, type PodRuntime, podRuntime } from "./runtime.ts";
+import {
+  type ContainerRecord,
+  currentContainer,
+  nextAttempt,
+  type PodRuntime,
+  podRuntime,
+  withContainers,
+  withNewSandbox,
+} from "./runtime.ts";
 import { sandboxConfig } from "./sandbox.ts";
 import { startContainer } from "./start-container.ts";
 import { computePodStatus, podStatusChanged, type Waiting } from "./status.ts";
@@ -59,13 +67,12 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
     if (rt.sandboxes.length) await killPod(ctx, pod, rt, 0);
     mkdirSync(sbConfig.logDirectory as string, { recursive: true });
     try {
-      await ctx.cri.runPodSandbox(sbConfig);
+      rt = await withNewSandbox(ctx.cri, rt, await ctx.cri.runPodSandbox(sbConfig));
     } catch (err) {
       ctx.record(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${(err as Error).message}`);
       ctx.requeue(key, RETRY_MS);
       return writeStatus(ctx, pod, rt, waiting);
     }
-    rt = await podRuntime(ctx.cri, id.uid);
   }
   const sandboxId = rt.sandbox?.id as string;
   const podIp = pod.spec?.hostNetwork ? ctx.nodeIp() : (rt.sandbox?.network?.ip ?? "");
@@ -90,7 +97,10 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
     return writeStatus(ctx, pod, rt, waiting);
   }
 
+  // Whether this pass started or stopped a container (then CRI is read again before the status is computed).
+  let touched = false;
   const start = async (c: Container, fieldPath: string) => {
+    touched = true;
     const w = await startContainer(ctx, {
       pod,
       c,
@@ -141,6 +151,7 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
             return;
           }
           ctx.livenessFailed.delete(cur.id);
+          touched = true;
           ctx.record(pod, "Normal", "Killing", `Container ${c.name} ${why}, will be restarted`, fieldPath);
           await ctx.cri.stopContainer(cur.id, pod.spec?.terminationGracePeriodSeconds ?? 30).catch(() => {});
           ctx.requeue(key, 0);
@@ -151,6 +162,7 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
           if (!restart || inBackoff(ctx, pod, c, cur, waiting, key)) return;
         }
         if (cur?.state === "CONTAINER_CREATED") {
+          touched = true;
           await ctx.cri.startContainer(cur.id).catch(() => {});
           return;
         }
@@ -159,7 +171,8 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
     );
   }
 
-  rt = await podRuntime(ctx.cri, id.uid);
+  if (touched) rt = await withContainers(ctx.cri, rt, id.uid);
+  ctx.observed(rt);
   const live = new Set(
     [...rt.containers.values()]
       .flat()
@@ -215,8 +228,11 @@ async function pruneExited(ctx: PodContext, rt: PodRuntime): Promise<void> {
 
 async function writeStatus(ctx: PodContext, pod: Pod, rt: PodRuntime, waiting: Map<string, Waiting>): Promise<void> {
   const uid = pod.metadata?.uid ?? "";
+  // The informer may not have delivered our last write yet: compare with the newest status we know of, or
+  // every sync in that window would write the same status again (with fresh condition times).
+  const known = ctx.statuses.newest(pod);
   const status = computePodStatus({
-    pod,
+    pod: known,
     rt,
     nodeIp: ctx.nodeIp(),
     waiting,
@@ -224,9 +240,17 @@ async function writeStatus(ctx: PodContext, pod: Pod, rt: PodRuntime, waiting: M
     ready: (c, r) => ctx.probes.result(r.id, c, "readiness"),
     started: (c, r) => ctx.probes.result(r.id, c, "startup"),
   });
-  if (!podStatusChanged(pod.status, status)) return;
+  if (!podStatusChanged(known.status, status)) return;
   const id = podIdentity(pod);
-  await ctx.client.patch(inNamespace(pods, id.namespace), id.name, { status }, "merge", undefined, "status");
+  const written = await ctx.client.patch<Pod>(
+    inNamespace(pods, id.namespace),
+    id.name,
+    { status },
+    "merge",
+    undefined,
+    "status",
+  );
+  ctx.statuses.wrote(written);
   // Terminal pods release their sandbox (and IP) at once.
   if ((status.phase === "Succeeded" || status.phase === "Failed") && rt.sandbox?.state === "SANDBOX_READY")
     await killPod(ctx, pod, rt, 0);
