@@ -109,6 +109,7 @@ export async function startAgent(config: AgentConfig, client: KubeClient): Promi
 
     const streaming: StreamingServer = await startStreamingServer({
       cri,
+      runtimeEndpoint: endpoint,
       paths,
       port: config.kubeletPort ?? 10250,
       nodeName: config.nodeName,

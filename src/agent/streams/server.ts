@@ -16,7 +16,7 @@ import type { AgentPaths } from "../paths.ts";
 import { podRuntime } from "../pods/runtime.ts";
 import { handleExecUpgrade } from "./exec.ts";
 import { logStream } from "./logs.ts";
-import { handlePortForwardUpgrade } from "./portforward.ts";
+import { handlePortForwardUpgrade, podPortForwardTarget } from "./portforward.ts";
 import { statsSummary } from "./stats.ts";
 import { ensureServingCert } from "./tls.ts";
 
@@ -31,6 +31,8 @@ export interface StreamingServer {
 
 export interface StreamingOptions {
   cri: CriClient;
+  /** The socket `cri` talks to (the agent's own containerd, or --container-runtime-endpoint). */
+  runtimeEndpoint: string;
   paths: AgentPaths;
   port: number;
   nodeName: string;
@@ -165,17 +167,17 @@ export async function startStreamingServer(opts: StreamingOptions): Promise<Stre
     const parts = new URL(req.url ?? "/", "https://agent").pathname.split("/").filter(Boolean).map(decodeURIComponent);
     if (parts[0] === "portForward" && parts.length === 3) {
       const pod = findPod(parts[1] as string, parts[2] as string);
-      const podIp = pod?.status?.podIP;
-      if (!pod || !podIp) {
+      if (!pod?.status?.podIP) {
         socket.end("HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
         return;
       }
-      handlePortForwardUpgrade(req, socket, head, podIp);
+      // Into the pod's own network namespace (found through the runtime), so 127.0.0.1 listeners are reachable.
+      handlePortForwardUpgrade(req, socket, head, podPortForwardTarget(pod, opts.cri, opts.runtimeEndpoint));
       return;
     }
     handleExecUpgrade(req, socket, head, {
       cri: opts.cri,
-      containerdAddress: opts.paths.containerdSocket,
+      containerdAddress: opts.runtimeEndpoint.replace(/^unix:\/\//, ""),
       resolve: (ns, pod, container) => target(ns, pod, container, false),
     }).catch((err) => {
       log.warn(`upgrade ${req.url}: ${(err as Error).message}`);
