@@ -39,7 +39,8 @@ export function sandboxConfig(pod: Pod, s: SandboxSettings, attempt: number): Po
   const annotations: Record<string, string> = { ...(pod.metadata?.annotations ?? {}) };
   return {
     metadata: { name: id.name, namespace: id.namespace, uid: id.uid, attempt },
-    hostname: podHostname(pod, s.nodeName),
+    // As the kubelet: none on hostNetwork (the host's UTS namespace is shared, and runc refuses to set a hostname).
+    ...(spec.hostNetwork ? {} : { hostname: podHostname(pod, s.nodeName) }),
     logDirectory: podLogDirectory(s.podLogsDir, id),
     dnsConfig: podDnsConfig(pod, s),
     portMappings: portMappings(pod),
