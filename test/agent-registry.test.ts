@@ -11,9 +11,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stringify } from "yaml";
 import { agentPaths } from "../src/agent/paths.ts";
-import type { Pod, Secret } from "../src/api/types.ts";
+import type { Event, Pod, Secret } from "../src/api/types.ts";
 import type { FakeCluster } from "../src/client/fake.ts";
-import { inNamespace, pods, secrets } from "../src/client/refs.ts";
+import { events, inNamespace, pods, secrets } from "../src/client/refs.ts";
+import { waitFor } from "../src/client/testing.ts";
 import {
   type AgentFixture,
   busyboxContainer,
@@ -180,7 +181,28 @@ test("a missing image gives ErrImagePull, then ImagePullBackOff, with the regist
   expect(p.status?.phase).toBe("Pending");
   // The registry was asked, and answered 404.
   expect(await answered(open, /"(HEAD|GET) \/v2\/k3lite\/nope\/manifests\/1 HTTP\/1\.1" 404/)).toBe(true);
+  // The kubelet's events, as `kubectl describe pod` shows them.
+  const said = await waitFor(
+    async () => {
+      const lines = (await podEvents("missing")).map((e) => `${e.reason}: ${e.message}`);
+      return lines.some((l) => l.startsWith("BackOff:")) ? lines : undefined;
+    },
+    "BackOff event",
+    30_000,
+  );
+  expect(said).toContain(`Pulling: Pulling image "${image}"`);
+  expect(said.some((l) => l.startsWith(`Failed: Failed to pull image "${image}": `) && l.includes("not found"))).toBe(
+    true,
+  );
+  expect(said).toContain("Failed: Error: ErrImagePull");
+  expect(said).toContain(`BackOff: Back-off pulling image "${image}"`);
+  expect(said).toContain("Failed: Error: ImagePullBackOff");
 }, 90_000);
+
+async function podEvents(name: string): Promise<Event[]> {
+  const list = await fake.client.list<Event>(inNamespace(events, "default"));
+  return list.items.filter((e) => e.involvedObject?.name === name);
+}
 
 test("a registry that needs basic auth is pulled from with the credentials in registries.yaml", async () => {
   await fake.client.create(podsRef, make("with-config-auth", `${locked.host}/k3lite/private:1`));

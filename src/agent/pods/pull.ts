@@ -172,6 +172,8 @@ export async function ensureImage(
   backoff: Backoff,
   key: string,
   registries?: Registries,
+  /** Called just before a pull starts (the kubelet's "Pulling" event). */
+  onPull?: () => void,
 ): Promise<PullResult> {
   const image = c.image ?? "";
   const policy = pullPolicy(c);
@@ -192,6 +194,7 @@ export async function ensureImage(
     return { ok: false, waiting: { reason: "ImagePullBackOff", message } };
   }
   try {
+    onPull?.();
     const imageRef = await pullWithAny(cri, image, await pullAuths(pod, image, reader, registries));
     backoff.reset(key);
     rememberPullError(backoff, key, undefined);

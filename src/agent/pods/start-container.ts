@@ -63,21 +63,41 @@ async function verifyRunAsNonRoot(ctx: PodContext, pod: Pod, c: Container, image
   return undefined;
 }
 
+/** The kubelet's events for an image it could not get: what went wrong, then `Error: <reason>`. */
+function recordPullFailure(ctx: PodContext, inp: StartInputs, waiting: Waiting): void {
+  const { pod, c, fieldPath } = inp;
+  if (waiting.reason === "ImagePullBackOff") {
+    ctx.record(pod, "Normal", "BackOff", `Back-off pulling image "${c.image}"`, fieldPath);
+  } else if (waiting.reason === "ErrImagePull") {
+    ctx.record(pod, "Warning", "Failed", `Failed to pull image "${c.image}": ${waiting.message ?? ""}`, fieldPath);
+  } else {
+    ctx.record(pod, "Warning", waiting.reason, waiting.message ?? "", fieldPath);
+  }
+  ctx.record(pod, "Warning", "Failed", `Error: ${waiting.reason}`, fieldPath);
+}
+
 export async function startContainer(ctx: PodContext, inp: StartInputs): Promise<Waiting | undefined> {
   const { pod, c } = inp;
   const uid = pod.metadata?.uid ?? "";
-  const pull = await ensureImage(ctx.cri, pod, c, inp.reader, ctx.pullBackoff, `${uid}/${c.name}`, ctx.registries);
+  const started = performance.now();
+  const pull = await ensureImage(ctx.cri, pod, c, inp.reader, ctx.pullBackoff, `${uid}/${c.name}`, ctx.registries, () =>
+    ctx.record(pod, "Normal", "Pulling", `Pulling image "${c.image}"`, inp.fieldPath),
+  );
   if (!pull.ok) {
-    ctx.record(
-      pod,
-      "Warning",
-      pull.waiting.reason === "ImagePullBackOff" ? "BackOff" : "Failed",
-      pull.waiting.message ?? "",
-      inp.fieldPath,
-    );
+    recordPullFailure(ctx, inp, pull.waiting);
     return pull.waiting;
   }
-  if (pull.pulled) ctx.record(pod, "Normal", "Pulled", `Successfully pulled image "${c.image}"`, inp.fieldPath);
+  // The kubelet's words, which `kubectl describe pod` users know.
+  const seconds = `${((performance.now() - started) / 1000).toFixed(3)}s`;
+  ctx.record(
+    pod,
+    "Normal",
+    "Pulled",
+    pull.pulled
+      ? `Successfully pulled image "${c.image}" in ${seconds} (${seconds} including waiting)`
+      : `Container image "${c.image}" already present on machine`,
+    inp.fieldPath,
+  );
   const nonRoot = await verifyRunAsNonRoot(ctx, pod, c, pull.imageRef);
   if (nonRoot) {
     ctx.record(pod, "Warning", "Failed", `Error: ${nonRoot}`, inp.fieldPath);
