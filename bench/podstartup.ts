@@ -11,8 +11,10 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { createCriClient } from "../src/agent/cri/client.ts";
 import { importImage } from "../src/agent/cri/images.ts";
 import { agentPaths } from "../src/agent/paths.ts";
+import { poll } from "../src/agent/wait.ts";
 import type { Node, Pod } from "../src/api/types.ts";
 import { inNamespace, nodes, pods } from "../src/client/refs.ts";
 import type { KubeClient, WatchEvent } from "../src/client/types.ts";
@@ -142,6 +144,23 @@ async function createBatch(client: KubeClient, prefix: string, n: number, node: 
   return [...(await watching).values()];
 }
 
+async function deleteAllPods(client: KubeClient, fx: AgentFixture): Promise<void> {
+  const list = await client.list<Pod>(inNamespace(pods, "default"));
+  await Promise.all(
+    list.items.map((p) =>
+      client.delete(inNamespace(pods, "default"), p.metadata?.name ?? "", { gracePeriodSeconds: 0 }).catch(() => {}),
+    ),
+  );
+  const cri = createCriClient(fx.agent.runtimeEndpoint);
+  try {
+    await poll("the agent to remove every sandbox", async () => (await cri.listPodSandbox()).length === 0, {
+      timeoutMs: 60_000,
+    });
+  } finally {
+    cri.close();
+  }
+}
+
 ensureTestImages();
 const dataDir = mkdtempSync(join(tmpdir(), "k3lite-bench-pods-"));
 const net = randomNetwork();
@@ -224,6 +243,10 @@ try {
     `${mib(process.memoryUsage().rss)} / ${mib(rssOf(containerdPid(dataDir)))}`,
   );
 } finally {
+  // Pods go first, through the agent, so their sandboxes (and network namespaces, which live outside the data
+  // dir) are torn down properly; the fixture's clean-up below would race a still-running agent that recreates
+  // them, and then kill containerd with their namespaces still mounted.
+  if (agent) await deleteAllPods(client, agent).catch((err) => console.error(`deleting pods: ${err.message}`));
   // The agent's clean-up removes the data dir it shares with the server (and, if it never started, cleaned up).
   await agent?.cleanup();
   await server.stop();
