@@ -2,6 +2,7 @@
 // wording and details (kubectl prints these messages verbatim, so they must read as a real cluster's do).
 
 import type { Status } from "../api/types.ts";
+import { completeResponse } from "./node-adapter.ts";
 
 export interface StatusCause {
   reason: string;
@@ -158,7 +159,7 @@ export function statusResponse(err: StatusError): Response {
   // Upstream sends details.retryAfterSeconds as Retry-After too (clients back off by the header).
   const retryAfter = err.status.details?.retryAfterSeconds;
   if (retryAfter !== undefined) headers["retry-after"] = String(retryAfter);
-  return new Response(JSON.stringify(err.status), { status: err.code, headers });
+  return completeResponse(JSON.stringify(err.status), { status: err.code, headers });
 }
 
 /** A success Status (e.g. the answer to deletecollection or to deleting an object that is gone at once). */

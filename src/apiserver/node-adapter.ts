@@ -42,14 +42,19 @@ async function handle(
   outgoing: ServerResponse,
   extraEnv?: Record<string, unknown>,
 ): Promise<void> {
-  const abort = new AbortController();
-  // A client that leaves before the response is complete ends what the app is still doing for it (watches).
-  outgoing.once("close", () => {
-    if (!outgoing.writableFinished) abort.abort();
-  });
+  // A client that leaves before the response is complete ends what the app is still doing for it (log streams).
+  // Only GETs stream, so only they pay for the signal and the listener.
+  let abort: AbortController | undefined;
+  if (incoming.method === "GET") {
+    const controller = new AbortController();
+    abort = controller;
+    outgoing.once("close", () => {
+      if (!outgoing.writableFinished) controller.abort();
+    });
+  }
   let res: Response;
   try {
-    const req = await toRequest(incoming, abort.signal);
+    const req = await toRequest(incoming, abort?.signal);
     if (!req) res = new Response("bad request", { status: 400 });
     else res = await fetch(req, { ...extraEnv, incoming, outgoing } satisfies NodeEnv);
   } catch (err) {
@@ -64,7 +69,7 @@ async function handle(
   }
 }
 
-async function toRequest(incoming: IncomingMessage, signal: AbortSignal): Promise<Request | undefined> {
+async function toRequest(incoming: IncomingMessage, signal?: AbortSignal): Promise<Request | undefined> {
   const headers = new Headers();
   const raw = incoming.rawHeaders;
   for (let i = 0; i < raw.length; i += 2) headers.append(raw[i], raw[i + 1]);
@@ -99,6 +104,22 @@ function readBody(incoming: IncomingMessage): Promise<Buffer> {
   });
 }
 
+const COMPLETE_BODY = Symbol("k3lite.completeBody");
+
+/**
+ * A Response whose body is `text`, marked so the adapter writes the text at once instead of reading the body
+ * stream chunk by chunk (most API answers: objects, lists, Status errors). Other servers see a normal Response.
+ */
+export function completeResponse(text: string, init: ResponseInit): Response {
+  const res = new Response(text, init);
+  (res as Response & { [COMPLETE_BODY]?: string })[COMPLETE_BODY] = text;
+  return res;
+}
+
+function completeBodyOf(res: Response): string | undefined {
+  return (res as Response & { [COMPLETE_BODY]?: string })[COMPLETE_BODY];
+}
+
 /** A read that is already settled, or undefined when the stream has nothing yet (a watch waiting for events). */
 function readNow(reader: ReadableStreamDefaultReader<Uint8Array>) {
   const pending = reader.read();
@@ -108,6 +129,12 @@ function readNow(reader: ReadableStreamDefaultReader<Uint8Array>) {
 async function writeResponse(res: Response, outgoing: ServerResponse): Promise<void> {
   // Bun's Headers#toJSON: a plain record, Set-Cookie kept as an array.
   const headers = (res.headers as Headers & { toJSON(): Record<string, string | string[]> }).toJSON();
+  const text = completeBodyOf(res);
+  if (text !== undefined) {
+    const body = Buffer.from(text);
+    headers["content-length"] = String(body.byteLength);
+    return writeComplete(outgoing, res.status, headers, body);
+  }
   if (!res.body) {
     outgoing.writeHead(res.status, headers);
     outgoing.end();

@@ -4,6 +4,7 @@
 import { stringify } from "yaml";
 import type { KubeObject } from "../api/types.ts";
 import { notAcceptable } from "./errors.ts";
+import { completeResponse } from "./node-adapter.ts";
 
 export type OutputKind = "json" | "table" | "metadata" | "yaml";
 
@@ -38,7 +39,7 @@ export function outputKind(accept: string | null): OutputKind {
 const JSON_HEADERS = { "content-type": "application/json" };
 
 export function jsonText(status: number, text: string, headers: Record<string, string> = {}): Response {
-  return new Response(text, { status, headers: { ...JSON_HEADERS, ...headers } });
+  return completeResponse(text, { status, headers: { ...JSON_HEADERS, ...headers } });
 }
 
 export function respondObject(
