@@ -61,8 +61,24 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
     : 0;
   const sbConfig = sandboxConfig(pod, settings, attempt);
 
-  if (rt.sandbox?.state !== "SANDBOX_READY") {
-    if (rt.sandboxes.length && allDone(pod, rt)) return writeStatus(ctx, pod, rt, waiting);
+  const needSandbox = rt.sandbox?.state !== "SANDBOX_READY";
+  if (needSandbox && rt.sandboxes.length && allDone(pod, rt)) return writeStatus(ctx, pod, rt, waiting);
+  const podDir = join(ctx.paths.podsDir, id.uid);
+  const reader = objectReader(ctx.client);
+  // Volumes need no sandbox: set them up while containerd makes one (the kubelet mounts them first, too).
+  const volumes = setUpVolumes({
+    pod,
+    podDir,
+    nodeIp: ctx.nodeIp(),
+    dataDir: ctx.config.dataDir,
+    reader,
+    tokens: ctx.tokens,
+  }).then(
+    (paths) => ({ paths, err: undefined }),
+    (err: Error) => ({ paths: undefined, err }),
+  );
+
+  if (needSandbox) {
     // A dead sandbox takes its containers with it: stop what is left, then start over in a new one.
     if (rt.sandboxes.length) await killPod(ctx, pod, rt, 0);
     mkdirSync(sbConfig.logDirectory as string, { recursive: true });
@@ -71,28 +87,18 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
     } catch (err) {
       ctx.record(pod, "Warning", "FailedCreatePodSandBox", `Failed to create pod sandbox: ${(err as Error).message}`);
       ctx.requeue(key, RETRY_MS);
+      await volumes;
       return writeStatus(ctx, pod, rt, waiting);
     }
   }
   const sandboxId = rt.sandbox?.id as string;
   const podIp = pod.spec?.hostNetwork ? ctx.nodeIp() : (rt.sandbox?.network?.ip ?? "");
-  const podDir = join(ctx.paths.podsDir, id.uid);
-  const reader = objectReader(ctx.client);
 
-  let volumePaths: Map<string, string>;
-  try {
-    volumePaths = await setUpVolumes({
-      pod,
-      podDir,
-      nodeIp: ctx.nodeIp(),
-      dataDir: ctx.config.dataDir,
-      reader,
-      tokens: ctx.tokens,
-    });
-  } catch (err) {
-    const message = (err as Error).message;
+  const { paths: volumePaths, err: volumeErr } = await volumes;
+  if (!volumePaths) {
+    const message = volumeErr?.message;
     ctx.record(pod, "Warning", "FailedMount", `MountVolume.SetUp failed: ${message}`);
-    if (!(err instanceof ConfigError)) console.error(err);
+    if (!(volumeErr instanceof ConfigError)) console.error(volumeErr);
     ctx.requeue(key, RETRY_MS);
     return writeStatus(ctx, pod, rt, waiting);
   }
