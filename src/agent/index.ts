@@ -28,6 +28,12 @@ export interface Agent {
   runtimeEndpoint: string;
   /** The port of the logs/exec/port-forward endpoint. */
   kubeletPort: number;
+  /**
+   * Stops syncing pods, leaving containerd and the pods running: a clean-up that removes every sandbox through
+   * CRI calls this first, or the still-running agent recreates what it removes (and those pods outlive it).
+   */
+  stopPods(): Promise<void>;
+  /** Stops the agent and its containerd; pods keep running (a restarted agent adopts them). */
   stop(): Promise<void>;
 }
 
@@ -162,7 +168,7 @@ export async function startAgent(config: AgentConfig, client: KubeClient): Promi
     const podManager = startPodManager({ client, cri, config, paths, nodeIp: () => nodeIp, registries });
     cleanups.push(() => podManager.stop());
     streaming.setPodLister(() => podManager.informer.list());
-    return { runtimeEndpoint: endpoint, kubeletPort: streaming.port, stop };
+    return { runtimeEndpoint: endpoint, kubeletPort: streaming.port, stopPods: () => podManager.stop(), stop };
   } catch (err) {
     await stop();
     throw err;
