@@ -160,7 +160,8 @@ export function startPodManager(opts: {
       lastStates.set(c.id, { state: c.state, read });
       if (key) queue.add(key);
     }
-    for (const id of lastStates.keys()) if (!seen.has(id)) lastStates.delete(id);
+    // Gone since the list, unless a sync saw it after the list began (it was created meanwhile).
+    for (const [id, last] of lastStates) if (!seen.has(id) && last.read < read) lastStates.delete(id);
   };
 
   // Sandboxes of pods that no longer exist (deleted while the agent was down, or force-deleted).
