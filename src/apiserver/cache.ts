@@ -33,6 +33,7 @@ export class ObjectCache<T extends KubeObject = KubeObject> {
       for (const kv of page.items) this.items.set(kv.key, this.storage.decode(kv) as T);
       cont = page.continue;
     } while (cont);
+    this.generation++; // a refill after falling behind compaction is a change too
     this.watcher = await this.storage.store.watch(
       collectionPrefix(this.descriptor),
       { fromRevision: revision ?? 0 },

@@ -3,18 +3,17 @@
 // need from live caches of the datastore rather than from the store on every request.
 
 import type { ClusterRole, ClusterRoleBinding, Role, RoleBinding } from "kubernetes-types/rbac/v1";
-import type { KubeObject, PersistentVolumeClaim, Pod, Secret, ServiceAccount } from "../api/types.ts";
+import type { KubeObject, Node, PersistentVolumeClaim, Pod, Secret, ServiceAccount } from "../api/types.ts";
 import type { ApiServer } from "../apiserver/app.ts";
 import { ObjectCache } from "../apiserver/cache.ts";
-import { createAuthenticator } from "../auth/authenticate.ts";
-import { createAuthorizer, PRIVILEGED_GROUP } from "../auth/authorize.ts";
-import { createAuthRateLimiter } from "../auth/ratelimit.ts";
-import { checkRbacEscalation } from "../auth/rbac/escalation-check.ts";
 import { StatusError } from "../apiserver/errors.ts";
 import type { AdmissionRequest } from "../apiserver/rest/context.ts";
-import type { ServerPki } from "../auth/pki.ts";
-import type { Node } from "../api/types.ts";
 import { objectKey } from "../apiserver/storage.ts";
+import { createAuthenticator } from "../auth/authenticate.ts";
+import { createAuthorizer, PRIVILEGED_GROUP } from "../auth/authorize.ts";
+import type { ServerPki } from "../auth/pki.ts";
+import { createAuthRateLimiter } from "../auth/ratelimit.ts";
+import { checkRbacEscalation } from "../auth/rbac/escalation-check.ts";
 import { DEFAULT_SERVICE_ACCOUNT_ISSUER } from "../auth/serviceaccount-token.ts";
 import { tokenRequestHandler } from "../auth/token-request-route.ts";
 import type { ServerConfig } from "./config.ts";
@@ -56,6 +55,8 @@ export async function wireAuth(api: ApiServer, pki: ServerPki, _config: ServerCo
     getRole: (ns: string, name: string) => roles.get(ns, name),
     getClusterRole: (name: string) => clusterRoles.get(undefined, name),
     listClusterRoles: () => clusterRoles.list(),
+    version: () =>
+      roles.generation + roleBindings.generation + clusterRoles.generation + clusterRoleBindings.generation,
   };
   const authorizer = createAuthorizer({
     rbac,

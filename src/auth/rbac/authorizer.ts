@@ -4,8 +4,8 @@
 import type { ClusterRole, ClusterRoleBinding, PolicyRule, Role, RoleBinding, Subject } from "kubernetes-types/rbac/v1";
 import type { UserInfo } from "../../api/types.ts";
 import { aggregatedClusterRoleRules } from "./aggregation.ts";
-import { type AuthorizationAttributes, type AuthorizationDecision, rulesAllow } from "./rules.ts";
 import { rulesCover } from "./escalation.ts";
+import { type AuthorizationAttributes, type AuthorizationDecision, rulesAllow } from "./rules.ts";
 
 type MaybePromise<T> = T | Promise<T>;
 
@@ -17,14 +17,26 @@ export interface RbacSource {
   getClusterRole(name: string): MaybePromise<ClusterRole | undefined>;
   /** When given, aggregating ClusterRoles are resolved live instead of relying on their stored rules. */
   listClusterRoles?(): MaybePromise<ClusterRole[]>;
+  /**
+   * A number that changes whenever any Role, ClusterRole or binding does. When given, decisions are remembered
+   * until it changes: walking every binding on each request is most of an authorized GET's cost.
+   */
+  version?(): number;
 }
+
+/** Decisions remembered per RBAC version; the map starts over when full (distinct names make distinct keys). */
+const DECISION_CACHE_LIMIT = 8192;
 
 export interface RbacAuthorizer {
   authorize(user: UserInfo, attrs: AuthorizationAttributes): Promise<AuthorizationDecision>;
   /** Every rule that applies to the user in `namespace` (cluster-wide ones included): SelfSubjectRulesReview. */
   rulesFor(user: UserInfo, namespace?: string): Promise<PolicyRule[]>;
   /** Escalation check: may `user` grant `rules` (in `namespace`, or cluster-wide) — does it hold them all? */
-  canGrant(user: UserInfo, rules: PolicyRule[], namespace?: string): Promise<{ allowed: boolean; missing: PolicyRule[] }>;
+  canGrant(
+    user: UserInfo,
+    rules: PolicyRule[],
+    namespace?: string,
+  ): Promise<{ allowed: boolean; missing: PolicyRule[] }>;
 }
 
 interface Grant {
@@ -67,7 +79,7 @@ export function createRbacAuthorizer(source: RbacSource): RbacAuthorizer {
       const isClusterRole = rb.roleRef.kind === "ClusterRole";
       const rules = isClusterRole
         ? await clusterRoleRules(rb.roleRef.name)
-        : (await source.getRole(namespace, rb.roleRef.name))?.rules ?? (undefined as PolicyRule[] | undefined);
+        : ((await source.getRole(namespace, rb.roleRef.name))?.rules ?? (undefined as PolicyRule[] | undefined));
       if (!rules) {
         errors.push(
           isClusterRole
@@ -82,24 +94,56 @@ export function createRbacAuthorizer(source: RbacSource): RbacAuthorizer {
     return false;
   }
 
+  let decisionsAt: number | undefined;
+  const decisions = new Map<string, AuthorizationDecision>();
+
   async function authorize(user: UserInfo, attrs: AuthorizationAttributes): Promise<AuthorizationDecision> {
+    const version = source.version?.();
+    if (version === undefined) return decide(user, attrs);
+    if (version !== decisionsAt) {
+      decisions.clear();
+      decisionsAt = version;
+    }
+    const key = decisionKey(user, attrs);
+    const hit = decisions.get(key);
+    if (hit) return hit;
+    const decision = await decide(user, attrs);
+    // Only if nothing changed while deciding (the sources may be read asynchronously).
+    if (source.version?.() === version) {
+      if (decisions.size >= DECISION_CACHE_LIMIT) decisions.clear();
+      decisions.set(key, decision);
+    }
+    return decision;
+  }
+
+  async function decide(user: UserInfo, attrs: AuthorizationAttributes): Promise<AuthorizationDecision> {
     const errors: string[] = [];
     let reason = "";
-    const allowed = await visitGrants(user, attrs.namespace || undefined, (grant) => {
-      if (!rulesAllow(grant.rules, attrs)) return false;
-      reason = `RBAC: allowed by ${grant.describe}`;
-      return true;
-    }, errors);
+    const allowed = await visitGrants(
+      user,
+      attrs.namespace || undefined,
+      (grant) => {
+        if (!rulesAllow(grant.rules, attrs)) return false;
+        reason = `RBAC: allowed by ${grant.describe}`;
+        return true;
+      },
+      errors,
+    );
     if (allowed) return { allowed, reason };
     return errors.length > 0 ? { allowed, reason: `RBAC: [${errors.join(", ")}]` } : { allowed };
   }
 
   async function rulesFor(user: UserInfo, namespace?: string): Promise<PolicyRule[]> {
     const rules: PolicyRule[] = [];
-    await visitGrants(user, namespace, (grant) => {
-      rules.push(...grant.rules);
-      return false;
-    }, []);
+    await visitGrants(
+      user,
+      namespace,
+      (grant) => {
+        rules.push(...grant.rules);
+        return false;
+      },
+      [],
+    );
     return rules;
   }
 
@@ -109,6 +153,21 @@ export function createRbacAuthorizer(source: RbacSource): RbacAuthorizer {
   }
 
   return { authorize, rulesFor, canGrant };
+}
+
+/** Everything an RBAC decision depends on besides the RBAC objects: who, and what they ask for. */
+function decisionKey(user: UserInfo, a: AuthorizationAttributes): string {
+  return [
+    user.username,
+    user.groups.join(","),
+    a.verb,
+    a.apiGroup ?? "",
+    a.resource ?? "",
+    a.subresource ?? "",
+    a.namespace ?? "",
+    a.name ?? "",
+    a.path ?? "",
+  ].join("\u0000");
 }
 
 /** Upstream's appliesToUser: a ServiceAccount subject without namespace means the binding's own namespace. */
