@@ -14,6 +14,8 @@ export interface AgentConfig {
   clusterDomain: string;
   /** Use an existing CRI socket instead of starting our own containerd. */
   containerRuntimeEndpoint?: string;
+  /** OCI runtime for our own containerd: "auto" (default: crun when usable, else runc), "crun", "runc" or a path. */
+  ociRuntime?: string;
   /** "containerd" (default) or "fake" (hollow node, for scale tests). */
   runtime: "containerd" | "fake";
   kubeReserved?: string;

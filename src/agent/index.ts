@@ -102,7 +102,7 @@ export async function startAgent(config: AgentConfig, client: KubeClient): Promi
     } else {
       podCidr = (await network()).podCidr;
       writeRegistryHosts(paths.containerdCertsDir, registries);
-      const containerd: Containerd = await startContainerd(paths);
+      const containerd: Containerd = await startContainerd(paths, { ociRuntime: config.ociRuntime });
       cleanups.push(() => containerd.stop());
       endpoint = containerd.endpoint;
       await importStartupImages(paths.containerdSocket, paths.imagesDir);
