@@ -144,6 +144,9 @@ export async function startAgentFixture(client: KubeClient, opts: AgentOptions):
   let agent: Agent | undefined;
   const cleanup = async () => {
     if (agent) {
+      // Stop syncing first: a running agent would recreate the sandboxes removed below, and they would outlive
+      // the test (containerd is then killed under them).
+      await agent.stopPods().catch(() => {});
       const cri = createCriClient(agent.runtimeEndpoint);
       await removeAllSandboxes(cri).catch(() => {});
       cri.close();
