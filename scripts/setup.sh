@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 need_root() { [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root (sudo) to install packages" >&2; exit 1; }; }
 
-packages=(containerd runc containernetworking-plugins busybox-static iptables gcc libc6-dev file curl ca-certificates openssl)
+packages=(containerd runc crun containernetworking-plugins busybox-static iptables gcc libc6-dev file curl ca-certificates openssl)
 if [ "${K3LITE_SETUP_CROSS:-0}" = 1 ]; then packages+=(qemu-user-static libc6-arm64-cross); fi
 # Only the test suite needs these: a loopback registry for pull tests, and wrk as the benchmarks' load generator.
 if [ "${K3LITE_SETUP_TEST:-0}" = 1 ]; then packages+=(docker-registry skopeo wrk); fi
