@@ -39,6 +39,8 @@ export class LogWriter {
     /** The latest committed revision. */
     public revision: number,
     private readonly onCommit: (events: StoreEvent[]) => void,
+    /** The live value of `key` when known without a query (the read cache); undefined means "ask SQLite". */
+    private readonly peek: (key: string) => KeyValue | undefined = () => undefined,
   ) {
     this.latest = db.prepare(
       "SELECT id, deleted, create_revision, value FROM kv WHERE key = ? ORDER BY id DESC LIMIT 1",
@@ -76,10 +78,13 @@ export class LogWriter {
     const outcomes: (KeyValue | StoreError)[] = [];
     const events: StoreEvent[] = [];
     let next = this.revision;
+    // Keys written earlier in this batch: their newest row is in the open transaction, not in the cache.
+    const touched = new Set<string>();
     try {
       this.begin.run();
       for (const { op } of batch) {
-        const result = this.apply(op, next + 1);
+        const result = this.apply(op, next + 1, touched.has(op.key));
+        touched.add(op.key);
         if (result instanceof StoreError) {
           outcomes.push(result);
         } else {
@@ -109,10 +114,10 @@ export class LogWriter {
   }
 
   /** Checks one operation against the key's latest row and appends its row at `revision`. */
-  private apply(op: WriteOp, revision: number): StoreEvent | StoreError {
-    const row = this.latest.get(op.key);
-    const live = row && !row.deleted ? row : undefined;
-    const current = live && toKeyValue(op.key, live);
+  private apply(op: WriteOp, revision: number, touchedInBatch: boolean): StoreEvent | StoreError {
+    const known = touchedInBatch ? undefined : this.peek(op.key);
+    const row = known ? undefined : this.latest.get(op.key);
+    const current = known ?? (row && !row.deleted ? toKeyValue(op.key, row) : undefined);
     if (op.kind === "create") {
       if (current) return new StoreError("exists", `key "${op.key}" already exists`, current);
       this.insert.run(revision, op.key, 1, 0, revision, row?.id ?? 0, op.value);

@@ -57,11 +57,17 @@ export class SqliteStore implements Store {
     }
     this.compactRevision = readMeta(this.db, META.compactRevision);
     this.cache = new ReadCache(opts.readCacheBytes ?? DEFAULT_READ_CACHE_BYTES);
-    this.writer = new LogWriter(this.db, headRevision(this.db), (events) => {
-      // The cache follows each commit before anyone hears of it, so no read can see an older value afterwards.
-      this.cache.apply(events);
-      this.hub.publish(events);
-    });
+    this.writer = new LogWriter(
+      this.db,
+      headRevision(this.db),
+      (events) => {
+        // The cache follows each commit before anyone hears of it, so no read can see an older value afterwards.
+        this.cache.apply(events);
+        this.hub.publish(events);
+      },
+      // Writes check against the cached value too: exact for every key the batch has not touched yet.
+      (key) => this.cache.get(key),
+    );
     this.reader = new LogReader(this.db);
     this.compactor = new LogCompactor(this.db);
     // Finish a compaction that a crash or close cut short, so its rows do not linger until the next one.

@@ -5,6 +5,7 @@
 import type { KubeObject } from "../../api/types.ts";
 import { asObject, mediaType, parseBody, readBody, readText } from "../body.ts";
 import { badRequest, forbidden, methodNotSupported } from "../errors.ts";
+import { cloneJson } from "../patch/json.ts";
 import { gr } from "../storage.ts";
 import type { Scope } from "./context.ts";
 import { applyNamespace, checkTypeMeta } from "./metadata.ts";
@@ -106,7 +107,7 @@ export async function update(s: Scope, name: string): Promise<Response> {
   obj.metadata ??= {};
   obj.metadata.name = name;
   const r = await guaranteedUpdate(s, name, (current) =>
-    track(s, current, restrictToSubresource(s, structuredClone(obj), current)),
+    track(s, current, restrictToSubresource(s, cloneJson(obj), current)),
   );
   return answer(s, 200, r, warnings);
 }

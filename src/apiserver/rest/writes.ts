@@ -5,6 +5,7 @@
 import type { KubeObject } from "../../api/types.ts";
 import type { KeyValue } from "../../store/types.ts";
 import { conflict, forbidden, notFound, STALE_OBJECT } from "../errors.ts";
+import { cloneJson } from "../patch/json.ts";
 import namespaces from "../resources/namespaces.ts";
 import type { ResourceDescriptor } from "../resources/types.ts";
 import { encodeObject, gr, objectKey } from "../storage.ts";
@@ -128,7 +129,7 @@ export async function guaranteedUpdate(
     }
     const current = storage.decode(kv);
     const currentRv = current.metadata?.resourceVersion;
-    const updated = await tryUpdate(structuredClone(current));
+    const updated = await tryUpdate(cloneJson(current));
     const pinned = updated.metadata?.resourceVersion;
     if (pinned && pinned !== currentRv) throw conflict(gr(d), name, STALE_OBJECT);
     if (opts.admit !== false) {
