@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { qosClass } from "../../api/qos.ts";
 import type { Container, core, Pod, PodStatus } from "../../api/types.ts";
 import { type ContainerRecord, nsToIso, type PodRuntime } from "./runtime.ts";
+import { isSidecar, mainContainersCreated } from "./sidecars.ts";
 
 export interface Waiting {
   reason: string;
@@ -166,13 +167,20 @@ export function computePodStatus(inp: StatusInputs): PodStatus {
   const statuses = (pod.spec?.containers ?? []).map((c) =>
     containerStatus(c, rt.containers.get(c.name) ?? [], sandboxId, inp),
   );
-  const initialized = initStatuses.every((s) => s.state?.terminated?.exitCode === 0);
-  for (const s of initStatuses) s.ready = s.state?.terminated?.exitCode === 0;
+  const inits = pod.spec?.initContainers ?? [];
+  const sidecarStatuses = initStatuses.filter((_, i) => isSidecar(inits[i] as Container));
+  const regularInitStatuses = initStatuses.filter((_, i) => !isSidecar(inits[i] as Container));
+  // A regular init container is ready once it succeeded; a sidecar's readiness comes from its probes.
+  for (const s of regularInitStatuses) s.ready = s.state?.terminated?.exitCode === 0;
+  const initialized =
+    mainContainersCreated(pod, rt) ||
+    (regularInitStatuses.every((s) => s.ready) && sidecarStatuses.every((s) => s.started));
   let phase = inp.terminalPhase ?? podPhase(pod, statuses, initialized);
-  const initFailed = initStatuses.some((s) => s.state?.terminated && s.state.terminated.exitCode !== 0);
+  const initFailed = regularInitStatuses.some((s) => s.state?.terminated && s.state.terminated.exitCode !== 0);
   if (initFailed && pod.spec?.restartPolicy === "Never") phase = "Failed";
   if (prev.phase === "Succeeded" || prev.phase === "Failed") phase = prev.phase;
-  const containersReady = statuses.length > 0 && statuses.every((s) => s.ready);
+  const containersReady =
+    statuses.length > 0 && statuses.every((s) => s.ready) && sidecarStatuses.every((s) => s.ready);
   const gatesOk = (pod.spec?.readinessGates ?? []).every(
     (g) => prev.conditions?.find((c) => c.type === g.conditionType)?.status === "True",
   );

@@ -11,29 +11,35 @@ import type { PodContext } from "./context.ts";
 import { handlerTimeout } from "./handler-timeout.ts";
 import { runHandler } from "./handlers.ts";
 import { podIdentity, podLogDirectory } from "./labels.ts";
-import type { PodRuntime } from "./runtime.ts";
+import type { ContainerRecord, PodRuntime } from "./runtime.ts";
+import { sidecarNames } from "./sidecars.ts";
 import { tearDownVolumes } from "./volumes.ts";
 
-/** Stops every running container (preStop first) within the grace period, then the pod's sandboxes. */
+/**
+ * Stops every running container (preStop first) within the grace period, then the pod's sandboxes. Sidecars
+ * outlive the main containers: they are stopped after them, one at a time in reverse init order (KEP-753).
+ */
 export async function killPod(ctx: PodContext, pod: Pod, rt: PodRuntime, gracePeriodSeconds: number): Promise<void> {
   const deadline = Date.now() + gracePeriodSeconds * 1000;
   const specs = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
   const running = [...rt.containers.values()].flat().filter((r) => r.state === "CONTAINER_RUNNING");
-  await Promise.all(
-    running.map(async (r) => {
-      const c = specs.find((s) => s.name === r.name);
-      ctx.record(pod, "Normal", "Killing", `Stopping container ${r.name}`, `spec.containers{${r.name}}`);
-      if (c?.lifecycle?.preStop) {
-        const podIp = rt.sandbox?.network?.ip ?? "";
-        await handlerTimeout(
-          runHandler(c.lifecycle.preStop, { cri: ctx.cri, containerId: r.id, container: c, podIp }, gracePeriodSeconds),
-          deadline - Date.now(),
-        );
-      }
-      const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
-      await ctx.cri.stopContainer(r.id, left).catch(() => {});
-    }),
-  );
+  const sidecars = sidecarNames(pod);
+  const stop = async (r: ContainerRecord) => {
+    const c = specs.find((s) => s.name === r.name);
+    const field = sidecars.includes(r.name) ? "initContainers" : "containers";
+    ctx.record(pod, "Normal", "Killing", `Stopping container ${r.name}`, `spec.${field}{${r.name}}`);
+    if (c?.lifecycle?.preStop) {
+      const podIp = rt.sandbox?.network?.ip ?? "";
+      await handlerTimeout(
+        runHandler(c.lifecycle.preStop, { cri: ctx.cri, containerId: r.id, container: c, podIp }, gracePeriodSeconds),
+        deadline - Date.now(),
+      );
+    }
+    const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
+    await ctx.cri.stopContainer(r.id, left).catch(() => {});
+  };
+  await Promise.all(running.filter((r) => !sidecars.includes(r.name)).map(stop));
+  for (const name of [...sidecars].reverse()) await Promise.all(running.filter((r) => r.name === name).map(stop));
   for (const sb of rt.sandboxes) await ctx.cri.stopPodSandbox(sb.id).catch(() => {});
 }
 

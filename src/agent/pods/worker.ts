@@ -21,6 +21,7 @@ import {
   withNewSandbox,
 } from "./runtime.ts";
 import { sandboxConfig } from "./sandbox.ts";
+import { isSidecar, mainContainersCreated } from "./sidecars.ts";
 import { startContainer } from "./start-container.ts";
 import { computePodStatus, podStatusChanged, type Waiting } from "./status.ts";
 import { confirmDeletion, killPod } from "./terminate.ts";
@@ -127,11 +128,61 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
     }
   };
 
-  // Init containers, one at a time, in order.
+  /**
+   * Keeps container `c` running: probes for a healthy one, a restart after a failed liveness/startup probe or
+   * a spec change, a start (after any back-off) when `restartOnExit` allows. Whether it runs after this pass.
+   */
+  const keepRunning = async (
+    c: Container,
+    fieldPath: string,
+    restartOnExit: (exited: ContainerRecord) => boolean,
+  ): Promise<boolean> => {
+    const cur = currentContainer(rt, c.name);
+    if (cur?.state === "CONTAINER_RUNNING") {
+      const why =
+        ctx.livenessFailed.get(cur.id) ?? (cur.hash && cur.hash !== containerHash(c) ? "spec changed" : undefined);
+      if (!why) {
+        ctx.probes.ensure(id.uid, cur.id, c, () => podIp, Math.floor(cur.startedAt / 1e6));
+        return true;
+      }
+      ctx.livenessFailed.delete(cur.id);
+      touched = true;
+      ctx.record(pod, "Normal", "Killing", `Container ${c.name} ${why}, will be restarted`, fieldPath);
+      await ctx.cri.stopContainer(cur.id, pod.spec?.terminationGracePeriodSeconds ?? 30).catch(() => {});
+      ctx.requeue(key, 0);
+      return false;
+    }
+    if (cur?.state === "CONTAINER_EXITED") {
+      if (!restartOnExit(cur) || inBackoff(ctx, pod, c, cur, waiting, key)) return false;
+    }
+    if (cur?.state === "CONTAINER_CREATED") {
+      touched = true;
+      await ctx.cri.startContainer(cur.id).catch(() => {});
+      return true;
+    }
+    await start(c, fieldPath);
+    return !waiting.has(c.name);
+  };
+
+  // Init containers, one at a time, in order; a sidecar lets the next one start once it has started. Once a
+  // main container exists only the sidecars are looked after (restarted whatever the pod's restartPolicy),
+  // until the main containers are done for good.
+  const podStarted = mainContainersCreated(pod, rt);
+  const mainDone = allDone(pod, rt);
   let initialized = true;
   for (const c of pod.spec?.initContainers ?? []) {
     const cur = currentContainer(rt, c.name);
-    if (cur?.state === "CONTAINER_EXITED" && cur.exitCode === 0) continue;
+    if (isSidecar(c)) {
+      const running = !mainDone && (await keepRunning(c, `spec.initContainers{${c.name}}`, () => true));
+      if (podStarted) continue;
+      // Without a startup probe a running sidecar counts as started at once (upstream too).
+      const started = running && (!c.startupProbe || (cur !== undefined && ctx.probes.result(cur.id, c, "startup")));
+      if (started) continue;
+      // Not started yet: its start, back-off or startup probe result brings the pod back here.
+      initialized = false;
+      break;
+    }
+    if (podStarted || (cur?.state === "CONTAINER_EXITED" && cur.exitCode === 0)) continue;
     initialized = false;
     if (cur?.state === "CONTAINER_RUNNING" || cur?.state === "CONTAINER_CREATED") break;
     if (cur?.state === "CONTAINER_EXITED") {
@@ -145,39 +196,21 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
 
   if (initialized) {
     const policy = pod.spec?.restartPolicy ?? "Always";
-    await Promise.all(
-      (pod.spec?.containers ?? []).map(async (c) => {
-        const fieldPath = `spec.containers{${c.name}}`;
-        const cur = currentContainer(rt, c.name);
-        if (cur?.state === "CONTAINER_RUNNING") {
-          const why =
-            ctx.livenessFailed.get(cur.id) ?? (cur.hash && cur.hash !== containerHash(c) ? "spec changed" : undefined);
-          if (!why) {
-            ctx.probes.ensure(id.uid, cur.id, c, () => podIp, Math.floor(cur.startedAt / 1e6));
-            return;
-          }
-          ctx.livenessFailed.delete(cur.id);
-          touched = true;
-          ctx.record(pod, "Normal", "Killing", `Container ${c.name} ${why}, will be restarted`, fieldPath);
-          await ctx.cri.stopContainer(cur.id, pod.spec?.terminationGracePeriodSeconds ?? 30).catch(() => {});
-          ctx.requeue(key, 0);
-          return;
-        }
-        if (cur?.state === "CONTAINER_EXITED") {
-          const restart = policy === "Always" || (policy === "OnFailure" && cur.exitCode !== 0);
-          if (!restart || inBackoff(ctx, pod, c, cur, waiting, key)) return;
-        }
-        if (cur?.state === "CONTAINER_CREATED") {
-          touched = true;
-          await ctx.cri.startContainer(cur.id).catch(() => {});
-          return;
-        }
-        await start(c, fieldPath);
-      }),
-    );
+    const restart = (exited: ContainerRecord) =>
+      policy === "Always" || (policy === "OnFailure" && exited.exitCode !== 0);
+    await Promise.all((pod.spec?.containers ?? []).map((c) => keepRunning(c, `spec.containers{${c.name}}`, restart)));
   }
 
-  if (touched) rt = await withContainers(ctx.cri, rt, id.uid);
+  if (touched) {
+    const before = new Map([...rt.containers.values()].flat().map((r) => [r.id, r.state]));
+    rt = await withContainers(ctx.cri, rt, id.uid);
+    // A container that exited since this pass began (one just started may already be gone) is this pass's to
+    // act on: the relist will not report it again once it is marked observed below.
+    const exited = [...rt.containers.values()]
+      .flat()
+      .some((r) => r.state === "CONTAINER_EXITED" && before.get(r.id) !== r.state);
+    if (exited) ctx.requeue(key, 100);
+  }
   ctx.observed(rt);
   const live = new Set(
     [...rt.containers.values()]
