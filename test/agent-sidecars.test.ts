@@ -193,3 +193,18 @@ test("on deletion the sidecars stop after the main containers, in reverse order"
   );
   expect(readFileSync(join(host.path, "order"), "utf8")).toBe("app\nsecond\nfirst\n");
 }, 60_000);
+
+test("a pod past activeDeadlineSeconds is killed and Failed with DeadlineExceeded", async () => {
+  await createPod("deadline", {
+    activeDeadlineSeconds: 3,
+    initContainers: [sidecar("helper", ["sleep", "3600"])],
+    containers: [busyboxContainer("app", ["sleep", "3600"])],
+  });
+  await waitPod("deadline", "Running", (x) => x.status?.phase === "Running");
+  const p = await waitPod("deadline", "Failed", (x) => x.status?.phase === "Failed");
+  expect(p.status?.reason).toBe("DeadlineExceeded");
+  expect(p.status?.message).toBe("Pod was active on the node longer than the specified deadline");
+  expect(p.status?.containerStatuses?.[0]?.state?.terminated).toBeDefined();
+  expect(initStatus(p, "helper")?.state?.terminated).toBeDefined();
+  expect(condition(p, "Ready")).toBe("False");
+}, 60_000);

@@ -8,6 +8,7 @@ import { join } from "node:path";
 import type { Container, Pod } from "../../api/types.ts";
 import { inNamespace, pods } from "../../client/refs.ts";
 import type { PodContext } from "./context.ts";
+import { activeDeadlineLeft, DEADLINE_EXCEEDED } from "./deadline.ts";
 import { ConfigError } from "./env.ts";
 import { containerHash, podIdentity } from "./labels.ts";
 import { objectReader } from "./refs.ts";
@@ -49,6 +50,11 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
     if (rt.sandboxes.some((s) => s.state === "SANDBOX_READY")) await killPod(ctx, pod, rt, 0);
     return;
   }
+
+  const left = activeDeadlineLeft(ctx.statuses.newest(pod));
+  if (left !== undefined && left <= 0) return killPastDeadline(ctx, pod, rt, key);
+  // Later deadlines are met by a later sync (the manager resyncs every pod every 10 s).
+  if (left !== undefined && left < 10_000) ctx.requeue(key, left + 50);
 
   const waiting = new Map<string, Waiting>();
   const settings = {
@@ -223,6 +229,24 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
   await writeStatus(ctx, pod, rt, waiting);
 }
 
+/**
+ * A pod past its active deadline: stopped within its grace period (beside the workers, like a deletion), then
+ * reported Failed with reason DeadlineExceeded.
+ */
+function killPastDeadline(ctx: PodContext, pod: Pod, rt: PodRuntime, key: string): void {
+  const uid = pod.metadata?.uid ?? "";
+  if (ctx.terminating.has(uid)) return;
+  ctx.terminating.add(uid);
+  ctx.record(pod, "Normal", DEADLINE_EXCEEDED.reason, DEADLINE_EXCEEDED.message);
+  void killPod(ctx, pod, rt, pod.spec?.terminationGracePeriodSeconds ?? 30)
+    .then(async () => writeStatus(ctx, pod, await podRuntime(ctx.cri, uid), new Map(), DEADLINE_EXCEEDED))
+    .catch((err) => console.error(err))
+    .finally(() => {
+      ctx.terminating.delete(uid);
+      ctx.requeue(key, 0);
+    });
+}
+
 /** CrashLoopBackOff: whether container `c` must wait before its next restart (and requeues when it may). */
 function inBackoff(
   ctx: PodContext,
@@ -265,7 +289,13 @@ async function pruneExited(ctx: PodContext, rt: PodRuntime): Promise<void> {
   }
 }
 
-async function writeStatus(ctx: PodContext, pod: Pod, rt: PodRuntime, waiting: Map<string, Waiting>): Promise<void> {
+async function writeStatus(
+  ctx: PodContext,
+  pod: Pod,
+  rt: PodRuntime,
+  waiting: Map<string, Waiting>,
+  terminal?: { phase: "Succeeded" | "Failed"; reason: string; message: string },
+): Promise<void> {
   const uid = pod.metadata?.uid ?? "";
   // The informer may not have delivered our last write yet: compare with the newest status we know of, or
   // every sync in that window would write the same status again (with fresh condition times).
@@ -278,6 +308,7 @@ async function writeStatus(ctx: PodContext, pod: Pod, rt: PodRuntime, waiting: M
     podDir: join(ctx.paths.podsDir, uid),
     ready: (c, r) => ctx.probes.result(r.id, c, "readiness"),
     started: (c, r) => ctx.probes.result(r.id, c, "startup"),
+    ...(terminal ? { terminalPhase: terminal.phase, reason: terminal.reason, message: terminal.message } : {}),
   });
   if (!podStatusChanged(known.status, status)) return;
   const id = podIdentity(pod);
