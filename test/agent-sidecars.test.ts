@@ -1,11 +1,14 @@
 // Pod features of the node agent on real containerd, against the in-memory API: native sidecar containers
-// (init containers with restartPolicy Always), activeDeadlineSeconds, and gRPC probes.
+// (init containers with restartPolicy Always), activeDeadlineSeconds, and gRPC probes (a health server the
+// test runs on the host, reached by a hostNetwork pod's probe).
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import * as grpc from "@grpc/grpc-js";
 import { createCriClient } from "../src/agent/cri/client.ts";
+import { HEALTH_SERVICE } from "../src/agent/pods/grpc-probe.ts";
 import { POD_UID } from "../src/agent/pods/labels.ts";
 import type { Container, Pod } from "../src/api/types.ts";
 import type { FakeCluster } from "../src/client/fake.ts";
@@ -207,4 +210,43 @@ test("a pod past activeDeadlineSeconds is killed and Failed with DeadlineExceede
   expect(p.status?.containerStatuses?.[0]?.state?.terminated).toBeDefined();
   expect(initStatus(p, "helper")?.state?.terminated).toBeDefined();
   expect(condition(p, "Ready")).toBe("False");
+}, 60_000);
+
+test("gRPC probes: a health server answering SERVING makes the pod Ready; nothing serving fails liveness", async () => {
+  // A hostNetwork pod's IP is the node's: the probe reaches this health server, run by the test on the host.
+  const server = new grpc.Server();
+  server.addService(HEALTH_SERVICE, {
+    Check: (_: unknown, done: grpc.sendUnaryData<{ status: string }>) => done(null, { status: "SERVING" }),
+  });
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("0.0.0.0:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
+      err ? reject(err) : resolve(p),
+    ),
+  );
+  try {
+    await createPod("grpc-healthy", {
+      hostNetwork: true,
+      containers: [
+        busyboxContainer("app", ["sleep", "3600"], { readinessProbe: { grpc: { port }, periodSeconds: 1 } }),
+      ],
+    });
+    await createPod("grpc-unhealthy", {
+      containers: [
+        busyboxContainer("app", ["sleep", "3600"], {
+          readinessProbe: { grpc: { port: 50051 }, periodSeconds: 1 },
+          livenessProbe: { grpc: { port: 50051, service: "app" }, periodSeconds: 1, failureThreshold: 1 },
+        }),
+      ],
+    });
+    await waitPod("grpc-healthy", "Ready", (x) => condition(x, "Ready") === "True");
+    const p = await waitPod(
+      "grpc-unhealthy",
+      "restarted",
+      (x) => (x.status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1,
+    );
+    expect(p.status?.containerStatuses?.[0]?.ready).toBe(false);
+    expect(condition(p, "Ready")).toBe("False");
+  } finally {
+    server.forceShutdown();
+  }
 }, 60_000);

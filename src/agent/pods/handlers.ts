@@ -1,9 +1,11 @@
 // Runs a probe or lifecycle-hook action against a container: exec (CRI ExecSync), httpGet (from the node to
-// the pod IP, 200–399 is success) or tcpSocket (a connection opens). Shared by probes and postStart/preStop.
+// the pod IP, 200–399 is success), tcpSocket (a connection opens) or grpc (probes only: Health/Check answers
+// SERVING). Shared by probes and postStart/preStop.
 
 import { connect } from "node:net";
 import type { Container, core } from "../../api/types.ts";
 import type { CriClient } from "../cri/client.ts";
+import { grpcHealthCheck } from "./grpc-probe.ts";
 
 export interface HandlerTarget {
   cri: CriClient;
@@ -77,7 +79,7 @@ export async function runHandler(action: Action, t: HandlerTarget, timeoutSecond
       await Bun.sleep(action.sleep.seconds * 1000);
       return { ok: true, message: "" };
     }
-    if (action.grpc) return { ok: false, message: "grpc probes are not supported by k3lite yet" };
+    if (action.grpc) return await grpcHealthCheck(t.podIp, action.grpc.port, action.grpc.service ?? "", timeoutSeconds);
     return { ok: false, message: "no handler action" };
   } catch (err) {
     return { ok: false, message: (err as Error).message };
