@@ -84,6 +84,11 @@ export function validatePodSpec(spec: Pod["spec"], path: string): FieldError[] {
       if (c.imagePullPolicy && !PULL_POLICIES.includes(c.imagePullPolicy)) {
         errs.push(notSupported(`${p}.imagePullPolicy`, c.imagePullPolicy, PULL_POLICIES));
       }
+      // Only init containers take a restartPolicy, and only Always (a native sidecar).
+      if (c.restartPolicy != null && field !== "initContainers")
+        errs.push(forbiddenField(`${p}.restartPolicy`, "may not be set for non-init containers"));
+      else if (c.restartPolicy != null && c.restartPolicy !== "Always")
+        errs.push(notSupported(`${p}.restartPolicy`, c.restartPolicy, ["Always"]));
       (c.ports ?? []).forEach((port, j) => {
         const n = port.containerPort;
         if (!Number.isInteger(n) || n < 1 || n > 65535) {
