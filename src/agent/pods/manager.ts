@@ -23,6 +23,7 @@ import { identityOf, MANAGED_BY } from "./labels.ts";
 import { rotateLogs } from "./log-rotation.ts";
 import { ProbeManager } from "./probes.ts";
 import { podRuntime } from "./runtime.ts";
+import { sidecarNames } from "./sidecars.ts";
 import { statusCache } from "./status-cache.ts";
 import { removePod } from "./terminate.ts";
 import { tokenSource } from "./tokens.ts";
@@ -92,7 +93,7 @@ export function startPodManager(opts: {
           "Warning",
           "Unhealthy",
           `${kind} probe failed: ${change.message}`,
-          `spec.containers{${change.container}}`,
+          `spec.${sidecarNames(pod).includes(change.container) ? "initContainers" : "containers"}{${change.container}}`,
         );
         if (change.kind !== "readiness") livenessFailed.set(change.containerId, `failed ${change.kind} probe`);
       }
