@@ -5,6 +5,7 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import type { Pod } from "../../api/types.ts";
+import { objectKey } from "../../client/cache.ts";
 import { isApiError } from "../../client/client.ts";
 import { inNamespace, pods } from "../../client/refs.ts";
 import type { PodContext } from "./context.ts";
@@ -14,6 +15,8 @@ import { podIdentity, podLogDirectory } from "./labels.ts";
 import type { ContainerRecord, PodRuntime } from "./runtime.ts";
 import { sidecarNames } from "./sidecars.ts";
 import { tearDownVolumes } from "./volumes.ts";
+
+const RETRY_MS = 2000;
 
 /**
  * Stops every running container (preStop first) within the grace period, then the pod's sandboxes. Sidecars
@@ -41,6 +44,27 @@ export async function killPod(ctx: PodContext, pod: Pod, rt: PodRuntime, gracePe
   await Promise.all(running.filter((r) => !sidecars.includes(r.name)).map(stop));
   for (const name of [...sidecars].reverse()) await Promise.all(running.filter((r) => r.name === name).map(stop));
   for (const sb of rt.sandboxes) await ctx.cri.stopPodSandbox(sb.id).catch(() => {});
+}
+
+/**
+ * killPod beside the pod workers, so a long grace period holds up no other pod; one at a time per pod (syncs
+ * meanwhile leave it alone: `ctx.terminating`). `after` runs once the containers stopped; a failure is retried
+ * by syncing the pod again.
+ */
+export function killPodInBackground(
+  ctx: PodContext,
+  pod: Pod,
+  rt: PodRuntime,
+  gracePeriodSeconds: number,
+  after: () => Promise<unknown>,
+): void {
+  const uid = pod.metadata?.uid ?? "";
+  if (ctx.terminating.has(uid)) return;
+  ctx.terminating.add(uid);
+  void killPod(ctx, pod, rt, gracePeriodSeconds)
+    .then(after)
+    .catch(() => ctx.requeue(objectKey(pod), RETRY_MS))
+    .finally(() => ctx.terminating.delete(uid));
 }
 
 /** Confirms a graceful deletion once the pod's containers are gone: delete with grace 0, for this uid only. */

@@ -25,7 +25,7 @@ import { sandboxConfig } from "./sandbox.ts";
 import { isSidecar, mainContainersCreated } from "./sidecars.ts";
 import { startContainer } from "./start-container.ts";
 import { computePodStatus, podStatusChanged, type Waiting } from "./status.ts";
-import { confirmDeletion, killPod } from "./terminate.ts";
+import { confirmDeletion, killPod, killPodInBackground } from "./terminate.ts";
 import { setUpVolumes } from "./volumes.ts";
 
 const RETRY_MS = 2000;
@@ -35,18 +35,13 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
   let rt = await podRuntime(ctx.cri, id.uid);
 
   if (pod.metadata?.deletionTimestamp) {
-    // Termination waits out the grace period: run it beside the workers so other pods keep starting.
-    if (ctx.terminating.has(id.uid)) return;
-    ctx.terminating.add(id.uid);
     const grace = pod.metadata.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30;
-    void killPod(ctx, pod, rt, grace)
-      .then(() => confirmDeletion(ctx, pod))
-      .catch(() => ctx.requeue(key, RETRY_MS))
-      .finally(() => ctx.terminating.delete(id.uid));
+    killPodInBackground(ctx, pod, rt, grace, () => confirmDeletion(ctx, pod));
     return;
   }
   const prevPhase = pod.status?.phase;
   if (prevPhase === "Succeeded" || prevPhase === "Failed") {
+    if (ctx.terminating.has(id.uid)) return;
     if (rt.sandboxes.some((s) => s.state === "SANDBOX_READY")) await killPod(ctx, pod, rt, 0);
     return;
   }
@@ -229,22 +224,14 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
   await writeStatus(ctx, pod, rt, waiting);
 }
 
-/**
- * A pod past its active deadline: stopped within its grace period (beside the workers, like a deletion), then
- * reported Failed with reason DeadlineExceeded.
- */
+/** A pod past its active deadline: stopped within its grace period, then reported Failed (DeadlineExceeded). */
 function killPastDeadline(ctx: PodContext, pod: Pod, rt: PodRuntime, key: string): void {
-  const uid = pod.metadata?.uid ?? "";
-  if (ctx.terminating.has(uid)) return;
-  ctx.terminating.add(uid);
   ctx.record(pod, "Normal", DEADLINE_EXCEEDED.reason, DEADLINE_EXCEEDED.message);
-  void killPod(ctx, pod, rt, pod.spec?.terminationGracePeriodSeconds ?? 30)
-    .then(async () => writeStatus(ctx, pod, await podRuntime(ctx.cri, uid), new Map(), DEADLINE_EXCEEDED))
-    .catch((err) => console.error(err))
-    .finally(() => {
-      ctx.terminating.delete(uid);
-      ctx.requeue(key, 0);
-    });
+  killPodInBackground(ctx, pod, rt, pod.spec?.terminationGracePeriodSeconds ?? 30, async () => {
+    await writeStatus(ctx, pod, await podRuntime(ctx.cri, pod.metadata?.uid ?? ""), new Map(), DEADLINE_EXCEEDED);
+    // A deletion that came meanwhile was left for now.
+    ctx.requeue(key, 0);
+  });
 }
 
 /** CrashLoopBackOff: whether container `c` must wait before its next restart (and requeues when it may). */
@@ -321,7 +308,11 @@ async function writeStatus(
     "status",
   );
   ctx.statuses.wrote(written);
-  // Terminal pods release their sandbox (and IP) at once.
-  if ((status.phase === "Succeeded" || status.phase === "Failed") && rt.sandbox?.state === "SANDBOX_READY")
-    await killPod(ctx, pod, rt, 0);
+  // Terminal pods release their sandbox (and IP) at once. Only sidecars may still run (a job's main containers
+  // are done): they get their grace period, and the final status shows them stopped.
+  if ((status.phase === "Succeeded" || status.phase === "Failed") && rt.sandbox?.state === "SANDBOX_READY") {
+    killPodInBackground(ctx, written, rt, pod.spec?.terminationGracePeriodSeconds ?? 30, async () =>
+      writeStatus(ctx, written, await podRuntime(ctx.cri, uid), new Map()),
+    );
+  }
 }
