@@ -142,10 +142,7 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
     if (cur?.state === "CONTAINER_RUNNING") {
       const why =
         ctx.livenessFailed.get(cur.id) ?? (cur.hash && cur.hash !== containerHash(c) ? "spec changed" : undefined);
-      if (!why) {
-        ctx.probes.ensure(id.uid, cur.id, c, () => podIp, Math.floor(cur.startedAt / 1e6));
-        return true;
-      }
+      if (!why) return true;
       ctx.livenessFailed.delete(cur.id);
       touched = true;
       ctx.record(pod, "Normal", "Killing", `Container ${c.name} ${why}, will be restarted`, fieldPath);
@@ -220,6 +217,13 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
       .map((r) => r.id),
   );
   ctx.probes.retainPod(id.uid, live);
+  // Probes start with the container: one started by this pass is probed now, not after the next sync (its
+  // start was read here, so the relist will not bring the pod back for it).
+  for (const c of [...(pod.spec?.initContainers ?? []).filter(isSidecar), ...(pod.spec?.containers ?? [])]) {
+    const cur = currentContainer(rt, c.name);
+    if (cur?.state === "CONTAINER_RUNNING" && !ctx.livenessFailed.has(cur.id))
+      ctx.probes.ensure(id.uid, cur.id, c, () => podIp, Math.floor(cur.startedAt / 1e6));
+  }
   await pruneExited(ctx, rt);
   await writeStatus(ctx, pod, rt, waiting);
 }
