@@ -1,6 +1,7 @@
 // syncPod: one idempotent pass that moves a pod on this node toward its spec, like the kubelet's SyncPod —
-// sandbox (a new one if it died), volumes, init containers in order, containers with restart policy and
-// CrashLoopBackOff, liveness restarts, probes — then writes the status if it changed. Everything is read back
+// sandbox (a new one if it died), volumes, init containers in order (sidecars kept running), containers with
+// restart policy and CrashLoopBackOff, liveness restarts, probes, the active deadline — then writes the status if
+// it changed. Everything is read back
 // from CRI each pass, so an agent restart adopts running containers instead of restarting them.
 
 import { mkdirSync } from "node:fs";
@@ -130,8 +131,8 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
   };
 
   /**
-   * Keeps container `c` running: probes for a healthy one, a restart after a failed liveness/startup probe or
-   * a spec change, a start (after any back-off) when `restartOnExit` allows. Whether it runs after this pass.
+   * Keeps container `c` running: a restart after a failed liveness/startup probe or a spec change, a start
+   * (after any back-off) when `restartOnExit` allows. Whether it runs after this pass.
    */
   const keepRunning = async (
     c: Container,
