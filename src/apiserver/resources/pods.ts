@@ -189,16 +189,22 @@ export function podStatusReason(pod: KubeObject): string {
   let reason: string = pod.status?.reason || pod.status?.phase || "Pending";
   const initStatuses: ContainerStatus[] = pod.status?.initContainerStatuses ?? [];
   let initializing = false;
+  const sidecars = new Set(sidecarStatuses(pod).map((s) => s.name));
   initStatuses.forEach((s, i) => {
     if (initializing) return;
     if (s.state?.terminated?.exitCode === 0) return;
+    // A started native sidecar does not hold initialization (kubectl's printPod, 1.29+).
+    if (sidecars.has(s.name) && s.started) return;
     if (s.state?.terminated) reason = `Init:${s.state.terminated.reason || `ExitCode:${s.state.terminated.exitCode}`}`;
     else if (s.state?.waiting?.reason && s.state.waiting.reason !== "PodInitializing")
       reason = `Init:${s.state.waiting.reason}`;
     else reason = `Init:${i}/${pod.spec?.initContainers?.length ?? 0}`;
     initializing = true;
   });
-  if (!initializing) {
+  const initialized = pod.status?.conditions?.some(
+    (c: { type: string; status: string }) => c.type === "Initialized" && c.status === "True",
+  );
+  if (!initializing || initialized) {
     let hasRunning = false;
     const statuses: ContainerStatus[] = pod.status?.containerStatuses ?? [];
     for (let i = statuses.length - 1; i >= 0; i--) {
@@ -217,8 +223,18 @@ export function podStatusReason(pod: KubeObject): string {
   return reason;
 }
 
+/** Native sidecars (init containers with restartPolicy Always) count among the pod's containers in kubectl's columns. */
+function sidecarStatuses(pod: KubeObject): ContainerStatus[] {
+  const names = new Set(
+    (pod.spec?.initContainers ?? [])
+      .filter((c: Container) => c.restartPolicy === "Always")
+      .map((c: Container) => c.name),
+  );
+  return (pod.status?.initContainerStatuses ?? []).filter((s: ContainerStatus) => names.has(s.name));
+}
+
 function restarts(pod: KubeObject): string {
-  const statuses: ContainerStatus[] = pod.status?.containerStatuses ?? [];
+  const statuses: ContainerStatus[] = [...sidecarStatuses(pod), ...(pod.status?.containerStatuses ?? [])];
   return String(statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0));
 }
 
@@ -283,8 +299,15 @@ export default describe({
   columns: [
     nameColumn,
     col("Ready", (p) => {
-      const statuses: ContainerStatus[] = p.status?.containerStatuses ?? [];
-      return `${statuses.filter((s) => s.ready).length}/${p.spec?.containers?.length ?? 0}`;
+      const sidecars = sidecarStatuses(p);
+      const statuses: ContainerStatus[] = [
+        ...sidecars.filter((s) => s.started),
+        ...(p.status?.containerStatuses ?? []),
+      ];
+      const total =
+        (p.spec?.containers?.length ?? 0) +
+        ((p.spec?.initContainers ?? []) as Container[]).filter((c) => c.restartPolicy === "Always").length;
+      return `${statuses.filter((s) => s.ready).length}/${total}`;
     }),
     col("Status", podStatusReason),
     col("Restarts", restarts),
