@@ -11,6 +11,7 @@ import type { Verb } from "../resources/types.ts";
 import { gr } from "../storage.ts";
 import type { ApiContext, Scope } from "./context.ts";
 import { deleteCollection, deleteObject } from "./delete.ts";
+import { ephemeralContainers } from "./ephemeral.ts";
 import { getObject, listObjects } from "./read.ts";
 import { bind, evict, finalizeNamespace, scale } from "./subresources.ts";
 import { watch } from "./watch.ts";
@@ -95,6 +96,8 @@ export async function serveResource(
     return bind(s, name);
   } else if (sub === "eviction" && d.kind === "Pod" && verb === "create") {
     return evict(s, name);
+  } else if (sub === "ephemeralcontainers" && d.kind === "Pod" && d.group === "") {
+    if (verb === "get" || verb === "update" || verb === "patch") return ephemeralContainers(s, name);
   } else if (sub === "finalize" && isNamespaceObject && verb === "update") {
     return finalizeNamespace(s, name);
   } else {
