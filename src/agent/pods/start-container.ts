@@ -9,6 +9,7 @@ import type { Mount, PodSandboxConfig } from "../cri/types.ts";
 import { containerConfig } from "./container-config.ts";
 import type { PodContext } from "./context.ts";
 import { ConfigError, containerEnv } from "./env.ts";
+import { targetPidNamespace } from "./ephemeral.ts";
 import { runHandler } from "./handlers.ts";
 import { ensureImage } from "./pull.ts";
 import type { ObjectReader } from "./refs.ts";
@@ -26,6 +27,8 @@ export interface StartInputs {
   attempt: number;
   reader: ObjectReader;
   fieldPath: string;
+  /** An ephemeral container's target: it joins that container's PID namespace. */
+  targetId?: string;
 }
 
 /** Writes the pod's /etc/hosts (the kubelet manages it so the pod's own name resolves to its IP). */
@@ -127,6 +130,8 @@ export async function startContainer(ctx: PodContext, inp: StartInputs): Promise
       mounts.push({ containerPath: termPath, hostPath: hostFile });
     }
     config = containerConfig(c, pod, { image: pull.imageRef, env, mounts, attempt: inp.attempt });
+    const sc = config.linux?.securityContext;
+    if (inp.targetId && sc) sc.namespaceOptions = targetPidNamespace(sc.namespaceOptions, inp.targetId);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     ctx.record(pod, "Warning", "Failed", `Error: ${err.message}`, inp.fieldPath);

@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { qosClass } from "../../api/qos.ts";
 import type { Container, core, Pod, PodStatus } from "../../api/types.ts";
+import { asContainer } from "./ephemeral.ts";
 import { type ContainerRecord, nsToIso, type PodRuntime } from "./runtime.ts";
 import { isSidecar, mainContainersCreated } from "./sidecars.ts";
 
@@ -167,6 +168,11 @@ export function computePodStatus(inp: StatusInputs): PodStatus {
   const statuses = (pod.spec?.containers ?? []).map((c) =>
     containerStatus(c, rt.containers.get(c.name) ?? [], sandboxId, inp),
   );
+  // Ephemeral containers count for nothing in phase or readiness; they are never ready (upstream).
+  const ephemeralStatuses = (pod.spec?.ephemeralContainers ?? []).map((ec) => ({
+    ...containerStatus(asContainer(ec), rt.containers.get(ec.name) ?? [], sandboxId, inp),
+    ready: false,
+  }));
   const inits = pod.spec?.initContainers ?? [];
   const sidecarStatuses = initStatuses.filter((_, i) => isSidecar(inits[i] as Container));
   const regularInitStatuses = initStatuses.filter((_, i) => !isSidecar(inits[i] as Container));
@@ -219,6 +225,7 @@ export function computePodStatus(inp: StatusInputs): PodStatus {
     qosClass: qosClass(pod.spec ?? { containers: [] }),
     initContainerStatuses: initStatuses.length ? initStatuses : undefined,
     containerStatuses: statuses,
+    ephemeralContainerStatuses: ephemeralStatuses.length ? ephemeralStatuses : undefined,
   };
   if (podIP) {
     status.podIP = podIP;

@@ -9,6 +9,7 @@ import { objectKey } from "../../client/cache.ts";
 import { isApiError } from "../../client/client.ts";
 import { inNamespace, pods } from "../../client/refs.ts";
 import type { PodContext } from "./context.ts";
+import { ephemeralNames } from "./ephemeral.ts";
 import { handlerTimeout } from "./handler-timeout.ts";
 import { runHandler } from "./handlers.ts";
 import { podIdentity, podLogDirectory } from "./labels.ts";
@@ -27,9 +28,14 @@ export async function killPod(ctx: PodContext, pod: Pod, rt: PodRuntime, gracePe
   const specs = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
   const running = [...rt.containers.values()].flat().filter((r) => r.state === "CONTAINER_RUNNING");
   const sidecars = sidecarNames(pod);
+  const ephemeral = ephemeralNames(pod);
   const stop = async (r: ContainerRecord) => {
     const c = specs.find((s) => s.name === r.name);
-    const field = sidecars.includes(r.name) ? "initContainers" : "containers";
+    const field = sidecars.includes(r.name)
+      ? "initContainers"
+      : ephemeral.includes(r.name)
+        ? "ephemeralContainers"
+        : "containers";
     ctx.record(pod, "Normal", "Killing", `Stopping container ${r.name}`, `spec.${field}{${r.name}}`);
     if (c?.lifecycle?.preStop) {
       const podIp = rt.sandbox?.network?.ip ?? "";

@@ -11,6 +11,7 @@ import { inNamespace, pods } from "../../client/refs.ts";
 import type { PodContext } from "./context.ts";
 import { activeDeadlineLeft, DEADLINE_EXCEEDED } from "./deadline.ts";
 import { ConfigError } from "./env.ts";
+import { ephemeralFieldPath, ephemeralToStart } from "./ephemeral.ts";
 import { containerHash, podIdentity } from "./labels.ts";
 import { objectReader } from "./refs.ts";
 import {
@@ -108,7 +109,7 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
 
   // Whether this pass started or stopped a container (then CRI is read again before the status is computed).
   let touched = false;
-  const start = async (c: Container, fieldPath: string) => {
+  const start = async (c: Container, fieldPath: string, targetId?: string) => {
     touched = true;
     const w = await startContainer(ctx, {
       pod,
@@ -121,6 +122,7 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
       attempt: nextAttempt(rt, c.name),
       reader,
       fieldPath,
+      targetId,
     });
     if (w) {
       waiting.set(c.name, w);
@@ -199,6 +201,9 @@ export async function syncPod(ctx: PodContext, pod: Pod, key: string): Promise<v
       policy === "Always" || (policy === "OnFailure" && exited.exitCode !== 0);
     await Promise.all((pod.spec?.containers ?? []).map((c) => keepRunning(c, `spec.containers{${c.name}}`, restart)));
   }
+
+  // Ephemeral containers start whatever the init state (as upstream), once each.
+  for (const e of ephemeralToStart(pod, rt)) await start(e.container, ephemeralFieldPath(e.container.name), e.targetId);
 
   if (touched) {
     const before = new Map([...rt.containers.values()].flat().map((r) => [r.id, r.state]));
