@@ -1,38 +1,9 @@
 // A generated name that is already taken is drawn again (upstream's RetryGenerateName), not answered 409.
 
-import { afterAll, beforeAll, expect, spyOn, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { openStore } from "../../store/index.ts";
-import type { Store } from "../../store/types.ts";
-import { type ApiServer, createApiServer } from "../app.ts";
+import { expect, spyOn, test } from "bun:test";
+import { useInProcessApi } from "../testing.ts";
 
-let dir: string;
-let store: Store;
-let api: ApiServer;
-const admin = { user: { username: "admin", groups: ["system:masters"] } };
-const call = (method: string, path: string, body?: unknown) =>
-  api.app.fetch(
-    new Request(`http://k${path}`, {
-      method,
-      body: body === undefined ? undefined : JSON.stringify(body),
-      headers: { "content-type": "application/json" },
-    }),
-    admin,
-  );
-
-beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), "k3lite-genname-"));
-  store = await openStore({ dataDir: dir, compactWindow: false });
-  api = createApiServer({ store, serviceCidr: "10.43.0.0/16" });
-  await call("POST", "/api/v1/namespaces", { metadata: { name: "default" } });
-});
-
-afterAll(async () => {
-  await store.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const { call } = useInProcessApi();
 
 test("a taken generated name is drawn again", async () => {
   const body = { metadata: { generateName: "gen-" }, data: { a: "1" } };
