@@ -80,16 +80,20 @@ test("kubectl debug --target runs once in the target's process namespace and rep
 }, 90_000);
 
 /**
- * Runs `kubectl debug -i … -- sh` and types `line` (again every half second, as a user would after the prompt)
- * until its output shows `expect`, then `exit 0`. Stdin sent the instant the attach opens can be lost in the
- * relay, so the test does not depend on it.
+ * Runs `kubectl debug -i … -- sh` (with `tty`, `-it` inside `script`, which gives kubectl a terminal) and types
+ * `line` (again every half second, as a user would after the prompt) until the output shows `expected`, then
+ * `exit 0`. Stdin sent the instant an attach opens can be lost in the relay, so the test does not depend on it.
  */
 async function interactiveDebug(
   args: string[],
   line: string,
   expected: string,
+  tty = false,
 ): Promise<{ code: number; out: string }> {
-  const p = Bun.spawn([KUBECTL, "debug", "-i", ...args, "--", "sh"], {
+  const kubectl = [KUBECTL, "debug", tty ? "-it" : "-i", ...args, "--", "sh"];
+  const argv = tty ? ["script", "-qfec", kubectl.join(" "), "/dev/null"] : kubectl;
+  const enter = tty ? "\r" : "\n";
+  const p = Bun.spawn(argv, {
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
@@ -106,16 +110,16 @@ async function interactiveDebug(
     await waitFor(
       async () => {
         if (out.includes(expected)) return true;
-        p.stdin.write(`${line}\n`);
+        p.stdin.write(`${line}${enter}`);
         await p.stdin.flush();
         await Bun.sleep(500);
         return out.includes(expected);
       },
       60_000,
-      `kubectl debug -i printing ${expected}`,
+      `kubectl debug printing ${expected}`,
     );
-    p.stdin.write("exit 0\n");
-    await p.stdin.end();
+    p.stdin.write(`exit 0${enter}`);
+    await p.stdin.flush();
     const code = await p.exited;
     await reading;
     return { code, out };
@@ -124,17 +128,32 @@ async function interactiveDebug(
   }
 }
 
+const waitTerminated = (name: string) =>
+  waitFor(
+    async () => {
+      const pod = await getPod();
+      return ephemeralStatus(pod, name)?.state?.terminated;
+    },
+    60_000,
+    `${name} terminated`,
+  );
+
 test("kubectl debug -i attaches to the ephemeral container's stdin", async () => {
   const args = ["dbg-target", "--image=busybox:1.35", "--target=app", "--profile=general", "-c", "shell"];
   const r = await interactiveDebug(args, "echo hi-from-$((40+2))", "hi-from-42");
   expect(r.code).toBe(0);
-  const p = await waitFor(
-    async () => {
-      const pod = await getPod();
-      return ephemeralStatus(pod, "shell")?.state?.terminated && pod;
-    },
-    60_000,
-    "shell terminated",
+  expect((await waitTerminated("shell")).exitCode).toBe(0);
+}, 90_000);
+
+test("kubectl debug -it gives a terminal whose PID 1 is the target's process", async () => {
+  const args = ["dbg-target", "--image=busybox:1.35", "--target=app", "--profile=general", "-c", "terminal"];
+  // The typed line is echoed back by the terminal: only the shell's expansion prints "pid1=sleep".
+  const r = await interactiveDebug(
+    args,
+    "echo pid1=$(head -c 5 /proc/1/cmdline) tty=$(tty)",
+    "pid1=sleep tty=/dev/pts/",
+    true,
   );
-  expect(ephemeralStatus(p, "shell")?.state?.terminated?.exitCode).toBe(0);
+  expect(r.code).toBe(0);
+  expect((await waitTerminated("terminal")).exitCode).toBe(0);
 }, 90_000);
