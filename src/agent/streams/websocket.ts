@@ -38,6 +38,9 @@ export function acceptWebSocket(
     `HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\nSec-WebSocket-Protocol: ${protocol}\r\n\r\n`,
   );
   const messageHandlers: ((d: Buffer) => void)[] = [];
+  // What arrives before anyone listens (kubectl sends stdin the moment the upgrade is answered, while the agent
+  // is still asking CRI for the attach URL) is kept for the first listener instead of dropped.
+  const early: Buffer[] = [];
   const closeHandlers: (() => void)[] = [];
   let buf: Buffer = head.length ? Buffer.from(head) : Buffer.alloc(0);
   let fragments: Buffer[] = [];
@@ -103,7 +106,8 @@ export function acceptWebSocket(
       if (fin) {
         const msg = fragments.length === 1 ? (fragments[0] as Buffer) : Buffer.concat(fragments);
         fragments = [];
-        for (const fn of messageHandlers) fn(msg);
+        if (messageHandlers.length === 0) early.push(msg);
+        else for (const fn of messageHandlers) fn(msg);
       }
     }
   };
@@ -130,6 +134,7 @@ export function acceptWebSocket(
     },
     onMessage(fn) {
       messageHandlers.push(fn);
+      for (const msg of early.splice(0)) fn(msg);
     },
     onClose(fn) {
       closeHandlers.push(fn);
