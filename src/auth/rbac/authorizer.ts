@@ -159,7 +159,7 @@ export function createRbacAuthorizer(source: RbacSource): RbacAuthorizer {
 function decisionKey(user: UserInfo, a: AuthorizationAttributes): string {
   return [
     user.username,
-    user.groups.join(","),
+    JSON.stringify(user.groups), // unambiguous, whatever a group name contains
     a.verb,
     a.apiGroup ?? "",
     a.resource ?? "",
