@@ -2,15 +2,14 @@
 // spec.ephemeralContainers, append-only, as upstream's EphemeralContainersStrategy (everything else is ignored).
 
 import type { core, KubeObject } from "../../api/types.ts";
-import { asObject, mediaType, parseBody, readText } from "../body.ts";
-import { badRequest, methodNotSupported } from "../errors.ts";
+import { methodNotSupported } from "../errors.ts";
 import { cloneJson, jsonEqual } from "../patch/json.ts";
 import { gr } from "../storage.ts";
 import { dns1123Label, duplicate, type FieldError, forbiddenField, required, throwIfInvalid } from "../validation.ts";
 import type { Scope } from "./context.ts";
 import { trackManagedFields } from "./patch.ts";
 import { getObject, respondWith } from "./read.ts";
-import { readObjectBody } from "./write.ts";
+import { assertNameMatches, readObjectBody, readPatch } from "./write.ts";
 import { guaranteedUpdate } from "./writes.ts";
 
 /** Fields a Container has that an ephemeral one may not set (it gets no ports, probes, hooks or resources). */
@@ -99,27 +98,9 @@ export async function ephemeralContainers(s: Scope, name: string): Promise<Respo
 async function readWanted(s: Scope, name: string): Promise<(current: KubeObject) => Promise<KubeObject>> {
   if (s.info.verb === "update") {
     const { obj } = await readObjectBody(s);
-    if (obj.metadata?.name && obj.metadata.name !== name)
-      throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
+    assertNameMatches(obj.metadata?.name || undefined, name);
     return async () => obj;
   }
-  const contentType = mediaType(s.req);
-  const patchText = await readText(s.req);
-  const isApply = contentType.startsWith("application/apply-patch");
-  const parsed = parseBody(patchText, isApply ? "application/yaml" : "application/json", false);
-  const fieldManager = s.query.get("fieldManager") ?? "";
-  if (isApply && !fieldManager) throw badRequest("PATCH requests with apply content type must include a fieldManager");
-  return async (current) =>
-    asObject(
-      await s.ctx.patch({
-        descriptor: s.desc,
-        current,
-        patch: parsed.value,
-        patchText,
-        contentType,
-        fieldManager,
-        force: s.query.get("force") === "true",
-        subresource: "ephemeralcontainers",
-      }),
-    );
+  const { applyTo } = await readPatch(s);
+  return applyTo;
 }

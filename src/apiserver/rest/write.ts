@@ -97,13 +97,51 @@ export function restrictToSubresource(s: Scope, next: KubeObject, current: KubeO
   return next;
 }
 
+/** A body may leave the name out (`given` undefined), but not name another object than the URL does. */
+export function assertNameMatches(given: string | undefined, name: string): void {
+  if (given !== undefined && given !== name)
+    throw badRequest(`the name of the object (${given}) does not match the name on the URL (${name})`);
+}
+
+export interface ReadPatch {
+  type: ReturnType<typeof patchTypeOf>;
+  /** The patch applied to `current` (undefined: server-side apply creating the object). */
+  applyTo(current: KubeObject | undefined): Promise<KubeObject>;
+}
+
+/** Reads and parses a PATCH body once, whatever its type (JSON, merge, strategic merge, server-side apply). */
+export async function readPatch(s: Scope): Promise<ReadPatch> {
+  const contentType = mediaType(s.req);
+  const type = patchTypeOf(contentType);
+  const patchText = await readText(s.req);
+  const parsed = parseBody(patchText, type === "apply" ? "application/yaml" : "application/json", false);
+  const fieldManager = s.query.get("fieldManager") ?? "";
+  if (type === "apply" && !fieldManager)
+    throw badRequest("PATCH requests with apply content type must include a fieldManager");
+  const force = s.query.get("force") === "true";
+  return {
+    type,
+    applyTo: async (current) =>
+      asObject(
+        await s.ctx.patch({
+          descriptor: s.desc,
+          current,
+          patch: parsed.value,
+          patchText,
+          contentType,
+          fieldManager,
+          force,
+          subresource: s.info.subresource,
+        }),
+      ),
+  };
+}
+
 export async function update(s: Scope, name: string): Promise<Response> {
   const { obj, warnings } = await readObjectBody(s);
   checkTypeMeta(obj, s.desc);
   applyNamespace(obj, s.desc, s.namespace);
-  if (obj.metadata?.name && obj.metadata.name !== name) {
-    throw badRequest(`the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`);
-  }
+  assertNameMatches(obj.metadata?.name || undefined, name);
   obj.metadata ??= {};
   obj.metadata.name = name;
   const r = await guaranteedUpdate(s, name, (current) =>
@@ -113,35 +151,14 @@ export async function update(s: Scope, name: string): Promise<Response> {
 }
 
 export async function patch(s: Scope, name: string): Promise<Response> {
-  const contentType = mediaType(s.req);
-  const type = patchTypeOf(contentType);
-  const patchText = await readText(s.req);
-  const parsed = parseBody(patchText, type === "apply" ? "application/yaml" : "application/json", false);
-  const fieldManager = s.query.get("fieldManager") ?? "";
-  if (type === "apply" && !fieldManager)
-    throw badRequest("PATCH requests with apply content type must include a fieldManager");
-  const force = s.query.get("force") === "true";
-  const patcher = (current: KubeObject | undefined) =>
-    s.ctx.patch({
-      descriptor: s.desc,
-      current,
-      patch: parsed.value,
-      patchText,
-      contentType,
-      fieldManager,
-      force,
-      subresource: s.info.subresource,
-    });
+  const { type, applyTo } = await readPatch(s);
   const createIfMissing =
     type === "apply" && !s.info.subresource
       ? async () => {
-          const obj = asObject(await patcher(undefined));
+          const obj = await applyTo(undefined);
           checkTypeMeta(obj, s.desc);
           applyNamespace(obj, s.desc, s.namespace);
-          if (obj.metadata?.name !== name)
-            throw badRequest(
-              `the name of the object (${obj.metadata?.name}) does not match the name on the URL (${name})`,
-            );
+          assertNameMatches(obj.metadata?.name ?? "", name); // apply must name the object it creates
           return createObject(s, obj);
         }
       : undefined;
@@ -150,11 +167,9 @@ export async function patch(s: Scope, name: string): Promise<Response> {
     s,
     name,
     async (current) => {
-      const next = asObject(await patcher(current));
+      const next = await applyTo(current);
       checkTypeMeta(next, s.desc);
-      if (next.metadata?.name !== undefined && next.metadata.name !== name) {
-        throw badRequest(`the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`);
-      }
+      assertNameMatches(next.metadata?.name, name);
       const restricted = restrictToSubresource(s, next, current);
       // Apply records its own ownership; every other patch is an update by its field manager.
       return type === "apply" ? restricted : track(s, current, restricted);
