@@ -2,35 +2,16 @@
 // ephemeral container is added through pods/ephemeralcontainers, runs once in the pod's sandbox sharing the
 // target's process namespace, and is reported in status.ephemeralContainerStatuses; `-i` attaches to it.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import type { Pod } from "../src/api/types.ts";
-import {
-  type AgentFixture,
-  busyboxContainer,
-  kubectlUntil,
-  kubectlWaitRunning,
-  podOnNode,
-  randomNetwork,
-  startJoinedAgent,
-} from "./agent-fixture.ts";
-import { type K3lite, KUBECTL, startK3lite, waitFor } from "./harness.ts";
+import { busyboxContainer, kubectlUntil, kubectlWaitRunning, podOnNode, useServerWithAgent } from "./agent-fixture.ts";
+import { KUBECTL, waitFor } from "./harness.ts";
 
-let k3: K3lite;
-let node: AgentFixture;
-
-beforeAll(async () => {
-  const network = randomNetwork();
-  k3 = await startK3lite({ args: ["--cluster-cidr", network.clusterCidr] });
-  node = await startJoinedAgent(k3, "agent-debug", { network, asNode: true });
+const { k3 } = useServerWithAgent("agent-debug", async (k3) => {
   const manifest = podOnNode("agent-debug", "dbg-target", [busyboxContainer("app", ["sleep", "3600"])]);
   expect((await k3.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(manifest) })).code).toBe(0);
   await kubectlWaitRunning(k3, "dbg-target");
-}, 120_000);
-
-afterAll(async () => {
-  await node?.cleanup();
-  await k3?.stop();
-}, 60_000);
+});
 
 const getPod = async (): Promise<Pod> => {
   const r = await k3.kubectl(["get", "pod", "dbg-target", "-o", "json"]);

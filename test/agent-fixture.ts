@@ -3,6 +3,7 @@
 // `cleanup()` removes every sandbox, stops containerd and deletes the bridge and the data dir. Also: a whole node
 // agent (against the in-memory API or joined to a server process), pods bound to it, and waiting on them.
 
+import { afterAll, beforeAll } from "bun:test";
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,7 +31,7 @@ import {
   sweepStaleTestNetworks,
   type TestNetwork,
 } from "./agent-host.ts";
-import { type K3lite, KUBECTL, waitFor } from "./harness.ts";
+import { type K3lite, KUBECTL, lateK3lite, startK3lite, waitFor } from "./harness.ts";
 
 export { randomNetwork, removeAllSandboxes } from "./agent-host.ts";
 
@@ -336,4 +337,35 @@ export async function portForward(
     await stop();
     throw err;
   }
+}
+
+/**
+ * For one test file: a real `k3lite server` on its own pod network range and an agent joined to it, authenticated
+ * as its node (so the Node authorizer must allow all it does); then `setup` (e.g. a pod to work with). Started in
+ * beforeAll, cleaned up in afterAll. `node()` is the agent fixture once started.
+ */
+export function useServerWithAgent(
+  nodeName: string,
+  setup?: (k3: K3lite) => Promise<void>,
+): { k3: K3lite; node(): AgentFixture } {
+  let k3: K3lite | undefined;
+  let node: AgentFixture | undefined;
+  beforeAll(async () => {
+    const network = randomNetwork();
+    // The server's node IPAM hands out pod CIDRs from its --cluster-cidr: give it this file's own range.
+    k3 = await startK3lite({ args: ["--cluster-cidr", network.clusterCidr] });
+    node = await startJoinedAgent(k3, nodeName, { network, asNode: true });
+    await setup?.(k3);
+  }, 120_000);
+  afterAll(async () => {
+    await node?.cleanup();
+    await k3?.stop();
+  }, 60_000);
+  return {
+    k3: lateK3lite(() => k3),
+    node: () => {
+      if (!node) throw new Error("the agent is not started: use it inside hooks and tests");
+      return node;
+    },
+  };
 }

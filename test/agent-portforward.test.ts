@@ -2,39 +2,28 @@
 // serves on 127.0.0.1 only (the agent connects to localhost inside the pod's network namespace, as upstream's
 // runtime does); a port nothing listens on gives kubectl upstream's error and leaves the session usable.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { createCriClient } from "../src/agent/cri/client.ts";
 import { createPodDialer, type PodDialer, type PodNetwork } from "../src/agent/streams/netns-dial.ts";
 import { podPortForwardTarget } from "../src/agent/streams/portforward.ts";
 import type { Pod } from "../src/api/types.ts";
 import {
-  type AgentFixture,
   busyboxContainer,
   kubectlWaitRunning,
   podOnNode,
   portForward,
-  startJoinedAgent,
+  useServerWithAgent,
   waitHttp,
 } from "./agent-fixture.ts";
-import { type K3lite, KUBECTL, startK3lite, waitFor } from "./harness.ts";
+import { KUBECTL, waitFor } from "./harness.ts";
 
-let k3: K3lite;
-let node: AgentFixture;
-
-beforeAll(async () => {
-  k3 = await startK3lite();
-  node = await startJoinedAgent(k3, "pf-node");
+const { k3, node } = useServerWithAgent("pf-node", async (k3) => {
   const command =
     "mkdir -p /www; echo loopback-page > /www/index.html; seq 1 100000 > /www/big; exec httpd -f -p 127.0.0.1:8080 -h /www";
   const pod = podOnNode("pf-node", "local-only", [busyboxContainer("main", ["sh", "-c", command])]);
   expect((await k3.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(pod) })).code).toBe(0);
   await kubectlWaitRunning(k3, "local-only");
-}, 120_000);
-
-afterAll(async () => {
-  await node?.cleanup();
-  await k3?.stop();
-}, 60_000);
+});
 
 const forward = (port: number) =>
   portForward(["port-forward", "pod/local-only", `:${port}`], { KUBECONFIG: k3.kubeconfig });
@@ -55,7 +44,7 @@ test("the runtime names the sandbox's namespace; connections into it share one r
   // Relays of the sessions before this one go once their kubectl has gone.
   await waitFor(() => relaysRunning() === 0, 20_000, "earlier relays gone");
   const pod = JSON.parse((await k3.kubectl(["get", "pod", "local-only", "-o", "json"])).stdout) as Pod;
-  const endpoint = node.agent.runtimeEndpoint;
+  const endpoint = node().agent.runtimeEndpoint;
   const cri = createCriClient(endpoint);
   const dialer = createPodDialer();
   try {

@@ -2,35 +2,19 @@
 // kubeconfig, checked with the real kubectl: the node registers Ready, a pod bound to it runs and reports its
 // IP, and deleting it completes (the agent confirms the graceful deletion).
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import {
-  type AgentFixture,
   busyboxContainer,
   kubectlUntil,
   kubectlWaitRunning,
   podOnNode,
   portForward,
-  randomNetwork,
-  startJoinedAgent,
+  useServerWithAgent,
   waitHttp,
 } from "./agent-fixture.ts";
-import { type K3lite, startK3lite, waitFor } from "./harness.ts";
+import { waitFor } from "./harness.ts";
 
-let k3: K3lite;
-let node: AgentFixture;
-
-beforeAll(async () => {
-  const network = randomNetwork();
-  // The server's node IPAM hands out pod CIDRs from its --cluster-cidr: give it this test's own range.
-  k3 = await startK3lite({ args: ["--cluster-cidr", network.clusterCidr] });
-  // Authenticated as the node itself, as a joined agent is: the Node authorizer must allow all the agent does.
-  node = await startJoinedAgent(k3, "agent-e2e", { network, asNode: true });
-}, 120_000);
-
-afterAll(async () => {
-  await node?.cleanup();
-  await k3?.stop();
-}, 60_000);
+const { k3 } = useServerWithAgent("agent-e2e");
 
 const kubectlJson = async (args: string[]) => {
   const r = await k3.kubectl([...args, "-o", "json"]);

@@ -272,7 +272,13 @@ export function useK3lite(opts: { args?: string[] } = {}): K3lite {
   afterAll(async () => {
     await k?.stop();
   });
+  return lateK3lite(() => k);
+}
+
+/** A handle whose members reach the server `get` returns once it is started (for module-level handles). */
+export function lateK3lite(get: () => K3lite | undefined): K3lite {
   const started = (): K3lite => {
+    const k = get();
     if (!k) throw new Error("k3lite is not started: use the handle inside hooks and tests");
     return k;
   };
@@ -290,7 +296,7 @@ export function useK3lite(opts: { args?: string[] } = {}): K3lite {
       return started().kubeconfig;
     },
     kubectl: (args, o) => started().kubectl(args, o),
-    log: () => k?.log() ?? "",
+    log: () => get()?.log() ?? "",
     stop: () => started().stop(),
   };
 }

@@ -1,32 +1,18 @@
 // kubectl logs and exec through a real `k3lite server` process to a node agent on real containerd: the API
 // server authenticates and authorizes them, finds the pod's node and relays to the agent's kubelet port.
 
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import {
-  type AgentFixture,
   busyboxContainer,
   kubectlUntil,
   kubectlWaitRunning,
   podOnNode,
   portForward,
-  startJoinedAgent,
+  useServerWithAgent,
   waitHttp,
 } from "./agent-fixture.ts";
-import { type K3lite, startK3lite } from "./harness.ts";
 
-let k3: K3lite;
-let node: AgentFixture;
-
-beforeAll(async () => {
-  k3 = await startK3lite();
-  // The agent's port trusts the cluster's client CA, which signs the API server's kubelet-client certificate.
-  node = await startJoinedAgent(k3, "streams-node");
-}, 120_000);
-
-afterAll(async () => {
-  await node?.cleanup();
-  await k3?.stop();
-}, 60_000);
+const { k3 } = useServerWithAgent("streams-node");
 
 test("kubectl logs and exec reach the pod through the API server", async () => {
   const command = "echo hello-from-pod; mkdir -p /www; echo page > /www/index.html; exec httpd -f -p 8080 -h /www";
