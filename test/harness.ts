@@ -172,16 +172,30 @@ export async function spawnServer(
   );
   void collect(proc.stdout, output);
   void collect(proc.stderr, output);
+  // An exit ends the wait at once (its output is the reason), instead of polling a dead port for a minute.
+  const exited = proc.exited.then((code) => {
+    throw new ServerExitedError(code, output.join(""));
+  });
+  exited.catch(() => {});
   try {
-    await waitFor(
-      async () => {
-        if (proc.exitCode !== null) throw new Error(`k3lite exited with ${proc.exitCode}:\n${output.join("")}`);
-        const res = await fetch(`https://127.0.0.1:${port}/readyz`, { tls: { rejectUnauthorized: false } });
-        return res.ok;
-      },
-      60_000,
-      "k3lite /readyz",
-    );
+    await Promise.race([
+      exited,
+      waitFor(
+        async () => {
+          if (proc.exitCode !== null) return false;
+          // Each probe has its own deadline: whatever answers on the port (another process that took it first, a
+          // server still starting) must not hold the wait past its minute.
+          const res = await fetch(`https://127.0.0.1:${port}/readyz`, {
+            tls: { rejectUnauthorized: false },
+            signal: AbortSignal.timeout(3000),
+            keepalive: false,
+          });
+          return res.ok;
+        },
+        60_000,
+        "k3lite /readyz",
+      ),
+    ]);
   } catch (err) {
     await stopProcess(proc);
     throw err;
@@ -225,6 +239,16 @@ export async function spawnSim(dataDir: string, nodes: number, readyDelayMs: num
   return proc;
 }
 
+/** The server process ended before it was ready; `output` is what it printed. */
+export class ServerExitedError extends Error {
+  constructor(
+    readonly code: number,
+    readonly output: string,
+  ) {
+    super(`k3lite exited with ${code}:\n${output}`);
+  }
+}
+
 /** SIGTERM, then SIGKILL if the process has not exited within 5 s. */
 async function stopProcess(proc: Bun.Subprocess): Promise<void> {
   if (proc.exitCode !== null) return;
@@ -237,15 +261,23 @@ async function stopProcess(proc: Bun.Subprocess): Promise<void> {
 export async function startK3lite(opts: { args?: string[] } = {}): Promise<K3lite> {
   const dataDir = await mkdtemp(join(tmpdir(), "k3lite-test-"));
   const kubeconfig = join(dataDir, "kubeconfig.yaml");
-  const port = await freePort();
-  const output: string[] = [];
-  let proc: Bun.Subprocess;
-  try {
-    proc = await spawnServer(dataDir, port, { args: opts.args, output });
-  } catch (err) {
-    await rm(dataDir, { recursive: true, force: true });
-    throw err;
+  let port = 0;
+  let output: string[] = [];
+  let proc: Bun.Subprocess | undefined;
+  // freePort's port is free when it answers, not when the server binds it: another process (a pod's port-forward, a
+  // registry) may take it in between. Such a start is retried on a new port.
+  for (let attempt = 1; !proc; attempt++) {
+    port = await freePort();
+    output = [];
+    try {
+      proc = await spawnServer(dataDir, port, { args: opts.args, output });
+    } catch (err) {
+      if (attempt < 3 && err instanceof ServerExitedError && err.output.includes("EADDRINUSE")) continue;
+      await rm(dataDir, { recursive: true, force: true });
+      throw err;
+    }
   }
+  const started = proc;
   return {
     url: `https://127.0.0.1:${port}`,
     port,
@@ -254,7 +286,7 @@ export async function startK3lite(opts: { args?: string[] } = {}): Promise<K3lit
     log: () => output.join(""),
     kubectl: (args, o) => runKubectl(kubeconfig, args, o),
     async stop() {
-      await stopProcess(proc);
+      await stopProcess(started);
       await rm(dataDir, { recursive: true, force: true });
     },
   };
