@@ -5,6 +5,7 @@
 //
 //   bun bench/apiserver.ts            full run (a few minutes), prints a Markdown table
 //   bun bench/apiserver.ts --smoke    short CI run
+//   bun bench/apiserver.ts --wrk-only only the wrk rows (floor, GET, create, merge PATCH), for quick before/after
 
 import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -14,6 +15,7 @@ import { freePort, spawnServer } from "../test/harness.ts";
 import { haveWrk, runWrk } from "./wrk.ts";
 
 const SMOKE = process.argv.includes("--smoke");
+const WRK_ONLY = process.argv.includes("--wrk-only");
 const CELL_MS = SMOKE ? 300 : 3000;
 const LIST_OBJECTS = SMOKE ? 100 : 1000;
 const CONCURRENCY = SMOKE ? [1, 16] : [1, 16, 64];
@@ -228,7 +230,7 @@ async function main() {
     for (let c = 0; c < 64; c++) await call("POST", "/api/v1/namespaces/bench/configmaps", cm(`obj-${c}`));
 
     let seq = 0;
-    for (const n of CONCURRENCY) {
+    for (const n of WRK_ONLY ? [] : CONCURRENCY) {
       rows.push(
         await measure("floor: bare Hono GET over Bun.serve TLS", n, () => floorCall("GET", "/x") as Promise<void>),
       );
@@ -261,7 +263,7 @@ async function main() {
         ),
       );
     }
-    for (const n of CONCURRENCY) rows.push(await watchDelivery(server.base, server.tls, call, n));
+    for (const n of WRK_ONLY ? [] : CONCURRENCY) rows.push(await watchDelivery(server.base, server.tls, call, n));
     if (haveWrk()) rows.push(...(await wrkRows(server.base, `https://127.0.0.1:${floorPort}`, call)));
     else console.error("wrk is not installed: the rows measured with it are left out");
   } finally {

@@ -61,9 +61,13 @@ test("a sandbox and a busybox httpd container: pod IP serves from the host, logs
   await fx.cri.startContainer(containerId);
   expect((await fx.cri.containerStatus(containerId)).state).toBe("CONTAINER_RUNNING");
 
-  const body = await poll("httpd to answer", async () => (await fetch(`http://${ip}:8080/`)).text(), {
-    timeoutMs: 20_000,
-  });
+  const body = await poll(
+    "httpd to answer",
+    async () => (await fetch(`http://${ip}:8080/`, { signal: AbortSignal.timeout(3000) })).text(),
+    {
+      timeoutMs: 20_000,
+    },
+  );
   expect(body).toBe("page\n");
   const log = await poll("log line", () => {
     const text = readFileSync(join(logDirectory, "httpd/0.log"), "utf8");

@@ -154,7 +154,8 @@ test("runs a pod: IP serves from the host, env and volumes, readiness, logs and 
     "merge",
   );
   await waitFor(
-    async () => (await (await fetch(`http://${ip}:8080/index.html`)).text()) === "v2",
+    async () =>
+      (await (await fetch(`http://${ip}:8080/index.html`, { signal: AbortSignal.timeout(3000) })).text()) === "v2",
     "configMap update",
     40_000,
     200,
@@ -282,7 +283,10 @@ test("secret, downwardAPI and hostPort: files in the pod and the port on the nod
   }, "files in the pod");
   expect(out).toBe("s3cretfiles");
   const nodeIp = (await fake.client.get(nodes, fx.config.nodeName)).status?.addresses?.[0]?.address;
-  const page = await waitFor(async () => (await fetch(`http://${nodeIp}:${hostPort}/index.html`)).text(), "hostPort");
+  const page = await waitFor(
+    async () => (await fetch(`http://${nodeIp}:${hostPort}/index.html`, { signal: AbortSignal.timeout(3000) })).text(),
+    "hostPort",
+  );
   expect(page).toBe("ok\n");
 }, 60_000);
 

@@ -6,13 +6,12 @@
 // runs in this process so the test can compact its store.
 
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import type { KubeObject } from "../src/api/types.ts";
 import { renderKubeconfig } from "../src/auth/kubeconfig.ts";
 import { signServiceAccountToken } from "../src/auth/serviceaccount-token.ts";
-import type { KubeObject } from "../src/api/types.ts";
 import { type RunningServer, startServer } from "../src/server/index.ts";
 import { freePort, testServerConfig } from "./harness.ts";
 

@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startServer } from "../src/server/index.ts";
 import { freePort, testServerConfig } from "./harness.ts";
+
 test("starting the API server leaves the global Response alone", async () => {
   const before = globalThis.Response;
   const dir = await mkdtemp(join(tmpdir(), "glob-"));

@@ -60,7 +60,9 @@ test("a serving certificate near expiry is renewed and served to new connections
     async () => {
       const served = await servedCertificate();
       const onDisk = new x509.X509Certificate(await readFile(paths.servingCert, "utf8"));
-      return served.serialNumber !== before.serialNumber && served.serialNumber === onDisk.serialNumber ? served : undefined;
+      return served.serialNumber !== before.serialNumber && served.serialNumber === onDisk.serialNumber
+        ? served
+        : undefined;
     },
     30_000,
     "the renewed serving certificate",

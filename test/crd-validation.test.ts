@@ -44,18 +44,32 @@ describe("CRD validation", () => {
         apiVersion: "apiextensions.k8s.io/v1",
         kind: "CustomResourceDefinition",
         metadata: { name: "widgets.example.com" },
-        spec: { group: "example.com", scope: "Namespaced", names: { plural: "widgets", kind: "Widget" }, versions: [{ name: "v1", served: true, storage: true }] },
+        spec: {
+          group: "example.com",
+          scope: "Namespaced",
+          names: { plural: "widgets", kind: "Widget" },
+          versions: [{ name: "v1", served: true, storage: true }],
+        },
       }),
     });
     const status = await res.json();
     expect(res.status).toBe(422);
     expect(status.reason).toBe("Invalid");
-    expect(status.details.causes).toContainEqual(expect.objectContaining({ field: "spec.versions[0].schema.openAPIV3Schema", reason: "FieldValueRequired" }));
+    expect(status.details.causes).toContainEqual(
+      expect.objectContaining({ field: "spec.versions[0].schema.openAPIV3Schema", reason: "FieldValueRequired" }),
+    );
   });
 
   test("a valid CRD is created; its group may not change", async () => {
     expect((await k.kubectl(["create", "-f", "-"], { stdin: crd(SCHEMA) })).code).toBe(0);
-    const r = await k.kubectl(["patch", "crd", "widgets.example.com", "--type=merge", "-p", '{"spec":{"group":"example.org"}}']);
+    const r = await k.kubectl([
+      "patch",
+      "crd",
+      "widgets.example.com",
+      "--type=merge",
+      "-p",
+      '{"spec":{"group":"example.org"}}',
+    ]);
     expect(r.code).not.toBe(0);
     expect(r.stderr).toContain("spec.group: Invalid value");
     expect(r.stderr).toContain("field is immutable");

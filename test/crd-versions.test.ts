@@ -10,7 +10,11 @@ const k = useK3lite();
 beforeAll(async () => {
   const r = await k.kubectl(["apply", "-f", "-"], { stdin: CRD });
   if (r.code !== 0) throw new Error(r.stderr);
-  await waitFor(async () => (await k.kubectl(["get", "gadgets.v1beta1.example.com"])).code === 0, 30_000, "v1beta1 served");
+  await waitFor(
+    async () => (await k.kubectl(["get", "gadgets.v1beta1.example.com"])).code === 0,
+    30_000,
+    "v1beta1 served",
+  );
   await waitFor(async () => (await k.kubectl(["get", "gadgets.v1.example.com"])).code === 0, 30_000, "v1 served");
 }, 90_000);
 
@@ -37,7 +41,8 @@ ${SCHEMA}  - name: v1beta1
     storage: false
 ${SCHEMA}`;
 
-const path = (version: string, name = "") => `/apis/example.com/${version}/namespaces/default/gadgets${name ? `/${name}` : ""}`;
+const path = (version: string, name = "") =>
+  `/apis/example.com/${version}/namespaces/default/gadgets${name ? `/${name}` : ""}`;
 
 /** The parts of a response body the tests read. */
 interface Body {
@@ -57,7 +62,12 @@ describe("a CRD served at two versions", () => {
     const created = await json("v1beta1", "", {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ apiVersion: "example.com/v1beta1", kind: "Gadget", metadata: { name: "g1" }, spec: { size: 1 } }),
+      body: JSON.stringify({
+        apiVersion: "example.com/v1beta1",
+        kind: "Gadget",
+        metadata: { name: "g1" },
+        spec: { size: 1 },
+      }),
     });
     expect(created.status).toBe(201);
     expect(created.body.apiVersion).toBe("example.com/v1beta1");
@@ -93,7 +103,9 @@ describe("a CRD served at two versions", () => {
   });
 
   test("tables name every column's format, empty when it has none (upstream's TableColumnDefinition)", async () => {
-    const res = await adminFetch(k, path("v1beta1"), { headers: { accept: "application/json;as=Table;v=v1;g=meta.k8s.io" } });
+    const res = await adminFetch(k, path("v1beta1"), {
+      headers: { accept: "application/json;as=Table;v=v1;g=meta.k8s.io" },
+    });
     const table = await res.json();
     expect(table.kind).toBe("Table");
     expect(table.columnDefinitions.map((c: { name: string; format: string }) => [c.name, c.format])).toEqual([
@@ -124,16 +136,33 @@ describe("a CRD served at two versions", () => {
       }
     })().catch(() => undefined);
     try {
-      await waitFor(() => events.some((e) => e.type === "ADDED" && e.object.metadata.name === "g1"), 30_000, "initial ADDED");
+      await waitFor(
+        () => events.some((e) => e.type === "ADDED" && e.object.metadata.name === "g1"),
+        30_000,
+        "initial ADDED",
+      );
       const created = await json("v1", "", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ apiVersion: "example.com/v1", kind: "Gadget", metadata: { name: "g2" }, spec: { size: 1 } }),
+        body: JSON.stringify({
+          apiVersion: "example.com/v1",
+          kind: "Gadget",
+          metadata: { name: "g2" },
+          spec: { size: 1 },
+        }),
       });
       expect(created.body.apiVersion).toBe("example.com/v1");
-      await waitFor(() => events.some((e) => e.type === "ADDED" && e.object.metadata.name === "g2"), 30_000, "ADDED g2");
+      await waitFor(
+        () => events.some((e) => e.type === "ADDED" && e.object.metadata.name === "g2"),
+        30_000,
+        "ADDED g2",
+      );
       expect((await json("v1", "g2", { method: "DELETE" })).status).toBe(200);
-      await waitFor(() => events.some((e) => e.type === "DELETED" && e.object.metadata.name === "g2"), 30_000, "DELETED g2");
+      await waitFor(
+        () => events.some((e) => e.type === "DELETED" && e.object.metadata.name === "g2"),
+        30_000,
+        "DELETED g2",
+      );
       expect(new Set(events.map((e) => e.object.apiVersion))).toEqual(new Set(["example.com/v1beta1"]));
     } finally {
       abort.abort();

@@ -26,7 +26,10 @@ async function tokenFor(sa: string, role: string): Promise<string> {
 }
 
 const tokenGet = (path: string, token: string, headers: Record<string, string> = {}) =>
-  fetch(`${k.url}${path}`, { headers: { authorization: `Bearer ${token}`, ...headers }, tls: { rejectUnauthorized: false } });
+  fetch(`${k.url}${path}`, {
+    headers: { authorization: `Bearer ${token}`, ...headers },
+    tls: { rejectUnauthorized: false },
+  });
 
 test("a GET of one object answers what the full path answers", async () => {
   expect((await k.kubectl(["create", "configmap", "fast", "--from-literal=a=1"])).code).toBe(0);

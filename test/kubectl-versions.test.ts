@@ -71,8 +71,12 @@ for (const version of VERSIONS) {
     }, 60_000);
 
     test("apply -f a manifest", async () => {
-      expect(await ok(version, ["apply", "-f", "-"], manifest(`applied-${slug}`))).toContain(`deployment.apps/applied-${slug} created`);
-      expect(await ok(version, ["apply", "-f", "-"], manifest(`applied-${slug}`))).toContain(`deployment.apps/applied-${slug} unchanged`);
+      expect(await ok(version, ["apply", "-f", "-"], manifest(`applied-${slug}`))).toContain(
+        `deployment.apps/applied-${slug} created`,
+      );
+      expect(await ok(version, ["apply", "-f", "-"], manifest(`applied-${slug}`))).toContain(
+        `deployment.apps/applied-${slug} unchanged`,
+      );
     }, 60_000);
 
     test("explain deployment.spec", async () => {

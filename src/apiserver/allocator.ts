@@ -3,7 +3,7 @@
 // never hand out the same IP or port. Released when the Service is deleted.
 
 import type { KubeObject } from "../api/types.ts";
-import { StoreError, type Store } from "../store/types.ts";
+import { type Store, StoreError } from "../store/types.ts";
 import { type FieldError, invalidValue, throwIfInvalid } from "./validation.ts";
 
 const encoder = new TextEncoder();

@@ -4,8 +4,8 @@
 import type { UserInfo } from "../api/types.ts";
 import type { Transport } from "../client/types.ts";
 
-// biome-ignore lint/suspicious/noExplicitAny: Hono apps type their env bindings precisely
 export function inProcessTransport(
+  // biome-ignore lint/suspicious/noExplicitAny: Hono apps type their env bindings precisely
   app: { fetch(req: Request, env: any): Response | Promise<Response> },
   user: UserInfo,
 ): Transport {

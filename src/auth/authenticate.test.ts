@@ -3,8 +3,8 @@ import type { Pod, Secret, ServiceAccount } from "../api/types.ts";
 import { type Authenticator, bearerToken, createAuthenticator, signServiceAccountToken } from "./authenticate.ts";
 import { bootstrapTokenSecret } from "./bootstrap-token.ts";
 import { issueClientCert, type ServerPki } from "./pki.ts";
-import { generateKeyPair, privateKeyToPem, x509 } from "./x509.ts";
 import { tempDirs, testPki } from "./testing.ts";
+import { generateKeyPair, privateKeyToPem, x509 } from "./x509.ts";
 
 const tempDir = tempDirs("authn");
 
@@ -44,11 +44,17 @@ describe("x509", () => {
 
   test("certificates not from the client CA, unauthorized, expired or garbage are errors", async () => {
     const serverCaSigned = der(pki.servingCertPem);
-    expect(await auth.authenticate({ peerCertificate: { raw: serverCaSigned }, peerAuthorized: true })).toHaveProperty("error");
+    expect(await auth.authenticate({ peerCertificate: { raw: serverCaSigned }, peerAuthorized: true })).toHaveProperty(
+      "error",
+    );
     const { certPem } = await issueClientCert(pki, { commonName: "bob", organizations: [] });
-    expect(await auth.authenticate({ peerCertificate: { raw: der(certPem) }, peerAuthorized: false })).toHaveProperty("error");
+    expect(await auth.authenticate({ peerCertificate: { raw: der(certPem) }, peerAuthorized: false })).toHaveProperty(
+      "error",
+    );
     const expired = await issueClientCert(pki, { commonName: "old", organizations: [], validDays: -1 });
-    expect(await auth.authenticate({ peerCertificate: { raw: der(expired.certPem) }, peerAuthorized: true })).toHaveProperty("error");
+    expect(
+      await auth.authenticate({ peerCertificate: { raw: der(expired.certPem) }, peerAuthorized: true }),
+    ).toHaveProperty("error");
     for (const raw of [Buffer.from("garbage"), Buffer.alloc(5000, 0x30), der(certPem).subarray(0, 100)]) {
       expect(await auth.authenticate({ peerCertificate: { raw }, peerAuthorized: true })).toHaveProperty("error");
     }
@@ -98,7 +104,11 @@ describe("ServiceAccount tokens", () => {
   });
 
   test("bound token: wrong audience, expired, recreated SA are refused", async () => {
-    const base = { kind: "bound" as const, serviceAccount: sa, audiences: ["https://kubernetes.default.svc.cluster.local"] };
+    const base = {
+      kind: "bound" as const,
+      serviceAccount: sa,
+      audiences: ["https://kubernetes.default.svc.cluster.local"],
+    };
     expect(await auth.authenticate(bearer(await sign({ ...base, audiences: ["vault"] })))).toHaveProperty("error");
     const review = await auth.authenticateToken(await sign({ ...base, audiences: ["vault"] }), ["vault"]);
     expect(review).toHaveProperty("user");
@@ -109,14 +119,31 @@ describe("ServiceAccount tokens", () => {
   });
 
   test("malformed, alg=none, truncated, foreign-key and oversized tokens are errors, never throws", async () => {
-    const good = await sign({ kind: "bound", serviceAccount: sa, audiences: ["https://kubernetes.default.svc.cluster.local"] });
+    const good = await sign({
+      kind: "bound",
+      serviceAccount: sa,
+      audiences: ["https://kubernetes.default.svc.cluster.local"],
+    });
     const [, payload] = good.split(".");
     const none = `${Buffer.from(JSON.stringify({ alg: "none", typ: "JWT" })).toString("base64url")}.${payload}.`;
     const foreignKey = await privateKeyToPem((await generateKeyPair()).privateKey);
     const foreign = (
-      await signServiceAccountToken({ signingKeyPem: foreignKey }, { kind: "bound", serviceAccount: sa, audiences: ["https://kubernetes.default.svc.cluster.local"] })
+      await signServiceAccountToken(
+        { signingKeyPem: foreignKey },
+        { kind: "bound", serviceAccount: sa, audiences: ["https://kubernetes.default.svc.cluster.local"] },
+      )
     ).token;
-    const bad = [none, good.slice(0, -10), foreign, "a.b.c", "....", "not-a-token", "x".repeat(100_000), "", "\u0000\u0001"];
+    const bad = [
+      none,
+      good.slice(0, -10),
+      foreign,
+      "a.b.c",
+      "....",
+      "not-a-token",
+      "x".repeat(100_000),
+      "",
+      "\u0000\u0001",
+    ];
     for (const token of bad) expect(await auth.authenticate(bearer(token))).toHaveProperty("error");
   });
 });
@@ -163,7 +190,11 @@ test("failed token attempts are rate limited per address; certificates still wor
   expect(await attempt("203.0.113.9")).toHaveProperty("retryAfterSeconds");
   expect(await attempt("203.0.113.10")).not.toHaveProperty("retryAfterSeconds");
   const { certPem } = await issueClientCert(pki, { commonName: "carol", organizations: [] });
-  const viaCert = await limited.authenticate({ peerCertificate: { raw: der(certPem) }, peerAuthorized: true, clientAddress: "203.0.113.9" });
+  const viaCert = await limited.authenticate({
+    peerCertificate: { raw: der(certPem) },
+    peerAuthorized: true,
+    clientAddress: "203.0.113.9",
+  });
   expect(viaCert).toHaveProperty("user.username", "carol");
 });
 

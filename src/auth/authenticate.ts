@@ -1,8 +1,9 @@
 // Who is asking: the API server's authentication chain. x509 client certificates first, then bearer tokens
 // (ServiceAccount JWTs, bootstrap tokens). The answer is a user, an error (→ 401) or null for anonymous; bad input
 // of any shape becomes an error, never a throw.
-import type { UserInfo } from "../api/types.ts";
+
 import { createHash } from "node:crypto";
+import type { UserInfo } from "../api/types.ts";
 import {
   BOOTSTRAP_TOKEN_NAMESPACE,
   bootstrapTokenExpiry,
@@ -63,7 +64,10 @@ export interface AuthenticatorOptions {
 export interface Authenticator {
   authenticate(input: AuthenticationInput): Promise<AuthenticationResult>;
   /** For TokenReview: a bare token, optionally required to be valid for one of `audiences`. */
-  authenticateToken(token: string, audiences?: string[]): Promise<{ user: UserInfo; audiences: string[] } | { error: string }>;
+  authenticateToken(
+    token: string,
+    audiences?: string[],
+  ): Promise<{ user: UserInfo; audiences: string[] } | { error: string }>;
 }
 
 export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
@@ -85,7 +89,10 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
     if ("user" in result) {
       if (cache.size >= TOKEN_CACHE_LIMIT) cache.delete(cache.keys().next().value as string);
       const expiresAt = (result as { expiresAt?: number }).expiresAt ?? Number.POSITIVE_INFINITY;
-      cache.set(key, { result: { user: result.user, audiences: result.audiences }, until: Math.min(now + cacheMs, expiresAt) });
+      cache.set(key, {
+        result: { user: result.user, audiences: result.audiences },
+        until: Math.min(now + cacheMs, expiresAt),
+      });
     } else {
       cache.delete(key);
     }
@@ -99,7 +106,11 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
         const secret = await opts.lookup.secret(BOOTSTRAP_TOKEN_NAMESPACE, bootstrapTokenSecretName(bootstrap.id));
         const result = validateBootstrapToken(bootstrap, secret);
         if (!("user" in result)) return result;
-        return { user: result.user, audiences: apiAudiences, expiresAt: secret && bootstrapTokenExpiry(secret)?.getTime() };
+        return {
+          user: result.user,
+          audiences: apiAudiences,
+          expiresAt: secret && bootstrapTokenExpiry(secret)?.getTime(),
+        };
       }
       if (token.split(".").length !== 3) return { error: "invalid bearer token" };
       const result = await verifyServiceAccountToken(token, {
@@ -110,7 +121,11 @@ export function createAuthenticator(opts: AuthenticatorOptions): Authenticator {
       });
       if ("error" in result) return result;
       // Legacy tokens carry no audience: upstream treats them as valid for the API server's own audiences.
-      return { user: result.user, audiences: result.audiences.length ? result.audiences : apiAudiences, expiresAt: result.expiresAt };
+      return {
+        user: result.user,
+        audiences: result.audiences.length ? result.audiences : apiAudiences,
+        expiresAt: result.expiresAt,
+      };
     } catch (err) {
       return { error: `authentication failed: ${(err as Error).message}` };
     }

@@ -4,8 +4,8 @@
 import type { PolicyRule } from "kubernetes-types/rbac/v1";
 import type { UserInfo } from "../api/types.ts";
 import { createNodeAuthorizer, type NodeGraphSource, nodeNameOf } from "./node-authorizer.ts";
-import { nodeRules } from "./rbac/bootstrap-roles.ts";
 import { createRbacAuthorizer, type RbacSource } from "./rbac/authorizer.ts";
+import { nodeRules } from "./rbac/bootstrap-roles.ts";
 import type { AuthorizationAttributes, AuthorizationDecision } from "./rbac/rules.ts";
 
 export const PRIVILEGED_GROUP = "system:masters";
@@ -19,7 +19,11 @@ export interface Authorizer {
   /** Rules that apply to the user in `namespace`; `incomplete` when an authorizer decides per object (Node). */
   rulesFor(user: UserInfo, namespace?: string): Promise<{ rules: PolicyRule[]; incomplete: boolean }>;
   /** Escalation check for creating/updating roles and bindings. */
-  canGrant(user: UserInfo, rules: PolicyRule[], namespace?: string): Promise<{ allowed: boolean; missing: PolicyRule[] }>;
+  canGrant(
+    user: UserInfo,
+    rules: PolicyRule[],
+    namespace?: string,
+  ): Promise<{ allowed: boolean; missing: PolicyRule[] }>;
 }
 
 export function createAuthorizer(sources: { rbac: RbacSource; nodeGraph: NodeGraphSource }): Authorizer {

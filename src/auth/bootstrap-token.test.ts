@@ -40,6 +40,8 @@ test("validate: usage must be enabled; deleted or mistyped secrets are refused",
   const ok = bootstrapTokenSecret({ token });
   expect(validateBootstrapToken(token, ok)).toHaveProperty("user");
   expect(validateBootstrapToken(token, { ...ok, type: "Opaque" })).toHaveProperty("error");
-  expect(validateBootstrapToken(token, { ...ok, metadata: { ...ok.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" } })).toHaveProperty("error");
+  expect(
+    validateBootstrapToken(token, { ...ok, metadata: { ...ok.metadata, deletionTimestamp: "2026-01-01T00:00:00Z" } }),
+  ).toHaveProperty("error");
   expect(validateBootstrapToken(token, undefined)).toHaveProperty("error");
 });

@@ -123,7 +123,12 @@ export function describeBootstrapToken(secret: Secret, now = new Date()): Bootst
   let ttl = "<forever>";
   if (expiry) {
     const seconds = Math.floor((expiry.getTime() - now.getTime()) / 1000);
-    ttl = seconds <= 0 ? "<invalid>" : seconds >= 3600 ? `${Math.floor(seconds / 3600)}h` : `${Math.max(1, Math.floor(seconds / 60))}m`;
+    ttl =
+      seconds <= 0
+        ? "<invalid>"
+        : seconds >= 3600
+          ? `${Math.floor(seconds / 3600)}h`
+          : `${Math.max(1, Math.floor(seconds / 60))}m`;
   }
   const usages = Object.keys(secret.data ?? secret.stringData ?? {})
     .filter((k) => k.startsWith("usage-bootstrap-") && secretField(secret, k) === "true")

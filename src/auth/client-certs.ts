@@ -4,7 +4,14 @@
 import { chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { readIfExists, SECRET_FILE_MODE, writeFileAtomic, writeSecretFile } from "./files.ts";
-import { type CertAndKey, certExpiresWithin, issueClientCert, keyMatchesCert, RENEW_BEFORE_DAYS, type ServerPki } from "./pki.ts";
+import {
+  type CertAndKey,
+  certExpiresWithin,
+  issueClientCert,
+  keyMatchesCert,
+  RENEW_BEFORE_DAYS,
+  type ServerPki,
+} from "./pki.ts";
 import { parseCertificates } from "./x509.ts";
 
 export interface ClientIdentity {
@@ -14,7 +21,11 @@ export interface ClientIdentity {
   organizations: string[];
 }
 
-export const ADMIN_IDENTITY: ClientIdentity = { name: "admin", commonName: "system:admin", organizations: ["system:masters"] };
+export const ADMIN_IDENTITY: ClientIdentity = {
+  name: "admin",
+  commonName: "system:admin",
+  organizations: ["system:masters"],
+};
 
 export async function ensureClientCert(
   pki: Pick<ServerPki, "clientCaCertPem" | "clientCaKeyPem" | "paths">,
@@ -24,7 +35,12 @@ export async function ensureClientCert(
   const keyPath = join(pki.paths.dir, `client-${identity.name}.key`);
   const certPem = await readIfExists(certPath);
   const keyPem = await readIfExists(keyPath);
-  if (certPem && keyPem && (await stillGood(certPem, pki.clientCaCertPem, identity)) && (await keyMatchesCert(keyPem, certPem))) {
+  if (
+    certPem &&
+    keyPem &&
+    (await stillGood(certPem, pki.clientCaCertPem, identity)) &&
+    (await keyMatchesCert(keyPem, certPem))
+  ) {
     await chmod(keyPath, SECRET_FILE_MODE);
     return { certPem, keyPem, certPath, keyPath };
   }
@@ -40,6 +56,7 @@ async function stillGood(certPem: string, clientCaPem: string, identity: ClientI
   if (!cert || !ca || certExpiresWithin(certPem, RENEW_BEFORE_DAYS)) return false;
   if (cert.subjectName.getField("CN")[0] !== identity.commonName) return false;
   const orgs = cert.subjectName.getField("O");
-  if (orgs.length !== identity.organizations.length || orgs.some((o, i) => o !== identity.organizations[i])) return false;
+  if (orgs.length !== identity.organizations.length || orgs.some((o, i) => o !== identity.organizations[i]))
+    return false;
   return cert.verify({ publicKey: ca.publicKey, signatureOnly: true }).catch(() => false);
 }

@@ -2,8 +2,9 @@
 // kube-apiserver-client (any client identity), kube-apiserver-client-kubelet and kubelet-serving (node
 // identities only, as upstream restricts them). The caller (the CSR signing controller in the server) only calls
 // this for approved CSRs; the answer is status.certificate or the reason for a Failed condition.
-import type { CertificateSigningRequest } from "kubernetes-types/certificates/v1";
+
 import { isIP } from "node:net";
+import type { CertificateSigningRequest } from "kubernetes-types/certificates/v1";
 import { type ServerPki, signLeafCert } from "./pki.ts";
 import { x509 } from "./x509.ts";
 
@@ -37,24 +38,30 @@ export async function signCertificateSigningRequest(
   const sanExt = request.getExtension("2.5.29.17");
   const sans = sanExt ? new x509.SubjectAlternativeNameExtension(sanExt.rawData).names.items : [];
   const usages = spec.usages ?? [];
-  const isNode = cn.startsWith("system:node:") && cn.length > "system:node:".length && orgs.length === 1 && orgs[0] === "system:nodes";
+  const isNode =
+    cn.startsWith("system:node:") &&
+    cn.length > "system:node:".length &&
+    orgs.length === 1 &&
+    orgs[0] === "system:nodes";
 
   let serving = false;
   switch (spec.signerName) {
     case KUBE_APISERVER_CLIENT:
       if (!usages.includes("client auth") || !usages.every((u) => u === "client auth" || KEY_USAGES.has(u))) {
-        return { failed: `usages for ${KUBE_APISERVER_CLIENT} must include "client auth" and may add only "digital signature" and "key encipherment"` };
+        return {
+          failed: `usages for ${KUBE_APISERVER_CLIENT} must include "client auth" and may add only "digital signature" and "key encipherment"`,
+        };
       }
       break;
     case KUBE_APISERVER_CLIENT_KUBELET:
-      if (!isNode) return { failed: 'subject must be CN=system:node:<name>, O=system:nodes' };
+      if (!isNode) return { failed: "subject must be CN=system:node:<name>, O=system:nodes" };
       if (sans.length > 0) return { failed: "subject alternative names are not allowed for client certificates" };
       if (!usages.includes("client auth") || !usages.every((u) => u === "client auth" || KEY_USAGES.has(u))) {
         return { failed: 'usages must be "client auth" (and optionally "digital signature", "key encipherment")' };
       }
       break;
     case KUBELET_SERVING:
-      if (!isNode) return { failed: 'subject must be CN=system:node:<name>, O=system:nodes' };
+      if (!isNode) return { failed: "subject must be CN=system:node:<name>, O=system:nodes" };
       if (sans.length === 0 || sans.some((n) => n.type !== "dns" && n.type !== "ip")) {
         return { failed: "kubelet serving certificates need DNS or IP subject alternative names, and only those" };
       }
@@ -75,7 +82,9 @@ export async function signCertificateSigningRequest(
     subject: request.subjectName,
     notAfter: new Date(now.getTime() + Math.min(seconds, DEFAULT_DURATION_SECONDS) * 1000),
     usages: [serving ? SERVER_AUTH : CLIENT_AUTH],
-    sans: serving ? sans.map((n) => n.value).filter((v) => v !== "" && (isIP(v) !== 0 || /^[a-z0-9.-]+$/i.test(v))) : undefined,
+    sans: serving
+      ? sans.map((n) => n.value).filter((v) => v !== "" && (isIP(v) !== 0 || /^[a-z0-9.-]+$/i.test(v)))
+      : undefined,
     publicKey: request.publicKey,
   });
   return { certificate: Buffer.from(certPem).toString("base64") };

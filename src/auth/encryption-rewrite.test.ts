@@ -1,7 +1,12 @@
 import { afterAll, expect, test } from "bun:test";
 import { openStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
-import { createSecretsTransformer, loadOrCreateEncryptionConfig, rotateKeys, type SecretsTransformer } from "./encryption.ts";
+import {
+  createSecretsTransformer,
+  loadOrCreateEncryptionConfig,
+  rotateKeys,
+  type SecretsTransformer,
+} from "./encryption.ts";
 import { reencryptAll, SECRETS_PREFIX } from "./encryption-rewrite.ts";
 import { tempDirs } from "./testing.ts";
 
@@ -20,7 +25,8 @@ test("rotate-keys over a real datastore: every secret ends under the new key, re
   stores.push(store);
   let current: SecretsTransformer = await createSecretsTransformer(await loadOrCreateEncryptionConfig(dataDir));
   const key = (i: number) => `${SECRETS_PREFIX}default/s${i}`;
-  for (let i = 0; i < 510; i++) { // more than one page of the rewrite
+  for (let i = 0; i < 510; i++) {
+    // more than one page of the rewrite
     const plain = enc.encode(`{"kind":"Secret","data":{"v":"${i}"}}`);
     await store.create(key(i), i % 3 === 0 ? plain : current.toStorage(plain, key(i))); // some written before encryption
   }
@@ -48,7 +54,9 @@ test("a concurrent write during the rewrite is kept", async () => {
   const dataDir = await tempDir();
   const store = await openStore({ dataDir });
   stores.push(store);
-  const old = await createSecretsTransformer({ keys: [{ name: "old", secret: Buffer.alloc(32, 1).toString("base64") }] });
+  const old = await createSecretsTransformer({
+    keys: [{ name: "old", secret: Buffer.alloc(32, 1).toString("base64") }],
+  });
   const fresh = await createSecretsTransformer({
     keys: [
       { name: "new", secret: Buffer.alloc(32, 2).toString("base64") },

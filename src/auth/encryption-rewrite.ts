@@ -10,7 +10,11 @@ import type { SecretsTransformer } from "./encryption.ts";
 export const SECRETS_PREFIX = "/registry/core/secrets/";
 const PAGE = 500;
 
-export async function reencryptAll(store: Store, transformer: SecretsTransformer, prefix = SECRETS_PREFIX): Promise<number> {
+export async function reencryptAll(
+  store: Store,
+  transformer: SecretsTransformer,
+  prefix = SECRETS_PREFIX,
+): Promise<number> {
   let rewritten = 0;
   let cont: string | undefined;
   do {
@@ -27,7 +31,11 @@ async function reencryptOne(store: Store, transformer: SecretsTransformer, first
     if (!transformer.isStale(kv.value)) return false;
     try {
       // The API server binds each value's storage key into its envelope as additional data; keep that binding.
-      await store.update(kv.key, transformer.toStorage(transformer.fromStorage(kv.value, kv.key), kv.key), kv.modRevision);
+      await store.update(
+        kv.key,
+        transformer.toStorage(transformer.fromStorage(kv.value, kv.key), kv.key),
+        kv.modRevision,
+      );
       return true;
     } catch (err) {
       if (!(err instanceof StoreError)) throw err;

@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { readFile, stat, writeFile, mkdir } from "node:fs/promises";
-import { dirname, } from "node:path";
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
 import {
   createSecretsTransformer,
   encryptionConfigPath,
@@ -32,7 +32,10 @@ test("reads a YAML EncryptionConfiguration", async () => {
   const path = encryptionConfigPath(dataDir);
   await mkdir(dirname(path), { recursive: true });
   const secret = Buffer.alloc(32, 7).toString("base64");
-  await writeFile(path, `kind: EncryptionConfiguration\napiVersion: apiserver.config.k8s.io/v1\nresources:\n- resources: [secrets]\n  providers:\n  - aesgcm:\n      keys:\n      - name: k1\n        secret: ${secret}\n  - identity: {}\n`);
+  await writeFile(
+    path,
+    `kind: EncryptionConfiguration\napiVersion: apiserver.config.k8s.io/v1\nresources:\n- resources: [secrets]\n  providers:\n  - aesgcm:\n      keys:\n      - name: k1\n        secret: ${secret}\n  - identity: {}\n`,
+  );
   expect((await loadOrCreateEncryptionConfig(dataDir)).keys).toEqual([{ name: "k1", secret }]);
 });
 
@@ -55,7 +58,9 @@ test("plaintext passes through; unknown keys and providers are errors; disabled 
   const t = await createSecretsTransformer({ keys: [generateEncryptionKey()] });
   expect(await t.decrypt(secretJson)).toEqual(secretJson);
   expect(t.isStale(secretJson)).toBe(true);
-  const other = await createSecretsTransformer({ keys: [{ name: "other", secret: Buffer.alloc(32, 1).toString("base64") }] });
+  const other = await createSecretsTransformer({
+    keys: [{ name: "other", secret: Buffer.alloc(32, 1).toString("base64") }],
+  });
   await expect(t.decrypt(await other.encrypt(secretJson))).rejects.toThrow(/not in the encryption config/);
   await expect(t.decrypt(enc.encode("k8s:enc:kms:v2:x:abc"))).rejects.toThrow(/unsupported/);
   const off = await createSecretsTransformer({ keys: [generateEncryptionKey()] }, { enabled: false });
@@ -97,7 +102,9 @@ test("the synchronous path (the storage layer's ValueTransformer) reads what Web
   const stored = t.toStorage(secretJson);
   expect(dec.decode(t.fromStorage(stored))).toBe(dec.decode(secretJson));
   // Independent WebCrypto encryption of the same envelope decrypts through fromStorage.
-  const cryptoKey = await crypto.subtle.importKey("raw", Buffer.from(key.secret, "base64"), "AES-GCM", false, ["encrypt"]);
+  const cryptoKey = await crypto.subtle.importKey("raw", Buffer.from(key.secret, "base64"), "AES-GCM", false, [
+    "encrypt",
+  ]);
   const nonce = crypto.getRandomValues(new Uint8Array(12));
   const sealed = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv: nonce }, cryptoKey, secretJson));
   const envelope = Buffer.concat([enc.encode(`k8s:enc:aesgcm:v1:${key.name}:`), nonce, sealed]);

@@ -43,8 +43,14 @@ export function encryptionConfigPath(dataDir: string): string {
 }
 
 export function generateEncryptionKey(now = new Date()): EncryptionKey {
-  const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
-  return { name: `aesgcmkey-${stamp}`, secret: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64") };
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
+  return {
+    name: `aesgcmkey-${stamp}`,
+    secret: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64"),
+  };
 }
 
 /** Reads the key file (JSON or YAML EncryptionConfiguration), creating it with one fresh key when absent. */
@@ -81,9 +87,11 @@ function parseEncryptionConfiguration(text: string, path: string): EncryptionKey
     if (!(resource?.resources ?? []).includes("secrets")) continue;
     for (const provider of resource.providers ?? []) {
       for (const key of provider?.aesgcm?.keys ?? []) {
-        if (typeof key?.name !== "string" || typeof key?.secret !== "string") throw new Error(`${path}: key without name/secret`);
+        if (typeof key?.name !== "string" || typeof key?.secret !== "string")
+          throw new Error(`${path}: key without name/secret`);
         const bytes = Buffer.from(key.secret, "base64").length;
-        if (![16, 24, 32].includes(bytes)) throw new Error(`${path}: key "${key.name}" is ${bytes} bytes, want 16, 24 or 32`);
+        if (![16, 24, 32].includes(bytes))
+          throw new Error(`${path}: key "${key.name}" is ${bytes} bytes, want 16, 24 or 32`);
         keys.push({ name: key.name, secret: key.secret });
       }
     }
@@ -96,7 +104,10 @@ function parseEncryptionConfiguration(text: string, path: string): EncryptionKey
  * (BoringSSL in Bun) rather than WebCrypto because the storage layer transforms values synchronously; the bytes
  * are the same as WebCrypto's (nonce, ciphertext, 16-byte tag).
  */
-export async function createSecretsTransformer(config: Pick<EncryptionConfig, "keys">, opts: { enabled?: boolean } = {}): Promise<SecretsTransformer> {
+export async function createSecretsTransformer(
+  config: Pick<EncryptionConfig, "keys">,
+  opts: { enabled?: boolean } = {},
+): Promise<SecretsTransformer> {
   const enabled = opts.enabled ?? true;
   const keys = new Map(config.keys.map((k) => [k.name, Buffer.from(k.secret, "base64")]));
   const writeKeyName = enabled ? config.keys[0]?.name : undefined;
@@ -123,7 +134,9 @@ export async function createSecretsTransformer(config: Pick<EncryptionConfig, "k
       const decipher = createDecipheriv(algorithm(key), key, body.subarray(0, NONCE_BYTES));
       if (context) decipher.setAAD(Buffer.from(context));
       decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-      return new Uint8Array(Buffer.concat([decipher.update(body.subarray(NONCE_BYTES, body.length - TAG_BYTES)), decipher.final()]));
+      return new Uint8Array(
+        Buffer.concat([decipher.update(body.subarray(NONCE_BYTES, body.length - TAG_BYTES)), decipher.final()]),
+      );
     } catch {
       throw new Error(`cannot decrypt data with key "${header.keyName}": tampered or wrong context`);
     }

@@ -47,7 +47,9 @@ export async function joinCluster(opts: JoinOptions): Promise<NodeCertResponse> 
       );
     }
   } else {
-    opts.warn?.(`the token has no CA hash: the certificate authority of ${base} is not verified (use the full K10… token)`);
+    opts.warn?.(
+      `the token has no CA hash: the certificate authority of ${base} is not verified (use the full K10… token)`,
+    );
   }
 
   return request(
@@ -76,7 +78,8 @@ async function request<T>(url: string, init: BunFetchRequestInit, read: (r: Resp
     .then((s: { message?: string }) => s.message)
     .catch(() => undefined);
   const why = message ?? `HTTP ${response.status}`;
-  if (response.status === 401) throw new JoinError(`${why} (wrong token secret, or the bootstrap token expired or was deleted)`, false);
+  if (response.status === 401)
+    throw new JoinError(`${why} (wrong token secret, or the bootstrap token expired or was deleted)`, false);
   if (response.status === 400 || response.status === 403 || response.status === 404) throw new JoinError(why, false);
   throw new JoinError(`${url}: ${why}`, true);
 }
@@ -86,7 +89,11 @@ async function request<T>(url: string, init: BunFetchRequestInit, read: (r: Resp
  * before its server waits instead of hammering it; permanent failures are thrown at once.
  */
 export async function joinClusterWithBackoff(
-  opts: JoinOptions & { signal?: AbortSignal; maxDelayMs?: number; onRetry?: (err: JoinError, delayMs: number) => void },
+  opts: JoinOptions & {
+    signal?: AbortSignal;
+    maxDelayMs?: number;
+    onRetry?: (err: JoinError, delayMs: number) => void;
+  },
 ): Promise<NodeCertResponse> {
   let delay = 1000;
   for (;;) {

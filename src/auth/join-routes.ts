@@ -105,7 +105,12 @@ export function createJoinRoutes(opts: JoinRoutesOptions): Hono {
     }
     opts.rateLimiter?.recordSuccess(address);
     if (typeof nodeName !== "string" || !isValidNodeName(nodeName)) {
-      return status(c, 400, "BadRequest", `invalid node name ${JSON.stringify(nodeName)}: must be a lower-case DNS subdomain`);
+      return status(
+        c,
+        400,
+        "BadRequest",
+        `invalid node name ${JSON.stringify(nodeName)}: must be a lower-case DNS subdomain`,
+      );
     }
     if (opts.nodePasswords) {
       if (typeof nodePassword !== "string" || nodePassword === "") {

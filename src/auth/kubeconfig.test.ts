@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import * as http from "node:http";
-import * as tls from "node:tls";
 import { join } from "node:path";
+import * as tls from "node:tls";
 import { parse } from "yaml";
 import { ensureAdminKubeconfig, parseFileMode, renderKubeconfig, writeAdminKubeconfig } from "./kubeconfig.ts";
 import { certExpiresWithin, issueClientCert } from "./pki.ts";
@@ -15,7 +15,10 @@ test("renders a k3s-style kubeconfig with embedded data", () => {
   const doc = parse(text);
   expect(doc["current-context"]).toBe("default");
   expect(doc.contexts[0]).toEqual({ name: "default", context: { cluster: "default", user: "default" } });
-  expect(doc.clusters[0].cluster).toEqual({ "certificate-authority-data": btoa("CA"), server: "https://127.0.0.1:6443" });
+  expect(doc.clusters[0].cluster).toEqual({
+    "certificate-authority-data": btoa("CA"),
+    server: "https://127.0.0.1:6443",
+  });
   expect(doc.users[0].user).toEqual({ "client-certificate-data": btoa("CERT"), "client-key-data": btoa("KEY") });
 });
 
@@ -30,7 +33,15 @@ test("writeAdminKubeconfig creates parent dirs with the given mode, readable by 
   await writeAdminKubeconfig(path, 0o640, { server: "https://127.0.0.1:6443", caPem: "CA", token: "t" });
   expect((await stat(path)).mode & 0o777).toBe(0o640);
   expect(await readFile(path, "utf8")).toContain("current-context: default");
-  const proc = Bun.spawnSync(["kubectl", "--kubeconfig", path, "config", "view", "-o", "jsonpath={.clusters[0].cluster.server}"]);
+  const proc = Bun.spawnSync([
+    "kubectl",
+    "--kubeconfig",
+    path,
+    "config",
+    "view",
+    "-o",
+    "jsonpath={.clusters[0].cluster.server}",
+  ]);
   if (proc.exitCode === 0) expect(proc.stdout.toString()).toBe("https://127.0.0.1:6443");
 });
 
@@ -46,7 +57,13 @@ describe("ensureAdminKubeconfig", () => {
     const dir = await tempDir();
     const pki = await testPki(dir);
     const seen: unknown[] = [];
-    const tlsServer = tls.createServer({ cert: pki.servingCertPem, key: pki.servingKeyPem, ca: pki.clientCaCertPem, requestCert: true, rejectUnauthorized: false });
+    const tlsServer = tls.createServer({
+      cert: pki.servingCertPem,
+      key: pki.servingKeyPem,
+      ca: pki.clientCaCertPem,
+      requestCert: true,
+      rejectUnauthorized: false,
+    });
     const httpServer = http.createServer((req, res) => {
       const socket = req.socket as tls.TLSSocket;
       seen.push({ authorized: socket.authorized, cn: socket.getPeerCertificate().subject?.CN });
@@ -59,7 +76,10 @@ describe("ensureAdminKubeconfig", () => {
     const path = join(dir, "k3lite.yaml");
     await ensureAdminKubeconfig({ pki, path, server: `https://127.0.0.1:${port}` });
     expect((await stat(path)).mode & 0o777).toBe(0o600);
-    const proc = Bun.spawn(["kubectl", "--kubeconfig", path, "version", "-o", "json", "--request-timeout=20s"], { stdout: "pipe", stderr: "pipe" });
+    const proc = Bun.spawn(["kubectl", "--kubeconfig", path, "version", "-o", "json", "--request-timeout=20s"], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
     const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
     tlsServer.close();
     expect(code).toBe(0);
@@ -69,7 +89,11 @@ describe("ensureAdminKubeconfig", () => {
     const first = await readFile(join(dir, "server", "tls", "client-admin.crt"), "utf8");
     await ensureAdminKubeconfig({ pki, path, server: `https://127.0.0.1:${port}` });
     expect(await readFile(join(dir, "server", "tls", "client-admin.crt"), "utf8")).toBe(first);
-    const short = await issueClientCert(pki, { commonName: "system:admin", organizations: ["system:masters"], validDays: 30 });
+    const short = await issueClientCert(pki, {
+      commonName: "system:admin",
+      organizations: ["system:masters"],
+      validDays: 30,
+    });
     await writeFile(join(dir, "server", "tls", "client-admin.crt"), short.certPem);
     await ensureAdminKubeconfig({ pki, path, server: `https://127.0.0.1:${port}` });
     const renewed = await readFile(join(dir, "server", "tls", "client-admin.crt"), "utf8");

@@ -46,23 +46,44 @@ const get = (resource: string, name: string, namespace = "default", verb = "get"
 
 describe("Node authorizer", () => {
   test("reads only secrets/configmaps/PVCs/PVs its pods reference", async () => {
-    for (const [resource, name] of [["secrets", "db-pass"], ["secrets", "projected-secret"], ["configmaps", "web-config"], ["persistentvolumeclaims", "web-data"]]) {
+    for (const [resource, name] of [
+      ["secrets", "db-pass"],
+      ["secrets", "projected-secret"],
+      ["configmaps", "web-config"],
+      ["persistentvolumeclaims", "web-data"],
+    ]) {
       expect((await authorize(n1, get(resource as string, name as string))).allowed).toBe(true);
     }
-    expect((await authorize(n1, { verb: "get", apiGroup: "", resource: "persistentvolumes", name: "pv-1" })).allowed).toBe(true);
+    expect(
+      (await authorize(n1, { verb: "get", apiGroup: "", resource: "persistentvolumes", name: "pv-1" })).allowed,
+    ).toBe(true);
     const denied = await authorize(n1, get("secrets", "other-secret"));
     expect(denied).toEqual({ allowed: false, reason: "no relationship found between node 'n1' and this object" });
     expect((await authorize(n1, get("secrets", "db-pass", "kube-system"))).allowed).toBe(false);
-    expect((await authorize(n1, { verb: "list", apiGroup: "", resource: "secrets", namespace: "default" })).allowed).toBe(false);
+    expect(
+      (await authorize(n1, { verb: "list", apiGroup: "", resource: "secrets", namespace: "default" })).allowed,
+    ).toBe(false);
   });
 
   test("own Node and Lease only; other nodes readable but not writable", async () => {
     expect((await authorize(n1, { verb: "update", apiGroup: "", resource: "nodes", name: "n1" })).allowed).toBe(true);
-    expect((await authorize(n1, { verb: "patch", apiGroup: "", resource: "nodes", subresource: "status", name: "n1" })).allowed).toBe(true);
-    expect((await authorize(n1, { verb: "patch", apiGroup: "", resource: "nodes", subresource: "status", name: "n2" })).allowed).toBe(false);
+    expect(
+      (await authorize(n1, { verb: "patch", apiGroup: "", resource: "nodes", subresource: "status", name: "n1" }))
+        .allowed,
+    ).toBe(true);
+    expect(
+      (await authorize(n1, { verb: "patch", apiGroup: "", resource: "nodes", subresource: "status", name: "n2" }))
+        .allowed,
+    ).toBe(false);
     expect((await authorize(n1, { verb: "delete", apiGroup: "", resource: "nodes", name: "n2" })).allowed).toBe(false);
     expect((await authorize(n1, { verb: "get", apiGroup: "", resource: "nodes", name: "n2" })).allowed).toBe(true);
-    const lease = (name: string) => ({ verb: "update", apiGroup: "coordination.k8s.io", resource: "leases", namespace: "kube-node-lease", name });
+    const lease = (name: string) => ({
+      verb: "update",
+      apiGroup: "coordination.k8s.io",
+      resource: "leases",
+      namespace: "kube-node-lease",
+      name,
+    });
     expect((await authorize(n1, lease("n1"))).allowed).toBe(true);
     expect((await authorize(n1, { ...lease(""), verb: "create", name: undefined })).allowed).toBe(true);
     expect((await authorize(n1, { ...lease("n2"), verb: "create" })).allowed).toBe(false);
@@ -72,10 +93,24 @@ describe("Node authorizer", () => {
   });
 
   test("status of pods bound to it only; token for its pods' ServiceAccounts only", async () => {
-    const status = (name: string) => ({ verb: "patch", apiGroup: "", resource: "pods", subresource: "status", namespace: "default", name });
+    const status = (name: string) => ({
+      verb: "patch",
+      apiGroup: "",
+      resource: "pods",
+      subresource: "status",
+      namespace: "default",
+      name,
+    });
     expect((await authorize(n1, status("web"))).allowed).toBe(true);
     expect((await authorize(n1, status("other"))).allowed).toBe(false);
-    const token = (name: string) => ({ verb: "create", apiGroup: "", resource: "serviceaccounts", subresource: "token", namespace: "default", name });
+    const token = (name: string) => ({
+      verb: "create",
+      apiGroup: "",
+      resource: "serviceaccounts",
+      subresource: "token",
+      namespace: "default",
+      name,
+    });
     expect((await authorize(n1, token("web-sa"))).allowed).toBe(true);
     expect((await authorize(n1, token("default"))).allowed).toBe(false);
     expect((await authorize(n1, { verb: "watch", apiGroup: "", resource: "pods" })).allowed).toBe(true);
@@ -83,8 +118,13 @@ describe("Node authorizer", () => {
 
   test("falls through to RBAC for what the node rules do not cover, and for non-nodes", async () => {
     rbacCalls.length = 0;
-    expect((await authorize(n1, { verb: "list", apiGroup: "discovery.k8s.io", resource: "endpointslices" })).allowed).toBe(true);
-    expect((await authorize(n1, { verb: "delete", apiGroup: "apps", resource: "deployments", namespace: "x", name: "d" })).allowed).toBe(false);
+    expect(
+      (await authorize(n1, { verb: "list", apiGroup: "discovery.k8s.io", resource: "endpointslices" })).allowed,
+    ).toBe(true);
+    expect(
+      (await authorize(n1, { verb: "delete", apiGroup: "apps", resource: "deployments", namespace: "x", name: "d" }))
+        .allowed,
+    ).toBe(false);
     const alice = { username: "system:node:n1", groups: ["system:authenticated"] }; // not in system:nodes
     expect((await authorize(alice, get("secrets", "db-pass"))).allowed).toBe(false);
     expect(rbacCalls).toHaveLength(3);

@@ -117,12 +117,14 @@ export function createNodeAuthorizer(source: NodeGraphSource, next: Authorize): 
       if (group === "" && attrs.resource === "nodes" && attrs.subresource === "status") {
         return own ? allow : deny(`node "${node}" cannot modify node "${attrs.name ?? ""}"`);
       }
-      if (group === "" && attrs.resource === "pods" && attrs.subresource === "status") return await podWrite(node, attrs);
+      if (group === "" && attrs.resource === "pods" && attrs.subresource === "status")
+        return await podWrite(node, attrs);
       if (group === "" && attrs.resource === "serviceaccounts" && attrs.subresource === "token") {
         return await graphRead(node, { ...attrs, verb: "get" }, (p) => [podReferences(p).serviceAccount]);
       }
       if (group === "coordination.k8s.io" && attrs.resource === "leases") {
-        if (attrs.namespace !== NODE_LEASE_NAMESPACE) return deny(`node "${node}" can only access leases in ${NODE_LEASE_NAMESPACE}`);
+        if (attrs.namespace !== NODE_LEASE_NAMESPACE)
+          return deny(`node "${node}" can only access leases in ${NODE_LEASE_NAMESPACE}`);
         return own ? allow : deny(`node "${node}" can only access its own lease`);
       }
     } catch (err) {

@@ -2,8 +2,8 @@
 // the Secret <node>.node-password.k3lite (kube-system), and later joins under that name must present the same
 // password, so one token holder cannot take over another machine's node name.
 import type { Secret } from "../api/types.ts";
-import { readIfExists, writeSecretFile } from "./files.ts";
 import { BOOTSTRAP_TOKEN_NAMESPACE, secretField } from "./bootstrap-token.ts";
+import { readIfExists, writeSecretFile } from "./files.ts";
 
 export const NODE_PASSWORD_SECRET_TYPE = "k3lite.io/node-password";
 export const NODE_PASSWORD_NAMESPACE = BOOTSTRAP_TOKEN_NAMESPACE;

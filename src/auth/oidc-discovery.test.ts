@@ -1,6 +1,11 @@
 import { expect, test } from "bun:test";
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from "jose";
-import { createServiceAccountIssuerRoutes, openIdConfiguration, serviceAccountJwks, serviceAccountKeyId } from "./oidc-discovery.ts";
+import {
+  createServiceAccountIssuerRoutes,
+  openIdConfiguration,
+  serviceAccountJwks,
+  serviceAccountKeyId,
+} from "./oidc-discovery.ts";
 import { signServiceAccountToken } from "./serviceaccount-token.ts";
 import { generateKeyPair, privateKeyToPem, publicKeyToPem } from "./x509.ts";
 
@@ -25,9 +30,15 @@ test("tokens carry the kid of the published JWKS and verify against it alone", a
 test("the discovery routes serve the configuration and the key set", async () => {
   const keys = await generateKeyPair();
   const publicPem = await publicKeyToPem(keys.publicKey);
-  const app = createServiceAccountIssuerRoutes({ issuer: "https://kubernetes.default.svc.cluster.local", saVerifyKeyPem: publicPem });
+  const app = createServiceAccountIssuerRoutes({
+    issuer: "https://kubernetes.default.svc.cluster.local",
+    saVerifyKeyPem: publicPem,
+  });
   const config = await (await app.request("/.well-known/openid-configuration")).json();
-  expect(config).toMatchObject({ issuer: "https://kubernetes.default.svc.cluster.local", id_token_signing_alg_values_supported: ["ES256"] });
+  expect(config).toMatchObject({
+    issuer: "https://kubernetes.default.svc.cluster.local",
+    id_token_signing_alg_values_supported: ["ES256"],
+  });
   const jwks = (await (await app.request("/openid/v1/jwks")).json()) as { keys: { kid: string; kty: string }[] };
   expect(jwks.keys[0]).toMatchObject({ kid: serviceAccountKeyId(publicPem), kty: "EC" });
 });

@@ -10,7 +10,9 @@ export const JWKS_PATH = "/openid/v1/jwks";
 
 /** upstream's key id: base64url(sha256(DER of the public key)). */
 export function serviceAccountKeyId(publicKeyPem: string): string {
-  return createHash("sha256").update(new Uint8Array(x509.PemConverter.decodeFirst(publicKeyPem))).digest("base64url");
+  return createHash("sha256")
+    .update(new Uint8Array(x509.PemConverter.decodeFirst(publicKeyPem)))
+    .digest("base64url");
 }
 
 export async function serviceAccountJwks(publicKeyPem: string): Promise<{ keys: Record<string, unknown>[] }> {
@@ -32,7 +34,11 @@ export function openIdConfiguration(issuer: string, jwksUri = `${issuer.replace(
  * The two discovery documents as a Hono sub-app for the API server to mount at "/" (both paths are fixed).
  * Upstream serves them to group system:serviceaccounts (role system:service-account-issuer-discovery).
  */
-export function createServiceAccountIssuerRoutes(opts: { issuer: string; saVerifyKeyPem: string; jwksUri?: string }): Hono {
+export function createServiceAccountIssuerRoutes(opts: {
+  issuer: string;
+  saVerifyKeyPem: string;
+  jwksUri?: string;
+}): Hono {
   const app = new Hono();
   const config = JSON.stringify(openIdConfiguration(opts.issuer, opts.jwksUri));
   // Computed on first request (an eager promise that failed would be an unhandled rejection at startup).

@@ -9,12 +9,17 @@ import {
   servingCertSans,
   signLeafCert,
 } from "./pki.ts";
-import { generateKeyPair, parseCertificates, privateKeyToPem, x509 } from "./x509.ts";
 import { tempDirs } from "./testing.ts";
+import { generateKeyPair, parseCertificates, privateKeyToPem, x509 } from "./x509.ts";
 
 const tempDir = tempDirs("pki");
 
-const base = { nodeName: "node-a", sans: ["10.0.0.5", "k3lite.example.com"], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" };
+const base = {
+  nodeName: "node-a",
+  sans: ["10.0.0.5", "k3lite.example.com"],
+  clusterDomain: "cluster.local",
+  firstServiceIp: "10.43.0.1",
+};
 
 function sansOf(pem: string): string[] {
   const cert = parseCertificates(pem)[0];
@@ -109,7 +114,14 @@ describe("ensureServerPki", () => {
     );
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const port = (server.address() as { port: number }).port;
-    const client = tls.connect({ host: "127.0.0.1", port, ca: pki.serverCaCertPem, cert: admin.certPem, key: admin.keyPem, servername: "kubernetes.default.svc" });
+    const client = tls.connect({
+      host: "127.0.0.1",
+      port,
+      ca: pki.serverCaCertPem,
+      cert: admin.certPem,
+      key: admin.keyPem,
+      servername: "kubernetes.default.svc",
+    });
     await new Promise<void>((resolve, reject) => {
       client.on("secureConnect", resolve);
       client.on("error", reject);
@@ -162,7 +174,13 @@ describe("renewal", () => {
     expect(certExpiresWithin(renewed.servingCertPem, 90)).toBe(false);
 
     const seen: string[] = [];
-    const stop = scheduleCertificateRenewal(opts, renewed, (p) => seen.push(p.servingCertPem), () => {}, 20);
+    const stop = scheduleCertificateRenewal(
+      opts,
+      renewed,
+      (p) => seen.push(p.servingCertPem),
+      () => {},
+      20,
+    );
     try {
       const stale = await nearExpiry();
       const deadline = Date.now() + 20_000;

@@ -127,11 +127,14 @@ export function issueClientCert(
   pki: Pick<ServerPki, "clientCaCertPem" | "clientCaKeyPem">,
   opts: { commonName: string; organizations: string[]; validDays?: number },
 ): Promise<CertAndKey> {
-  return issueLeafCert({ certPem: pki.clientCaCertPem, keyPem: pki.clientCaKeyPem }, {
-    subject: subjectName(opts.commonName, opts.organizations),
-    validDays: opts.validDays ?? LEAF_VALID_DAYS,
-    usage: x509.ExtendedKeyUsage.clientAuth,
-  });
+  return issueLeafCert(
+    { certPem: pki.clientCaCertPem, keyPem: pki.clientCaKeyPem },
+    {
+      subject: subjectName(opts.commonName, opts.organizations),
+      validDays: opts.validDays ?? LEAF_VALID_DAYS,
+      usage: x509.ExtendedKeyUsage.clientAuth,
+    },
+  );
 }
 
 /** True when the certificate is unreadable or expires within `days` (so it should be re-issued). */
@@ -223,7 +226,13 @@ async function issueLeafCert(
  */
 export async function signLeafCert(
   ca: CertAndKey,
-  opts: { subject: x509.JsonName | x509.Name | string; notAfter: Date; usages: string[]; sans?: string[]; publicKey: x509.PublicKeyType },
+  opts: {
+    subject: x509.JsonName | x509.Name | string;
+    notAfter: Date;
+    usages: string[];
+    sans?: string[];
+    publicKey: x509.PublicKeyType;
+  },
 ): Promise<string> {
   const caCert = parseCertificates(ca.certPem)[0];
   if (!caCert) throw new Error("CA certificate is unreadable");

@@ -47,7 +47,13 @@ export function podReferences(pod: Pod): PodReferences {
     }
     // Volume plugins that take credentials from a Secret.
     add(refs.secrets, v.azureFile?.secretName);
-    for (const ref of [v.cephfs?.secretRef, v.rbd?.secretRef, v.flexVolume?.secretRef, v.iscsi?.secretRef, v.csi?.nodePublishSecretRef]) {
+    for (const ref of [
+      v.cephfs?.secretRef,
+      v.rbd?.secretRef,
+      v.flexVolume?.secretRef,
+      v.iscsi?.secretRef,
+      v.csi?.nodePublishSecretRef,
+    ]) {
       add(refs.secrets, ref?.name);
     }
   }

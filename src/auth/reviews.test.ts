@@ -29,7 +29,9 @@ const alice: UserInfo = { username: "alice", groups: ["system:authenticated"] };
 test("system:masters stays allowed even without the cluster-admin binding", async () => {
   const saved = bindings;
   bindings = bindings.filter((b) => b.metadata?.name !== "cluster-admin");
-  expect((await authorizer.authorize(admin, { verb: "delete", apiGroup: "", resource: "nodes", name: "x" })).allowed).toBe(true);
+  expect(
+    (await authorizer.authorize(admin, { verb: "delete", apiGroup: "", resource: "nodes", name: "x" })).allowed,
+  ).toBe(true);
   expect((await authorizer.canGrant(admin, [{ verbs: ["*"], apiGroups: ["*"], resources: ["*"] }])).allowed).toBe(true);
   bindings = saved;
 });
@@ -41,7 +43,11 @@ test("SubjectAccessReview answers with the request authorizer's decision", async
     resourceAttributes: { verb: "list", resource: "secrets", namespace: "default" },
   });
   expect(await subjectAccessReviewStatus(authorizer, user, attrs)).toEqual({ allowed: false });
-  const nonResource = accessReviewRequest({ user: "alice", groups: ["system:authenticated"], nonResourceAttributes: { verb: "get", path: "/version" } });
+  const nonResource = accessReviewRequest({
+    user: "alice",
+    groups: ["system:authenticated"],
+    nonResourceAttributes: { verb: "get", path: "/version" },
+  });
   expect((await subjectAccessReviewStatus(authorizer, nonResource.user, nonResource.attrs)).allowed).toBe(true);
   expect((await subjectAccessReviewStatus(authorizer, user, { verb: "" })).evaluationError).toBeDefined();
 });
@@ -56,11 +62,19 @@ test("SelfSubjectRulesReview: resource and non-resource rules; node users are in
   });
   expect(status.nonResourceRules?.some((r) => r.nonResourceURLs?.includes("/healthz"))).toBe(true);
   expect((await selfSubjectRulesReviewStatus(authorizer, nodeUser("n1"), "default")).incomplete).toBe(true);
-  expect((await selfSubjectRulesReviewStatus(authorizer, admin, "default")).resourceRules).toContainEqual({ verbs: ["*"], apiGroups: ["*"], resources: ["*"] });
+  expect((await selfSubjectRulesReviewStatus(authorizer, admin, "default")).resourceRules).toContainEqual({
+    verbs: ["*"],
+    apiGroups: ["*"],
+    resources: ["*"],
+  });
 });
 
 test("TokenReview and SelfSubjectReview bodies", () => {
-  expect(tokenReviewStatus({ error: "invalid bearer token" })).toEqual({ authenticated: false, user: {}, error: "invalid bearer token" });
+  expect(tokenReviewStatus({ error: "invalid bearer token" })).toEqual({
+    authenticated: false,
+    user: {},
+    error: "invalid bearer token",
+  });
   expect(tokenReviewStatus({ user: { ...alice, uid: "u1" }, audiences: ["a"] })).toEqual({
     authenticated: true,
     user: { username: "alice", uid: "u1", groups: ["system:authenticated"] },

@@ -1,15 +1,16 @@
 // The bodies of the authentication/authorization review APIs, as pure functions the API server's virtual
 // resources call: TokenReview, SelfSubjectReview (kubectl auth whoami), SubjectAccessReview (+ Self, Local) and
 // SelfSubjectRulesReview (kubectl auth can-i --list).
-import type { PolicyRule } from "kubernetes-types/rbac/v1";
+
+import type { UserInfo as ReviewUserInfo, TokenReviewStatus } from "kubernetes-types/authentication/v1";
 import type {
-  NonResourceRule,
   ResourceRule as DeclaredResourceRule,
+  NonResourceRule,
   SubjectAccessReviewSpec,
   SubjectAccessReviewStatus,
   SubjectRulesReviewStatus,
 } from "kubernetes-types/authorization/v1";
-import type { TokenReviewStatus, UserInfo as ReviewUserInfo } from "kubernetes-types/authentication/v1";
+import type { PolicyRule } from "kubernetes-types/rbac/v1";
 import type { UserInfo } from "../api/types.ts";
 import type { Authorizer } from "./authorize.ts";
 import type { AuthorizationAttributes } from "./rbac/rules.ts";
@@ -26,7 +27,9 @@ export function reviewUserInfo(user: UserInfo): ReviewUserInfo {
 }
 
 /** TokenReview status from the authenticator's answer (authenticateToken). */
-export function tokenReviewStatus(result: { user: UserInfo; audiences: string[] } | { error: string }): TokenReviewStatus {
+export function tokenReviewStatus(
+  result: { user: UserInfo; audiences: string[] } | { error: string },
+): TokenReviewStatus {
   if ("error" in result) return { authenticated: false, user: {}, error: result.error };
   return { authenticated: true, user: reviewUserInfo(result.user), audiences: result.audiences };
 }
@@ -44,7 +47,9 @@ export function accessReviewRequest(spec: SubjectAccessReviewSpec): { user: User
   return { user, attrs: accessReviewAttributes(spec) };
 }
 
-export function accessReviewAttributes(spec: Pick<SubjectAccessReviewSpec, "resourceAttributes" | "nonResourceAttributes">): AuthorizationAttributes {
+export function accessReviewAttributes(
+  spec: Pick<SubjectAccessReviewSpec, "resourceAttributes" | "nonResourceAttributes">,
+): AuthorizationAttributes {
   const r = spec.resourceAttributes;
   if (r) {
     const attrs: AuthorizationAttributes = { verb: r.verb ?? "", apiGroup: r.group ?? "", resource: r.resource ?? "" };
@@ -63,7 +68,11 @@ export async function subjectAccessReviewStatus(
   user: UserInfo,
   attrs: AuthorizationAttributes,
 ): Promise<SubjectAccessReviewStatus> {
-  if (!attrs.verb) return { allowed: false, evaluationError: "spec.resourceAttributes or spec.nonResourceAttributes with a verb is required" };
+  if (!attrs.verb)
+    return {
+      allowed: false,
+      evaluationError: "spec.resourceAttributes or spec.nonResourceAttributes with a verb is required",
+    };
   const decision = await authorizer.authorize(user, attrs);
   const status: SubjectAccessReviewStatus = { allowed: decision.allowed };
   if (decision.reason) status.reason = decision.reason;
@@ -80,11 +89,15 @@ export async function selfSubjectRulesReviewStatus(
   return { ...splitRules(rules), incomplete };
 }
 
-export function splitRules(rules: PolicyRule[]): { resourceRules: ResourceRule[]; nonResourceRules: NonResourceRule[] } {
+export function splitRules(rules: PolicyRule[]): {
+  resourceRules: ResourceRule[];
+  nonResourceRules: NonResourceRule[];
+} {
   const resourceRules: ResourceRule[] = [];
   const nonResourceRules: NonResourceRule[] = [];
   for (const rule of rules) {
-    if (rule.nonResourceURLs?.length) nonResourceRules.push({ verbs: rule.verbs, nonResourceURLs: rule.nonResourceURLs });
+    if (rule.nonResourceURLs?.length)
+      nonResourceRules.push({ verbs: rule.verbs, nonResourceURLs: rule.nonResourceURLs });
     if (rule.resources?.length) {
       const r: ResourceRule = { verbs: rule.verbs, apiGroups: rule.apiGroups ?? [], resources: rule.resources };
       if (rule.resourceNames?.length) r.resourceNames = rule.resourceNames;

@@ -1,7 +1,7 @@
 // ServiceAccount tokens: ES256 JWTs signed with the server's SA key. Two kinds, as upstream: legacy tokens stored
 // in `kubernetes.io/service-account-token` Secrets (no expiry, valid while the Secret holds them) and bound tokens
 // from the TokenRequest API (audience-scoped, expiring, invalidated when the bound Pod or Secret goes away).
-import { decodeJwt, importPKCS8, importSPKI, jwtVerify, SignJWT, type JWTPayload } from "jose";
+import { decodeJwt, importPKCS8, importSPKI, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import type { Pod, Secret, ServiceAccount, UserInfo } from "../api/types.ts";
 import { serviceAccountKeyId } from "./oidc-discovery.ts";
 import { publicKeyPemFromPrivatePem } from "./x509.ts";

@@ -18,7 +18,12 @@ export function tempDirs(prefix: string): () => Promise<string> {
   };
 }
 
-export const TEST_PKI_OPTIONS = { nodeName: "n1", sans: [] as string[], clusterDomain: "cluster.local", firstServiceIp: "10.43.0.1" };
+export const TEST_PKI_OPTIONS = {
+  nodeName: "n1",
+  sans: [] as string[],
+  clusterDomain: "cluster.local",
+  firstServiceIp: "10.43.0.1",
+};
 
 /** A server PKI in `dataDir` with test defaults. */
 export function testPki(dataDir: string): Promise<ServerPki> {

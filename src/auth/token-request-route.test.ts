@@ -5,8 +5,8 @@ import { openStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
 import { createAuthenticator } from "./authenticate.ts";
 import type { ServerPki } from "./pki.ts";
-import { tokenRequestHandler } from "./token-request-route.ts";
 import { tempDirs, testPki } from "./testing.ts";
+import { tokenRequestHandler } from "./token-request-route.ts";
 
 const tempDir = tempDirs("tokenroute");
 
@@ -52,7 +52,11 @@ beforeAll(async () => {
     }),
   );
   await call("POST", "/api/v1/namespaces", { apiVersion: "v1", kind: "Namespace", metadata: { name: "default" } });
-  await call("POST", "/api/v1/namespaces/default/serviceaccounts", { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "bot" } });
+  await call("POST", "/api/v1/namespaces/default/serviceaccounts", {
+    apiVersion: "v1",
+    kind: "ServiceAccount",
+    metadata: { name: "bot" },
+  });
 });
 afterAll(async () => {
   await store?.close();
@@ -75,14 +79,23 @@ test("POST serviceaccounts/<name>/token returns a token that authenticates as th
       secret: async () => undefined,
     },
   });
-  expect(await auth.authenticateToken(r.body.status.token)).toHaveProperty("user.username", "system:serviceaccount:default:bot");
+  expect(await auth.authenticateToken(r.body.status.token)).toHaveProperty(
+    "user.username",
+    "system:serviceaccount:default:bot",
+  );
 });
 
 test("errors: unknown ServiceAccount 404, too short 422 with upstream's message, missing pod 404", async () => {
-  expect((await call("POST", "/api/v1/namespaces/default/serviceaccounts/ghost/token", { spec: { audiences: [] } })).status).toBe(404);
-  const short = await call("POST", "/api/v1/namespaces/default/serviceaccounts/bot/token", { spec: { audiences: [], expirationSeconds: 60 } });
+  expect(
+    (await call("POST", "/api/v1/namespaces/default/serviceaccounts/ghost/token", { spec: { audiences: [] } })).status,
+  ).toBe(404);
+  const short = await call("POST", "/api/v1/namespaces/default/serviceaccounts/bot/token", {
+    spec: { audiences: [], expirationSeconds: 60 },
+  });
   expect(short.status).toBe(422);
-  expect(short.body.message).toContain("spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes");
+  expect(short.body.message).toContain(
+    "spec.expirationSeconds: Invalid value: 60: may not specify a duration less than 10 minutes",
+  );
   const noPod = await call("POST", "/api/v1/namespaces/default/serviceaccounts/bot/token", {
     spec: { audiences: [], boundObjectRef: { kind: "Pod", apiVersion: "v1", name: "nope" } },
   });

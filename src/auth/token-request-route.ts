@@ -13,7 +13,9 @@ export interface TokenRequestHandlerOptions {
   signingKeyPem: string;
   issuer?: string;
   apiAudiences: string[];
-  lookup: TokenRequestOptions["lookup"] & { serviceAccount(namespace: string, name: string): Promise<ServiceAccount | undefined> };
+  lookup: TokenRequestOptions["lookup"] & {
+    serviceAccount(namespace: string, name: string): Promise<ServiceAccount | undefined>;
+  };
 }
 
 export function tokenRequestHandler(opts: TokenRequestHandlerOptions): SubresourceHandler {

@@ -2,8 +2,8 @@ import { beforeAll, expect, test } from "bun:test";
 import type { Pod, Secret, ServiceAccount } from "../api/types.ts";
 import { createAuthenticator } from "./authenticate.ts";
 import type { ServerPki } from "./pki.ts";
-import { legacyTokenSecretData, serveTokenRequest } from "./token-request.ts";
 import { tempDirs, testPki } from "./testing.ts";
+import { legacyTokenSecretData, serveTokenRequest } from "./token-request.ts";
 
 const tempDir = tempDirs("tokenreq");
 
@@ -26,14 +26,28 @@ beforeAll(async () => {
 });
 
 const request = (spec: object) =>
-  serveTokenRequest({ signingKeyPem: pki.saSigningKeyPem, apiAudiences: audiences, serviceAccount: sa, request: { spec } as never, lookup });
+  serveTokenRequest({
+    signingKeyPem: pki.saSigningKeyPem,
+    apiAudiences: audiences,
+    serviceAccount: sa,
+    request: { spec } as never,
+    lookup,
+  });
 
 test("a pod-bound token authenticates until the pod is gone", async () => {
-  pods.set("job-1", { metadata: { name: "job-1", namespace: "ci", uid: "pod-1" }, spec: { serviceAccountName: "builder", nodeName: "n1", containers: [] } });
+  pods.set("job-1", {
+    metadata: { name: "job-1", namespace: "ci", uid: "pod-1" },
+    spec: { serviceAccountName: "builder", nodeName: "n1", containers: [] },
+  });
   const result = await request({ audiences: [], boundObjectRef: { kind: "Pod", apiVersion: "v1", name: "job-1" } });
   if (!("tokenRequest" in result)) throw new Error(result.message);
   expect(result.tokenRequest.spec.expirationSeconds).toBe(3600);
-  const auth = createAuthenticator({ clientCaPem: pki.clientCaCertPem, saVerifyKeyPem: pki.saVerifyKeyPem, lookup, tokenCacheMs: 0 });
+  const auth = createAuthenticator({
+    clientCaPem: pki.clientCaCertPem,
+    saVerifyKeyPem: pki.saVerifyKeyPem,
+    lookup,
+    tokenCacheMs: 0,
+  });
   const who = await auth.authenticateToken(result.tokenRequest.status?.token ?? "");
   expect(who).toHaveProperty("user.extra", {
     "authentication.kubernetes.io/pod-name": ["job-1"],
@@ -47,18 +61,41 @@ test("a pod-bound token authenticates until the pod is gone", async () => {
 });
 
 test("upstream's refusals", async () => {
-  expect(await request({ audiences: [], expirationSeconds: 60 })).toMatchObject({ code: 422, message: expect.stringContaining("less than 10 minutes") });
+  expect(await request({ audiences: [], expirationSeconds: 60 })).toMatchObject({
+    code: 422,
+    message: expect.stringContaining("less than 10 minutes"),
+  });
   expect(await request({ audiences: [], boundObjectRef: { kind: "Pod", name: "nope" } })).toMatchObject({ code: 404 });
-  expect(await request({ audiences: [], boundObjectRef: { kind: "ConfigMap", name: "x" } })).toMatchObject({ code: 400 });
-  pods.set("other", { metadata: { name: "other", uid: "p2" }, spec: { serviceAccountName: "default", containers: [] } });
-  expect(await request({ audiences: [], boundObjectRef: { kind: "Pod", name: "other" } })).toMatchObject({ code: 400, message: expect.stringContaining("different serviceaccount") });
-  expect(await request({ audiences: [], boundObjectRef: { kind: "Pod", name: "other", uid: "stale" } })).toMatchObject({ code: 400 });
+  expect(await request({ audiences: [], boundObjectRef: { kind: "ConfigMap", name: "x" } })).toMatchObject({
+    code: 400,
+  });
+  pods.set("other", {
+    metadata: { name: "other", uid: "p2" },
+    spec: { serviceAccountName: "default", containers: [] },
+  });
+  expect(await request({ audiences: [], boundObjectRef: { kind: "Pod", name: "other" } })).toMatchObject({
+    code: 400,
+    message: expect.stringContaining("different serviceaccount"),
+  });
+  expect(await request({ audiences: [], boundObjectRef: { kind: "Pod", name: "other", uid: "stale" } })).toMatchObject({
+    code: 400,
+  });
 });
 
 test("legacy token secret data authenticates while the secret holds it", async () => {
-  const data = await legacyTokenSecretData({ signingKeyPem: pki.saSigningKeyPem, serviceAccount: sa, secretName: "builder-token", caPem: pki.serverCaCertPem });
+  const data = await legacyTokenSecretData({
+    signingKeyPem: pki.saSigningKeyPem,
+    serviceAccount: sa,
+    secretName: "builder-token",
+    caPem: pki.serverCaCertPem,
+  });
   secrets.set("builder-token", { metadata: { name: "builder-token" }, data });
-  const auth = createAuthenticator({ clientCaPem: pki.clientCaCertPem, saVerifyKeyPem: pki.saVerifyKeyPem, lookup, tokenCacheMs: 0 });
+  const auth = createAuthenticator({
+    clientCaPem: pki.clientCaCertPem,
+    saVerifyKeyPem: pki.saVerifyKeyPem,
+    lookup,
+    tokenCacheMs: 0,
+  });
   const token = Buffer.from(data.token as string, "base64").toString();
   expect(await auth.authenticateToken(token)).toHaveProperty("user.username", "system:serviceaccount:ci:builder");
   expect(Buffer.from(data.namespace as string, "base64").toString()).toBe("ci");

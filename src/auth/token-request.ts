@@ -37,8 +37,10 @@ export async function serveTokenRequest(opts: TokenRequestOptions): Promise<Toke
     const message = `TokenRequest.authentication.k8s.io "${saName}" is invalid: spec.expirationSeconds: ${detail}`;
     return { code: 422 as const, message, field: "spec.expirationSeconds", detail };
   };
-  if (expirationSeconds < MIN_TOKEN_EXPIRATION_SECONDS) return invalidExpiration("may not specify a duration less than 10 minutes");
-  if (expirationSeconds > MAX_EXPIRATION_SECONDS) return invalidExpiration("may not specify a duration larger than 2^32 seconds");
+  if (expirationSeconds < MIN_TOKEN_EXPIRATION_SECONDS)
+    return invalidExpiration("may not specify a duration less than 10 minutes");
+  if (expirationSeconds > MAX_EXPIRATION_SECONDS)
+    return invalidExpiration("may not specify a duration larger than 2^32 seconds");
   const audiences = spec.audiences?.length ? spec.audiences : opts.apiAudiences;
 
   let boundObject: { kind: "Pod" | "Secret"; name: string; uid: string } | undefined;
@@ -46,19 +48,28 @@ export async function serveTokenRequest(opts: TokenRequestOptions): Promise<Toke
   const ref = spec.boundObjectRef;
   if (ref) {
     if (ref.kind !== "Pod" && ref.kind !== "Secret") {
-      return { code: 400, message: `cannot bind token to object of type ${ref.apiVersion ?? "v1"}, Kind=${ref.kind ?? ""}` };
+      return {
+        code: 400,
+        message: `cannot bind token to object of type ${ref.apiVersion ?? "v1"}, Kind=${ref.kind ?? ""}`,
+      };
     }
     const name = ref.name ?? "";
     const obj = ref.kind === "Pod" ? await opts.lookup.pod(ns, name) : await opts.lookup.secret(ns, name);
     if (!obj) return { code: 404, message: `${ref.kind === "Pod" ? "pods" : "secrets"} "${name}" not found` };
     const uid = obj.metadata?.uid ?? "";
     if (ref.uid && ref.uid !== uid) {
-      return { code: 400, message: `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated` };
+      return {
+        code: 400,
+        message: `the UID in the bound object reference (${ref.uid}) does not match the UID in record. The object might have been deleted and then recreated`,
+      };
     }
     if (ref.kind === "Pod") {
       const pod = obj as Pod;
       if ((pod.spec?.serviceAccountName || "default") !== saName) {
-        return { code: 400, message: `cannot bind token for serviceaccount "${saName}" to pod running with different serviceaccount name.` };
+        return {
+          code: 400,
+          message: `cannot bind token for serviceaccount "${saName}" to pod running with different serviceaccount name.`,
+        };
       }
       const nodeName = pod.spec?.nodeName;
       if (nodeName) {
@@ -85,7 +96,11 @@ export async function serveTokenRequest(opts: TokenRequestOptions): Promise<Toke
     tokenRequest: {
       apiVersion: "authentication.k8s.io/v1",
       kind: "TokenRequest",
-      metadata: { name: saName, namespace: ns, creationTimestamp: (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z") },
+      metadata: {
+        name: saName,
+        namespace: ns,
+        creationTimestamp: (opts.now ?? new Date()).toISOString().replace(/\.\d{3}Z$/, "Z"),
+      },
       spec: { audiences, expirationSeconds, ...(ref ? { boundObjectRef: ref } : {}) },
       status: { token, expirationTimestamp: expires },
     },
@@ -107,7 +122,11 @@ export async function legacyTokenSecretData(opts: {
     { signingKeyPem: opts.signingKeyPem },
     {
       kind: "legacy",
-      serviceAccount: { namespace: ns, name: opts.serviceAccount.metadata?.name ?? "", uid: opts.serviceAccount.metadata?.uid ?? "" },
+      serviceAccount: {
+        namespace: ns,
+        name: opts.serviceAccount.metadata?.name ?? "",
+        uid: opts.serviceAccount.metadata?.uid ?? "",
+      },
       secretName: opts.secretName,
     },
   );

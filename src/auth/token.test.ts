@@ -1,7 +1,14 @@
 import { expect, test } from "bun:test";
 import { readFile, stat } from "node:fs/promises";
-import { caBundleHash, caHashMatches, ensureServerToken, parseToken, rotateServerToken, serverTokenPath } from "./token.ts";
 import { tempDirs } from "./testing.ts";
+import {
+  caBundleHash,
+  caHashMatches,
+  ensureServerToken,
+  parseToken,
+  rotateServerToken,
+  serverTokenPath,
+} from "./token.ts";
 
 const tempDir = tempDirs("token");
 

@@ -42,7 +42,8 @@ export function createX509Authenticator(clientCaPem: string) {
 
 async function verify(cert: x509.X509Certificate, cas: x509.X509Certificate[], now: Date): Promise<CertificateVerdict> {
   try {
-    if (now < cert.notBefore || now > cert.notAfter) return { error: "x509: certificate has expired or is not yet valid" };
+    if (now < cert.notBefore || now > cert.notAfter)
+      return { error: "x509: certificate has expired or is not yet valid" };
     let signedByCa = false;
     for (const ca of cas) {
       if (ca.subject !== cert.issuer) continue;

@@ -2,7 +2,7 @@
 // The same interface runs in-process (all-in-one: requests go straight into the API server's Hono app with a
 // fixed identity) and over HTTPS (a remote agent). Nothing outside src/apiserver imports the store.
 
-import type { KubeObject, KubeList, Status } from "../api/types.ts";
+import type { KubeList, KubeObject, Status } from "../api/types.ts";
 
 /** Sends one HTTP request to the API server. In-process and HTTPS transports both implement it. */
 export type Transport = (req: Request) => Promise<Response>;
@@ -89,5 +89,9 @@ export interface KubeClient {
   /** Streams watch events to `onEvent`; ERROR events (e.g. 410 Gone) are delivered, then the stream ends. */
   watch<T extends KubeObject>(ref: ResourceRef, query: WatchQuery, onEvent: (ev: WatchEvent<T>) => void): WatchHandle;
   /** Raw access for anything else (discovery, logs, streams). */
-  request(method: string, path: string, init?: { body?: BodyInit; headers?: Record<string, string> }): Promise<Response>;
+  request(
+    method: string,
+    path: string,
+    init?: { body?: BodyInit; headers?: Record<string, string> },
+  ): Promise<Response>;
 }

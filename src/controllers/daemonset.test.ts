@@ -1,5 +1,5 @@
 import { expect, test } from "bun:test";
-import type { DaemonSet, Node, Pod, apps, core } from "../api/types.ts";
+import type { apps, core, DaemonSet, Node, Pod } from "../api/types.ts";
 import { daemonsets, nodes, pods } from "../client/refs.ts";
 import { waitFor } from "../client/testing.ts";
 import { daemonPodNode, startDaemonSetController } from "./daemonset.ts";

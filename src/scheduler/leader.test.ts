@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { createFakeCluster } from "../client/fake.ts";
-import type { LeaderElector } from "../controllers/leaderelection.ts";
 import { inNamespace, nodes, pods } from "../client/refs.ts";
 import { waitFor } from "../client/testing.ts";
+import type { LeaderElector } from "../controllers/leaderelection.ts";
 import { startLeaderElectedScheduler } from "./leader.ts";
 import { makeNode, makePod } from "./testing.ts";
 

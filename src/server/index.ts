@@ -6,27 +6,27 @@ import { mkdir } from "node:fs/promises";
 import { networkInterfaces } from "node:os";
 import { consola } from "consola";
 import type { UserInfo } from "../api/types.ts";
+import { nthIp, parseCidr } from "../apiserver/allocator.ts";
+import { type ApiServer, createApiServer } from "../apiserver/app.ts";
+import { startCrdServing } from "../apiserver/crd/serving.ts";
+import { inProcessTransport } from "../apiserver/in-process.ts";
+import { listenHttps } from "../apiserver/listener.ts";
+import { createSecretsTransformer, loadOrCreateEncryptionConfig } from "../auth/encryption.ts";
 import { ensureAdminKubeconfig, parseFileMode } from "../auth/kubeconfig.ts";
 import { ensureServerPki, type ServerPki, type ServerPkiOptions, scheduleCertificateRenewal } from "../auth/pki.ts";
 import { APISERVER_USER } from "../auth/rbac/bootstrap-policy.ts";
 import { ensureServerToken, serverTokenPath } from "../auth/token.ts";
-import { createSecretsTransformer, loadOrCreateEncryptionConfig } from "../auth/encryption.ts";
-import { createSecretsEncryptRoutes, SECRETS_ENCRYPT_PATH } from "./secrets-encrypt.ts";
-import { createApiServer, type ApiServer } from "../apiserver/app.ts";
-import { nthIp, parseCidr } from "../apiserver/allocator.ts";
-import { inProcessTransport } from "../apiserver/in-process.ts";
-import { listenHttps } from "../apiserver/listener.ts";
-import { startCrdServing } from "../apiserver/crd/serving.ts";
 import { createClient } from "../client/client.ts";
 import type { KubeClient, Transport } from "../client/types.ts";
 import { openStore } from "../store/index.ts";
 import type { Store } from "../store/types.ts";
 import { wireAuth } from "./auth.ts";
-import { wirePodStreams } from "./pod-streams.ts";
-import { wireMetrics } from "./metrics.ts";
 import { bootstrapCluster, publishApiServerEndpoints } from "./bootstrap.ts";
 import type { ServerConfig } from "./config.ts";
+import { wireMetrics } from "./metrics.ts";
+import { wirePodStreams } from "./pod-streams.ts";
 import { mountExtras } from "./routes.ts";
+import { createSecretsEncryptRoutes, SECRETS_ENCRYPT_PATH } from "./secrets-encrypt.ts";
 
 export interface RunningServer {
   /** https://<address>:<port> the API server listens on. */

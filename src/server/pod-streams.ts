@@ -4,19 +4,19 @@
 // streaming ones arrive as connection upgrades (WebSocket, or SPDY from older kubectl) on the listener.
 
 import type { IncomingMessage } from "node:http";
-import type { TLSSocket } from "node:tls";
 import type { Duplex } from "node:stream";
-import type { KubeObject } from "../api/types.ts";
-import type { ApiServer } from "../apiserver/app.ts";
-import { badRequest, notFound, serviceUnavailable, type StatusError } from "../apiserver/errors.ts";
-import { requestInfo } from "../apiserver/request-info.ts";
-import { objectKey } from "../apiserver/storage.ts";
+import type { TLSSocket } from "node:tls";
 import {
   fetchFromKubelet,
   type KubeletTarget,
   kubeletPath,
   proxyUpgradeToKubelet,
 } from "../agent/streams/kubelet-proxy.ts";
+import type { KubeObject } from "../api/types.ts";
+import type { ApiServer } from "../apiserver/app.ts";
+import { badRequest, notFound, type StatusError, serviceUnavailable } from "../apiserver/errors.ts";
+import { requestInfo } from "../apiserver/request-info.ts";
+import { objectKey } from "../apiserver/storage.ts";
 import { ensureClientCert } from "../auth/client-certs.ts";
 import type { ServerPki } from "../auth/pki.ts";
 

@@ -5,17 +5,17 @@ import type { CustomResourceDefinition } from "kubernetes-types/apiextensions/v1
 import type { Secret } from "../api/types.ts";
 import type { ApiServer } from "../apiserver/app.ts";
 import { ObjectCache } from "../apiserver/cache.ts";
+import { inProcessTransport } from "../apiserver/in-process.ts";
 import { servedResourcesOf } from "../apiserver/openapi/from-descriptors.ts";
 import { createOpenApiRoutes } from "../apiserver/openapi/routes.ts";
+import { objectKey } from "../apiserver/storage.ts";
 import { BOOTSTRAP_TOKEN_NAMESPACE } from "../auth/bootstrap-token.ts";
 import { createJoinRoutes } from "../auth/join-routes.ts";
 import { NODE_PASSWORD_NAMESPACE, type NodePasswordStore, nodePasswordSecretName } from "../auth/node-password.ts";
 import type { ServerPki } from "../auth/pki.ts";
 import { createAuthRateLimiter } from "../auth/ratelimit.ts";
 import { APISERVER_USER } from "../auth/rbac/bootstrap-policy.ts";
-import { inProcessTransport } from "../apiserver/in-process.ts";
 import { createClient, isNotFound } from "../client/client.ts";
-import { objectKey } from "../apiserver/storage.ts";
 
 export async function mountExtras(api: ApiServer, pki: ServerPki, serverToken: () => string): Promise<() => void> {
   // Built-ins only: custom resources have no generated definition and come through the CRD list instead.

@@ -5,79 +5,58 @@ import generated from "./generated/definitions.json" with { type: "json" };
 
 /** An OpenAPI schema object (Swagger 2.0 flavour, refs as "#/definitions/<name>"). */
 export type Schema = Record<string, unknown> & {
-	$ref?: string;
-	type?: string;
-	description?: string;
-	properties?: Record<string, Schema>;
-	items?: Schema;
-	additionalProperties?: Schema | boolean;
-	required?: string[];
+  $ref?: string;
+  type?: string;
+  description?: string;
+  properties?: Record<string, Schema>;
+  items?: Schema;
+  additionalProperties?: Schema | boolean;
+  required?: string[];
 };
 
 export interface GroupVersionKind {
-	group: string;
-	version: string;
-	kind: string;
+  group: string;
+  version: string;
+  kind: string;
 }
 
-export const builtinDefinitions = generated.definitions as unknown as Record<
-	string,
-	Schema
->;
+export const builtinDefinitions = generated.definitions as unknown as Record<string, Schema>;
 
-export const gvkKey = (gvk: GroupVersionKind) =>
-	`${gvk.group}/${gvk.version}/${gvk.kind}`;
+export const gvkKey = (gvk: GroupVersionKind) => `${gvk.group}/${gvk.version}/${gvk.kind}`;
 
 const byGvk = new Map<string, string>();
 for (const [name, def] of Object.entries(builtinDefinitions)) {
-	const gvks = def["x-kubernetes-group-version-kind"] as
-		| GroupVersionKind[]
-		| undefined;
-	for (const gvk of gvks ?? []) byGvk.set(gvkKey(gvk), name);
+  const gvks = def["x-kubernetes-group-version-kind"] as GroupVersionKind[] | undefined;
+  for (const gvk of gvks ?? []) byGvk.set(gvkKey(gvk), name);
 }
 
 /** The definition name of a built-in kind, e.g. "io.k8s.api.apps.v1.Deployment". */
 export function definitionNameFor(gvk: GroupVersionKind): string | undefined {
-	return byGvk.get(gvkKey(gvk));
+  return byGvk.get(gvkKey(gvk));
 }
 
 /** Follows a `$ref` into the built-in definitions (one level); other schemas are returned as they are. */
 export function resolveRef(schema: Schema | undefined): Schema | undefined {
-	const ref = schema?.$ref;
-	if (!ref) return schema;
-	return builtinDefinitions[ref.slice(ref.lastIndexOf("/") + 1)];
+  const ref = schema?.$ref;
+  if (!ref) return schema;
+  return builtinDefinitions[ref.slice(ref.lastIndexOf("/") + 1)];
 }
 
 /**
  * A copy of `schema` with `f` applied to each immediate subschema (properties, items, allOf…). Values such as
  * `default` and `enum` are data, and property names are names, so a blind deep walk would get them wrong.
  */
-export function mapSubschemas(
-	schema: Schema,
-	f: (sub: Schema) => Schema,
-): Schema {
-	const out: Record<string, unknown> = {};
-	for (const [k, val] of Object.entries(schema)) {
-		if (!val || typeof val !== "object") out[k] = val;
-		else if (
-			k === "properties" ||
-			k === "patternProperties" ||
-			k === "definitions"
-		)
-			out[k] = Object.fromEntries(
-				Object.entries(val).map(([name, sub]) => [name, f(sub as Schema)]),
-			);
-		else if (
-			(k === "items" || k === "additionalProperties" || k === "not") &&
-			!Array.isArray(val)
-		)
-			out[k] = f(val as Schema);
-		else if (
-			(k === "allOf" || k === "anyOf" || k === "oneOf" || k === "items") &&
-			Array.isArray(val)
-		)
-			out[k] = val.map((sub) => f(sub as Schema));
-		else out[k] = val;
-	}
-	return out as Schema;
+export function mapSubschemas(schema: Schema, f: (sub: Schema) => Schema): Schema {
+  const out: Record<string, unknown> = {};
+  for (const [k, val] of Object.entries(schema)) {
+    if (!val || typeof val !== "object") out[k] = val;
+    else if (k === "properties" || k === "patternProperties" || k === "definitions")
+      out[k] = Object.fromEntries(Object.entries(val).map(([name, sub]) => [name, f(sub as Schema)]));
+    else if ((k === "items" || k === "additionalProperties" || k === "not") && !Array.isArray(val))
+      out[k] = f(val as Schema);
+    else if ((k === "allOf" || k === "anyOf" || k === "oneOf" || k === "items") && Array.isArray(val))
+      out[k] = val.map((sub) => f(sub as Schema));
+    else out[k] = val;
+  }
+  return out as Schema;
 }

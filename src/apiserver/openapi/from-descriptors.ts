@@ -6,24 +6,17 @@ import { definitionNameFor } from "./definitions.ts";
 import type { ServedResource } from "./paths.ts";
 
 /** The descriptors that have a generated schema, as ServedResources (others are left out of the documents). */
-export function servedResourcesOf(
-	descriptors: ResourceDescriptor[],
-): ServedResource[] {
-	return descriptors
-		.filter((d) =>
-			definitionNameFor({ group: d.group, version: d.version, kind: d.kind }),
-		)
-		.map((d) => ({
-			group: d.group,
-			version: d.version,
-			kind: d.kind,
-			resource: d.plural,
-			namespaced: d.namespaced,
-			verbs: d.verbs ?? ALL_VERBS,
-			listKind: d.listKind,
-			subresources: [
-				...(d.status ? ["status"] : []),
-				...(d.scale ? ["scale"] : []),
-			],
-		}));
+export function servedResourcesOf(descriptors: ResourceDescriptor[]): ServedResource[] {
+  return descriptors
+    .filter((d) => definitionNameFor({ group: d.group, version: d.version, kind: d.kind }))
+    .map((d) => ({
+      group: d.group,
+      version: d.version,
+      kind: d.kind,
+      resource: d.plural,
+      namespaced: d.namespaced,
+      verbs: d.verbs ?? ALL_VERBS,
+      listKind: d.listKind,
+      subresources: [...(d.status ? ["status"] : []), ...(d.scale ? ["scale"] : [])],
+    }));
 }

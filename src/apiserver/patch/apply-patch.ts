@@ -9,17 +9,17 @@ import { applyStrategicPatch } from "./strategic.ts";
 export type PatchType = "json" | "merge" | "strategic";
 
 export function applyPatch(input: {
-	current: KubeObject;
-	patch: unknown;
-	patchType: PatchType;
-	meta?: PatchMeta;
+  current: KubeObject;
+  patch: unknown;
+  patchType: PatchType;
+  meta?: PatchMeta;
 }): KubeObject {
-	switch (input.patchType) {
-		case "json":
-			return applyJsonPatch(input.current, input.patch);
-		case "merge":
-			return applyMergePatch(input.current, input.patch);
-		case "strategic":
-			return applyStrategicPatch(input.current, input.patch, input.meta);
-	}
+  switch (input.patchType) {
+    case "json":
+      return applyJsonPatch(input.current, input.patch);
+    case "merge":
+      return applyMergePatch(input.current, input.patch);
+    case "strategic":
+      return applyStrategicPatch(input.current, input.patch, input.meta);
+  }
 }

@@ -34,12 +34,12 @@ export { noPatchMeta, staticPatchMeta } from "./meta.ts";
 export { patchMetaForKind } from "./openapi-meta.ts";
 export type { KindInfo } from "./patcher.ts";
 export {
-	defaultFieldManager,
-	endpointFields,
-	nowRfc3339,
-	patchMetaOf,
-	patchObject,
-	trackWrite,
+  defaultFieldManager,
+  endpointFields,
+  nowRfc3339,
+  patchMetaOf,
+  patchObject,
+  trackWrite,
 } from "./patcher.ts";
 export { patchMetaFromSchema } from "./schema-meta.ts";
 export type { UpdateInput } from "./update.ts";

@@ -5,13 +5,13 @@
 
 import type { KubeObject } from "../../api/types.ts";
 import { asObject, mediaType, parseBody, readBytes } from "../body.ts";
-import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "../protobuf/decode.ts";
 import { badRequest, conflict, successStatus } from "../errors.ts";
 import { respondObject } from "../output.ts";
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from "../protobuf/decode.ts";
 import { gr } from "../storage.ts";
 import type { Scope } from "./context.ts";
 import { nowRfc3339, writableMeta } from "./metadata.ts";
-import { respondWith, listPage, selectorOf } from "./read.ts";
+import { listPage, respondWith, selectorOf } from "./read.ts";
 import { guaranteedUpdate } from "./writes.ts";
 
 interface DeleteOptions {

@@ -3,9 +3,9 @@
 
 import type { KubeObject } from "../../api/types.ts";
 import { crdSchemaOf } from "../crd/descriptor.ts";
+import { StatusError, unsupportedMediaType } from "../errors.ts";
 import { type KindInfo, PatchError, type PatchType, patchObject, trackWrite } from "../patch/index.ts";
 import type { ResourceDescriptor } from "../resources/types.ts";
-import { StatusError, unsupportedMediaType } from "../errors.ts";
 import type { Patcher } from "./context.ts";
 
 const PATCH_TYPES: Record<string, PatchType | "apply"> = {

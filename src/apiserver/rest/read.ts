@@ -5,8 +5,8 @@ import type { KubeObject } from "../../api/types.ts";
 import type { KeyValue } from "../../store/types.ts";
 import { badRequest, gone } from "../errors.ts";
 import { jsonText, listText, partialMetadata, respondObject } from "../output.ts";
-import { both, parseFieldSelector, parseLabelSelector, type Predicate } from "../selectors.ts";
-import { toTable, type IncludeObject } from "../table.ts";
+import { both, type Predicate, parseFieldSelector, parseLabelSelector } from "../selectors.ts";
+import { type IncludeObject, toTable } from "../table.ts";
 import { apiVersionOf, listKindOf, type Scope } from "./context.ts";
 
 const includeObject = (s: Scope) => (s.query.get("includeObject") ?? "Metadata") as IncludeObject;

@@ -10,11 +10,15 @@ export function labelSelectorMatches(selector: LabelSelector, labels: Record<str
     const value = labels[expr.key];
     const values = expr.values ?? [];
     const ok =
-      expr.operator === "In" ? has && values.includes(value as string)
-      : expr.operator === "NotIn" ? !has || !values.includes(value as string)
-      : expr.operator === "Exists" ? has
-      : expr.operator === "DoesNotExist" ? !has
-      : false;
+      expr.operator === "In"
+        ? has && values.includes(value as string)
+        : expr.operator === "NotIn"
+          ? !has || !values.includes(value as string)
+          : expr.operator === "Exists"
+            ? has
+            : expr.operator === "DoesNotExist"
+              ? !has
+              : false;
     if (!ok) return false;
   }
   return true;

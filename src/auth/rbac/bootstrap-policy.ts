@@ -19,7 +19,10 @@ export const CONTROLLER_MANAGER_USER: UserInfo = {
 };
 export const ADMIN_USER: UserInfo = { username: "system:admin", groups: ["system:masters", "system:authenticated"] };
 /** What the API server itself acts as for its own writes (bootstrap objects, TokenRequest lookups). */
-export const APISERVER_USER: UserInfo = { username: "system:apiserver", groups: ["system:masters", "system:authenticated"] };
+export const APISERVER_USER: UserInfo = {
+  username: "system:apiserver",
+  groups: ["system:masters", "system:authenticated"],
+};
 export function nodeUser(nodeName: string): UserInfo {
   return { username: `system:node:${nodeName}`, groups: ["system:nodes", "system:authenticated"] };
 }

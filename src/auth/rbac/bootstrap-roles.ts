@@ -26,21 +26,57 @@ function aggregatedRole(name: string, aggregateFrom: string[], labels: Record<st
 export const eventsRule = rule(["create", "update", "patch"], ["", "events.k8s.io"], ["events"]);
 
 const viewRules: PolicyRule[] = [
-  rule(READ, [""], [
-    "configmaps", "endpoints", "persistentvolumeclaims", "persistentvolumeclaims/status", "pods",
-    "replicationcontrollers", "replicationcontrollers/scale", "serviceaccounts", "services", "services/status",
-  ]),
-  rule(READ, [""], [
-    "bindings", "events", "limitranges", "namespaces/status", "pods/log", "pods/status",
-    "replicationcontrollers/status", "resourcequotas", "resourcequotas/status",
-  ]),
+  rule(
+    READ,
+    [""],
+    [
+      "configmaps",
+      "endpoints",
+      "persistentvolumeclaims",
+      "persistentvolumeclaims/status",
+      "pods",
+      "replicationcontrollers",
+      "replicationcontrollers/scale",
+      "serviceaccounts",
+      "services",
+      "services/status",
+    ],
+  ),
+  rule(
+    READ,
+    [""],
+    [
+      "bindings",
+      "events",
+      "limitranges",
+      "namespaces/status",
+      "pods/log",
+      "pods/status",
+      "replicationcontrollers/status",
+      "resourcequotas",
+      "resourcequotas/status",
+    ],
+  ),
   rule(READ, [""], ["namespaces"]),
   rule(READ, ["discovery.k8s.io"], ["endpointslices"]),
-  rule(READ, ["apps"], [
-    "controllerrevisions", "daemonsets", "daemonsets/status", "deployments", "deployments/scale",
-    "deployments/status", "replicasets", "replicasets/scale", "replicasets/status", "statefulsets",
-    "statefulsets/scale", "statefulsets/status",
-  ]),
+  rule(
+    READ,
+    ["apps"],
+    [
+      "controllerrevisions",
+      "daemonsets",
+      "daemonsets/status",
+      "deployments",
+      "deployments/scale",
+      "deployments/status",
+      "replicasets",
+      "replicasets/scale",
+      "replicasets/status",
+      "statefulsets",
+      "statefulsets/scale",
+      "statefulsets/status",
+    ],
+  ),
   rule(READ, ["autoscaling"], ["horizontalpodautoscalers", "horizontalpodautoscalers/status"]),
   rule(READ, ["batch"], ["cronjobs", "cronjobs/status", "jobs", "jobs/status"]),
   rule(READ, ["policy"], ["poddisruptionbudgets", "poddisruptionbudgets/status"]),
@@ -52,15 +88,36 @@ const editRules: PolicyRule[] = [
   rule(["impersonate"], [""], ["serviceaccounts"]),
   rule(WRITE, [""], ["pods", "pods/attach", "pods/exec", "pods/portforward", "pods/proxy"]),
   rule(["create"], [""], ["pods/eviction"]),
-  rule(WRITE, [""], [
-    "configmaps", "events", "persistentvolumeclaims", "replicationcontrollers", "replicationcontrollers/scale",
-    "secrets", "serviceaccounts", "services", "services/proxy",
-  ]),
+  rule(
+    WRITE,
+    [""],
+    [
+      "configmaps",
+      "events",
+      "persistentvolumeclaims",
+      "replicationcontrollers",
+      "replicationcontrollers/scale",
+      "secrets",
+      "serviceaccounts",
+      "services",
+      "services/proxy",
+    ],
+  ),
   rule(["create"], [""], ["serviceaccounts/token"]),
-  rule(WRITE, ["apps"], [
-    "daemonsets", "deployments", "deployments/rollback", "deployments/scale", "replicasets", "replicasets/scale",
-    "statefulsets", "statefulsets/scale",
-  ]),
+  rule(
+    WRITE,
+    ["apps"],
+    [
+      "daemonsets",
+      "deployments",
+      "deployments/rollback",
+      "deployments/scale",
+      "replicasets",
+      "replicasets/scale",
+      "statefulsets",
+      "statefulsets/scale",
+    ],
+  ),
   rule(WRITE, ["autoscaling"], ["horizontalpodautoscalers"]),
   rule(WRITE, ["batch"], ["cronjobs", "jobs"]),
   rule(WRITE, ["policy"], ["poddisruptionbudgets"]),
@@ -72,7 +129,19 @@ const adminRules: PolicyRule[] = [
   rule(READ_WRITE, ["rbac.authorization.k8s.io"], ["rolebindings", "roles"]),
 ];
 
-const discoveryUrls = ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"];
+const discoveryUrls = [
+  "/api",
+  "/api/*",
+  "/apis",
+  "/apis/*",
+  "/healthz",
+  "/livez",
+  "/openapi",
+  "/openapi/*",
+  "/readyz",
+  "/version",
+  "/version/",
+];
 const publicInfoUrls = ["/healthz", "/livez", "/readyz", "/version", "/version/"];
 
 /** What a kubelet-equivalent agent may do beyond what the Node authorizer decides object by object. */
@@ -133,7 +202,12 @@ const schedulerRules: PolicyRule[] = [
 const controllerManagerRules: PolicyRule[] = [
   eventsRule,
   rule(["create"], ["coordination.k8s.io"], ["leases"]),
-  rule(["get", "update"], ["coordination.k8s.io"], ["leases"], ["kube-controller-manager", "k3lite-controller-manager"]),
+  rule(
+    ["get", "update"],
+    ["coordination.k8s.io"],
+    ["leases"],
+    ["kube-controller-manager", "k3lite-controller-manager"],
+  ),
   rule(["create"], [""], ["secrets", "serviceaccounts"]),
   rule(["delete"], [""], ["secrets"]),
   rule(["get"], [""], ["configmaps", "namespaces", "secrets", "serviceaccounts"]),
@@ -190,7 +264,15 @@ export function bootstrapClusterRoles(): ClusterRole[] {
       rule(["create"], ["authorization.k8s.io"], ["subjectaccessreviews"]),
     ]),
     clusterRole("system:service-account-issuer-discovery", [
-      nonResourceRule(["get"], ["/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/"]),
+      nonResourceRule(
+        ["get"],
+        [
+          "/.well-known/openid-configuration",
+          "/.well-known/openid-configuration/",
+          "/openid/v1/jwks",
+          "/openid/v1/jwks/",
+        ],
+      ),
     ]),
   ];
 }

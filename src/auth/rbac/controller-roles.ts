@@ -58,7 +58,10 @@ const controllerRules: Record<string, PolicyRule[]> = {
     rule(["update"], [""], ["namespaces/finalize", "namespaces/status"]),
     rule(["get", "list", "delete", "deletecollection"], ["*"], ["*"]),
   ],
-  "service-account-controller": [rule(["create"], [""], ["serviceaccounts"]), rule(["list", "watch"], [""], ["namespaces", "serviceaccounts"])],
+  "service-account-controller": [
+    rule(["create"], [""], ["serviceaccounts"]),
+    rule(["list", "watch"], [""], ["namespaces", "serviceaccounts"]),
+  ],
   "root-ca-cert-publisher": [
     rule(["create", "update", "get", "list", "watch"], [""], ["configmaps"]),
     rule(["list", "watch"], [""], ["namespaces"]),

@@ -21,7 +21,11 @@ export interface EscalationCheckDeps {
 
 export type EscalationVerdict = { allowed: true } | { allowed: false; code: 403 | 404; message: string };
 
-export async function checkRbacEscalation(deps: EscalationCheckDeps, user: UserInfo, obj: KubeObject): Promise<EscalationVerdict> {
+export async function checkRbacEscalation(
+  deps: EscalationCheckDeps,
+  user: UserInfo,
+  obj: KubeObject,
+): Promise<EscalationVerdict> {
   const ns = obj.metadata?.namespace ?? "";
   const name = obj.metadata?.name ?? "";
   switch (obj.kind) {
@@ -29,7 +33,8 @@ export async function checkRbacEscalation(deps: EscalationCheckDeps, user: UserI
     case "ClusterRole": {
       const plural = obj.kind === "Role" ? "roles" : "clusterroles";
       const scope = obj.kind === "Role" ? ns : undefined;
-      if (await allows(deps, user, { verb: "escalate", apiGroup: GROUP, resource: plural, namespace: scope, name })) return { allowed: true };
+      if (await allows(deps, user, { verb: "escalate", apiGroup: GROUP, resource: plural, namespace: scope, name }))
+        return { allowed: true };
       if (obj.kind === "ClusterRole" && (obj as ClusterRole).aggregationRule) {
         // Aggregated rules come from other roles; only someone holding everything may set that up.
         const all = await rulesCoveredIn(deps, user, undefined, [{ verbs: ["*"], apiGroups: ["*"], resources: ["*"] }]);
@@ -45,7 +50,13 @@ export async function checkRbacEscalation(deps: EscalationCheckDeps, user: UserI
       const scope = obj.kind === "RoleBinding" ? ns : undefined;
       const ref = (obj as RoleBinding).roleRef;
       const refPlural = ref?.kind === "Role" ? "roles" : "clusterroles";
-      const bind = { verb: "bind", apiGroup: GROUP, resource: refPlural, namespace: ref?.kind === "Role" ? ns : undefined, name: ref?.name };
+      const bind = {
+        verb: "bind",
+        apiGroup: GROUP,
+        resource: refPlural,
+        namespace: ref?.kind === "Role" ? ns : undefined,
+        name: ref?.name,
+      };
       if (await allows(deps, user, bind)) return { allowed: true };
       const rules = await roleRefRules(deps, ref?.kind, ns, ref?.name ?? "");
       if (!rules) return { allowed: false, code: 404, message: `${refPlural}.${GROUP} "${ref?.name ?? ""}" not found` };
@@ -61,7 +72,12 @@ async function allows(deps: EscalationCheckDeps, user: UserInfo, attrs: Authoriz
   return (await deps.authorize(user, attrs)).allowed;
 }
 
-async function rulesCoveredIn(deps: EscalationCheckDeps, user: UserInfo, namespace: string | undefined, rules: PolicyRule[]) {
+async function rulesCoveredIn(
+  deps: EscalationCheckDeps,
+  user: UserInfo,
+  namespace: string | undefined,
+  rules: PolicyRule[],
+) {
   return rulesCover((await deps.rulesFor(user, namespace)).rules, rules).uncovered;
 }
 
@@ -70,7 +86,8 @@ async function roleRefRules(deps: EscalationCheckDeps, kind: string | undefined,
   if (kind !== "ClusterRole") return undefined;
   const role = await deps.getClusterRole(name);
   if (!role) return undefined;
-  if (role.aggregationRule && deps.listClusterRoles) return aggregatedClusterRoleRules(role, await deps.listClusterRoles());
+  if (role.aggregationRule && deps.listClusterRoles)
+    return aggregatedClusterRoleRules(role, await deps.listClusterRoles());
   return role.rules ?? [];
 }
 

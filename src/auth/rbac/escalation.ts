@@ -3,7 +3,10 @@
 // some held rule must cover.
 import type { PolicyRule } from "kubernetes-types/rbac/v1";
 
-export function rulesCover(owner: PolicyRule[], requested: PolicyRule[]): { covered: boolean; uncovered: PolicyRule[] } {
+export function rulesCover(
+  owner: PolicyRule[],
+  requested: PolicyRule[],
+): { covered: boolean; uncovered: PolicyRule[] } {
   const uncovered: PolicyRule[] = [];
   for (const simple of requested.flatMap(breakdownRule)) {
     if (!owner.some((o) => ruleCovers(o, simple))) uncovered.push(simple);
@@ -41,7 +44,9 @@ function ruleCovers(owner: PolicyRule, simple: PolicyRule): boolean {
   if (!has(owner.apiGroups, simple.apiGroups?.[0] as string)) return false;
   const resource = simple.resources?.[0] as string;
   const sub = resource.includes("/") ? resource.slice(resource.indexOf("/")) : undefined;
-  const resourceOk = (owner.resources ?? []).some((r) => r === "*" || r === resource || (sub !== undefined && r === `*${sub}`));
+  const resourceOk = (owner.resources ?? []).some(
+    (r) => r === "*" || r === resource || (sub !== undefined && r === `*${sub}`),
+  );
   if (!resourceOk) return false;
   if (!owner.resourceNames?.length) return true;
   const name = simple.resourceNames?.[0];

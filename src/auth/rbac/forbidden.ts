@@ -8,7 +8,9 @@ export function forbiddenMessage(user: UserInfo, attrs: AuthorizationAttributes)
   if (!isResourceRequest(attrs)) return `User ${who} cannot ${attrs.verb} path ${JSON.stringify(attrs.path ?? "")}`;
   const resource = attrs.subresource ? `${attrs.resource}/${attrs.subresource}` : (attrs.resource as string);
   const what = `User ${who} cannot ${attrs.verb} resource ${JSON.stringify(resource)} in API group ${JSON.stringify(attrs.apiGroup ?? "")}`;
-  return attrs.namespace ? `${what} in the namespace ${JSON.stringify(attrs.namespace)}` : `${what} at the cluster scope`;
+  return attrs.namespace
+    ? `${what} in the namespace ${JSON.stringify(attrs.namespace)}`
+    : `${what} at the cluster scope`;
 }
 
 /** The whole Status body of the 403: `secrets "x" is forbidden: User … cannot get resource …`. */
@@ -27,5 +29,14 @@ export function forbiddenStatus(user: UserInfo, attrs: AuthorizationAttributes, 
   const details: Status["details"] = { kind: resource };
   if (group) details.group = group;
   if (name) details.name = name;
-  return { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason: "Forbidden", details, code: 403 };
+  return {
+    kind: "Status",
+    apiVersion: "v1",
+    metadata: {},
+    status: "Failure",
+    message,
+    reason: "Forbidden",
+    details,
+    code: 403,
+  };
 }

@@ -3,7 +3,7 @@
 
 import { existsSync } from "node:fs";
 import { defineCommand } from "citty";
-import { req, resolveFlags, str } from "../config.ts";
+import { req, resolveFlags } from "../config.ts";
 import { serverFlags } from "../flags.ts";
 
 export default defineCommand({

@@ -5,7 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { defineCommand } from "citty";
 import { serverTokenPath } from "../../auth/token.ts";
 import { loadKubeconfig } from "../../client/kubeconfig.ts";
-import { ConfigError, req, resolveFlags, str } from "../config.ts";
+import { ConfigError, req, resolveFlags } from "../config.ts";
 import { type FlagSpec, serverFlags } from "../flags.ts";
 import { cittyArgs } from "../run.ts";
 

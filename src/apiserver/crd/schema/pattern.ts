@@ -5,17 +5,17 @@
 const cache = new Map<string, RegExp | undefined>();
 
 export function compilePattern(pattern: string): RegExp | undefined {
-	if (cache.has(pattern)) return cache.get(pattern);
-	let re: RegExp | undefined;
-	for (const flags of ["u", ""]) {
-		try {
-			re = new RegExp(pattern, flags);
-			break;
-		} catch {
-			// try the next, more lenient mode
-		}
-	}
-	if (cache.size > 10_000) cache.clear();
-	cache.set(pattern, re);
-	return re;
+  if (cache.has(pattern)) return cache.get(pattern);
+  let re: RegExp | undefined;
+  for (const flags of ["u", ""]) {
+    try {
+      re = new RegExp(pattern, flags);
+      break;
+    } catch {
+      // try the next, more lenient mode
+    }
+  }
+  if (cache.size > 10_000) cache.clear();
+  cache.set(pattern, re);
+  return re;
 }

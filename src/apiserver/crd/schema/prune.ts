@@ -12,50 +12,34 @@ const typeMetaFields = new Set(["apiVersion", "kind", "metadata"]);
  * Removes undeclared fields from `value` in place; returns their paths ("spec.foo", "spec.items[0].bar").
  * `isResource` marks the root of a custom resource (and is implied for x-kubernetes-embedded-resource).
  */
-export function pruneUnknownFields(
-	value: unknown,
-	schema: CrdSchema,
-	path = "",
-	isResource = path === "",
-): string[] {
-	const removed: string[] = [];
-	prune(value, schema, path, isResource, removed);
-	return removed;
+export function pruneUnknownFields(value: unknown, schema: CrdSchema, path = "", isResource = path === ""): string[] {
+  const removed: string[] = [];
+  prune(value, schema, path, isResource, removed);
+  return removed;
 }
 
-function prune(
-	value: unknown,
-	schema: CrdSchema,
-	path: string,
-	isResource: boolean,
-	removed: string[],
-): void {
-	if (Array.isArray(value)) {
-		const items = schema.items;
-		if (items)
-			for (const [i, item] of value.entries())
-				prune(item, items, childPath(path, i), false, removed);
-		return;
-	}
-	if (!isObject(value)) return;
-	const resource =
-		isResource || schema["x-kubernetes-embedded-resource"] === true;
-	const additional = isObject(schema.additionalProperties)
-		? (schema.additionalProperties as CrdSchema)
-		: undefined;
-	for (const key of Object.keys(value)) {
-		const sub = schema.properties?.[key] ?? additional;
-		if (sub) {
-			// metadata of the resource root is ObjectMeta: the API server's rules, not the schema's
-			if (!(resource && key === "metadata" && path === ""))
-				prune(value[key], sub, childPath(path, key), false, removed);
-		} else if (
-			!(resource && typeMetaFields.has(key)) &&
-			!schema["x-kubernetes-preserve-unknown-fields"] &&
-			schema.additionalProperties !== true
-		) {
-			delete value[key];
-			removed.push(childPath(path, key));
-		}
-	}
+function prune(value: unknown, schema: CrdSchema, path: string, isResource: boolean, removed: string[]): void {
+  if (Array.isArray(value)) {
+    const items = schema.items;
+    if (items) for (const [i, item] of value.entries()) prune(item, items, childPath(path, i), false, removed);
+    return;
+  }
+  if (!isObject(value)) return;
+  const resource = isResource || schema["x-kubernetes-embedded-resource"] === true;
+  const additional = isObject(schema.additionalProperties) ? (schema.additionalProperties as CrdSchema) : undefined;
+  for (const key of Object.keys(value)) {
+    const sub = schema.properties?.[key] ?? additional;
+    if (sub) {
+      // metadata of the resource root is ObjectMeta: the API server's rules, not the schema's
+      if (!(resource && key === "metadata" && path === ""))
+        prune(value[key], sub, childPath(path, key), false, removed);
+    } else if (
+      !(resource && typeMetaFields.has(key)) &&
+      !schema["x-kubernetes-preserve-unknown-fields"] &&
+      schema.additionalProperties !== true
+    ) {
+      delete value[key];
+      removed.push(childPath(path, key));
+    }
+  }
 }
