@@ -64,6 +64,10 @@ describe("kubectl against k3lite", () => {
     const ns = await ok(["get", "ns", "-o", "jsonpath={.items[*].metadata.name}"]);
     for (const name of ["default", "kube-system", "kube-public", "kube-node-lease"]) expect(ns).toContain(name);
     expect(await ok(["get", "svc", "kubernetes", "-o", "jsonpath={.spec.clusterIP}"])).toBe("10.43.0.1");
+    // kube-dns holds the cluster DNS IP (pods' nameserver), as k3s's CoreDNS Service does.
+    expect(await ok(["get", "svc", "-n", "kube-system", "kube-dns", "-o", "jsonpath={.spec.clusterIP}"])).toBe(
+      "10.43.0.10",
+    );
     // The API server publishes its own address behind the selectorless Service.
     expect(
       await ok([

@@ -34,4 +34,8 @@ export interface AgentConfig {
   privateRegistry?: string;
   /** Name of the pod network bridge (default k3lite0); tests running side by side use their own. */
   podNetworkBridge?: string;
+  /** Route Service IPs and NodePorts to endpoints with iptables (kube-proxy's job); the commands turn it on. */
+  serviceProxy?: boolean;
+  /** Answer cluster DNS on the --cluster-dns IP of this node (CoreDNS's job); the commands turn it on. */
+  clusterDnsServer?: boolean;
 }

@@ -62,6 +62,12 @@ function validateTaint(value: string): string | undefined {
 
 const common: FlagSpec[] = [
   {
+    name: "disable-kube-proxy",
+    type: "boolean",
+    description: "Do not route Service IPs and NodePorts on this node (iptables)",
+    default: () => false,
+  },
+  {
     name: "config",
     type: "string",
     description: "Load configuration from FILE",

@@ -1,6 +1,7 @@
 // What a fresh cluster needs before anything else runs: the four system namespaces, the `kubernetes` Service in
-// `default` (first IP of the service CIDR, port 443 → the API server) and the bootstrap RBAC policy. Idempotent:
-// existing objects are left alone, so restarts and user changes are kept.
+// `default` (first IP of the service CIDR, port 443 → the API server), the `kube-dns` Service holding the cluster
+// DNS IP, and the bootstrap RBAC policy. Idempotent: existing objects are left alone, so restarts and user changes
+// are kept.
 
 import type { KubeObject } from "../api/types.ts";
 import { SYSTEM_PRIORITY_CLASSES } from "../apiserver/resources/pod-priority.ts";
@@ -8,6 +9,7 @@ import { bootstrapRbacObjects } from "../auth/rbac/bootstrap-policy.ts";
 import { isAlreadyExists, isNotFound } from "../client/client.ts";
 import { refFor } from "../client/refs.ts";
 import type { KubeClient } from "../client/types.ts";
+import { cidrContains } from "../network/cidr.ts";
 
 export const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
@@ -69,9 +71,31 @@ export async function publishApiServerEndpoints(client: KubeClient, ip: string, 
   });
 }
 
+/**
+ * `kube-dns` in kube-system, as k3s's CoreDNS manifest has it: it holds the --cluster-dns IP so no other Service is
+ * given it, and shows where pods' DNS goes. It has no selector and no endpoints: every node's agent answers on that
+ * IP itself (src/network/dns), and the service proxy leaves Services without endpoints alone.
+ */
+export function kubeDnsService(clusterDnsIp: string): KubeObject {
+  const labels = { "k8s-app": "kube-dns", "kubernetes.io/cluster-service": "true", "kubernetes.io/name": "CoreDNS" };
+  return {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "kube-dns", namespace: "kube-system", labels },
+    spec: {
+      type: "ClusterIP",
+      clusterIP: clusterDnsIp,
+      ports: [
+        { name: "dns", port: 53, protocol: "UDP", targetPort: 53 },
+        { name: "dns-tcp", port: 53, protocol: "TCP", targetPort: 53 },
+      ],
+    },
+  } as KubeObject;
+}
+
 export async function bootstrapCluster(
   client: KubeClient,
-  opts: { kubernetesServiceIp: string; apiServerPort: number },
+  opts: { kubernetesServiceIp: string; apiServerPort: number; clusterDnsIp?: string; serviceCidr?: string },
 ): Promise<void> {
   for (const name of SYSTEM_NAMESPACES)
     await ensure(client, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
@@ -86,6 +110,9 @@ export async function bootstrapCluster(
       ports: [{ name: "https", port: 443, protocol: "TCP", targetPort: opts.apiServerPort }],
     },
   });
+  // A --cluster-dns outside the service range cannot be a Service IP; the agents still answer on it.
+  if (opts.clusterDnsIp && opts.serviceCidr && cidrContains(opts.serviceCidr, opts.clusterDnsIp))
+    await ensure(client, kubeDnsService(opts.clusterDnsIp));
   for (const obj of bootstrapRbacObjects()) await ensure(client, obj);
   for (const obj of SYSTEM_PRIORITY_CLASSES) await ensure(client, obj);
 }

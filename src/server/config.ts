@@ -22,6 +22,8 @@ export interface ServerConfig {
   datastoreEndpoint?: string;
   disable: string[];
   disableAgent: boolean;
+  /** Leave Service routing (iptables) to something else; `disable: ["coredns"]` does the same for cluster DNS. */
+  disableKubeProxy?: boolean;
   disableScheduler: boolean;
   disableControllerManager: boolean;
   secretsEncryption: boolean;

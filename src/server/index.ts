@@ -128,7 +128,12 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
   const host = config.bindAddress === "0.0.0.0" || config.bindAddress === "::" ? "127.0.0.1" : config.bindAddress;
   const url = `https://${host.includes(":") ? `[${host}]` : host}:${listener.port}`;
 
-  await bootstrapCluster(client(), { kubernetesServiceIp, apiServerPort: listener.port });
+  await bootstrapCluster(client(), {
+    kubernetesServiceIp,
+    apiServerPort: listener.port,
+    clusterDnsIp: config.clusterDns,
+    serviceCidr: config.serviceCidr,
+  });
   await publishApiServerEndpoints(client(), advertisedIp(config), listener.port);
 
   const writeKubeconfig = () =>

@@ -33,6 +33,9 @@ export function toAgentConfig(v: FlagValues): AgentConfig {
     systemReserved: str(v, "system-reserved"),
     containerLogMaxSize: req(v, "container-log-max-size"),
     controlPlane: false,
+    serviceProxy: !bool(v, "disable-kube-proxy"),
+    // A joined node answers cluster DNS like the server's node (k3s's --disable coredns is a server flag).
+    clusterDnsServer: true,
   };
 }
 

@@ -34,6 +34,7 @@ export function toServerConfig(v: FlagValues): ServerConfig {
     datastoreEndpoint: str(v, "datastore-endpoint"),
     disable: list(v, "disable"),
     disableAgent: bool(v, "disable-agent"),
+    disableKubeProxy: bool(v, "disable-kube-proxy"),
     disableScheduler: bool(v, "disable-scheduler"),
     disableControllerManager: bool(v, "disable-controller-manager"),
     secretsEncryption: bool(v, "secrets-encryption"),
@@ -65,6 +66,8 @@ export function localAgentConfig(config: ServerConfig): AgentConfig {
     systemReserved: config.systemReserved,
     containerLogMaxSize: config.containerLogMaxSize,
     controlPlane: true,
+    serviceProxy: !config.disableKubeProxy,
+    clusterDnsServer: !config.disable.includes("coredns"),
   };
 }
 
