@@ -232,6 +232,12 @@ describe("buildServiceRules", () => {
     expect(text).not.toContain("KUBE-SVC");
   });
 
+  test("a dual-stack cluster CIDR masquerades by its IPv4 range", () => {
+    const text = buildServiceRules([web], [webSlice([{ ip: "10.42.0.7" }])], { clusterCidr: `${CIDR},fd42::/56` });
+    expect(text).toContain(`! -s ${CIDR} -d 10.43.0.50/32`);
+    expect(text).not.toContain("fd42");
+  });
+
   test("chain names: ≤ 28 characters, stable, ours", () => {
     const name = chainName("SEP", "some-long-namespace/some-long-service-name:https/tcp/10.42.33.44:8443");
     expect(name.length).toBeLessThanOrEqual(28);

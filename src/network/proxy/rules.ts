@@ -36,6 +36,7 @@ export interface ServiceRulesOptions {
 
 /** The `iptables-restore --noflush` input (nat table) that routes `services` to their endpoints. */
 export function buildServiceRules(services: Service[], slices: EndpointSlice[], opts: ServiceRulesOptions): string {
+  opts = { ...opts, clusterCidr: ipv4Cidr(opts.clusterCidr) };
   const chains = new Set<string>(FIXED_CHAINS);
   const rules: string[] = [
     `-A ${MARK_MASQ_CHAIN} -j MARK --or-mark ${MASQ_MARK}`,
@@ -71,6 +72,12 @@ export function buildServiceRules(services: Service[], slices: EndpointSlice[], 
     "COMMIT",
     "",
   ].join("\n");
+}
+
+/** The IPv4 range of a possibly dual-stack "v4,v6" cluster CIDR (`! -s` takes one range only). */
+function ipv4Cidr(clusterCidr: string): string {
+  const ranges = clusterCidr.split(",").map((r) => r.trim());
+  return ranges.find((r) => !r.includes(":")) ?? ranges[0]!;
 }
 
 interface RenderedPort {

@@ -39,6 +39,7 @@ export function startServiceProxy(client: KubeClient, opts: ServiceProxyOptions)
 
   let stopped = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let retryTimer: ReturnType<typeof setTimeout> | undefined;
   let inFlight: Promise<void> | undefined;
   let dirty = false;
   // Set after a failure or on the periodic resync: re-apply even if the text is unchanged, re-check the jumps.
@@ -87,7 +88,7 @@ export function startServiceProxy(client: KubeClient, opts: ServiceProxyOptions)
       force = true;
       backoffMs = Math.min(MAX_BACKOFF_MS, backoffMs ? backoffMs * 2 : 500);
       log.error(`syncing Service rules failed (retrying in ${backoffMs} ms): ${(err as Error).message ?? err}`);
-      if (!stopped) setTimeout(() => schedule(0), backoffMs);
+      if (!stopped) retryTimer = setTimeout(() => schedule(0), backoffMs);
     }
   }
 
@@ -114,7 +115,8 @@ export function startServiceProxy(client: KubeClient, opts: ServiceProxyOptions)
     async stop() {
       stopped = true;
       clearInterval(resync);
-      if (timer) clearTimeout(timer);
+      clearTimeout(timer);
+      clearTimeout(retryTimer);
       ready.abort();
       factory.stop();
       await inFlight;
