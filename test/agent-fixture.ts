@@ -117,6 +117,8 @@ export interface AgentOptions {
   privateRegistry?: string;
   /** Import dist/images/busybox.tar once the agent runs (default true; a pull test wants it absent). */
   importBusybox?: boolean;
+  /** Run the service proxy and cluster DNS, as the commands do (default off: they change the host's netns). */
+  clusterNetwork?: boolean;
 }
 
 /** Starts a node agent on real containerd against `client`; on failure, removes what it set up and rethrows. */
@@ -131,6 +133,8 @@ export async function startAgentFixture(client: KubeClient, opts: AgentOptions):
     nodeTaints: [],
     clusterCidr: net.clusterCidr,
     clusterDns: "10.43.0.10",
+    serviceProxy: opts.clusterNetwork,
+    clusterDnsServer: opts.clusterNetwork,
     clusterDomain: "cluster.local",
     runtime: "containerd",
     containerLogMaxSize: "10Mi",
@@ -183,7 +187,7 @@ export async function startAgentFixture(client: KubeClient, opts: AgentOptions):
 export async function startJoinedAgent(
   k3: K3lite,
   nodeName: string,
-  opts: { labels?: string[]; network?: AgentOptions["network"]; asNode?: boolean } = {},
+  opts: { labels?: string[]; network?: AgentOptions["network"]; asNode?: boolean; clusterNetwork?: boolean } = {},
 ): Promise<AgentFixture> {
   const tls = join(k3.dataDir, "server/tls");
   const clientCaPem = readFileSync(join(tls, "client-ca.crt"), "utf8");
@@ -198,7 +202,13 @@ export async function startJoinedAgent(
       { userAgent: "k3lite-agent" },
     );
   }
-  return startAgentFixture(client, { nodeName, nodeLabels: opts.labels, network: opts.network, clientCaPem });
+  return startAgentFixture(client, {
+    nodeName,
+    nodeLabels: opts.labels,
+    network: opts.network,
+    clientCaPem,
+    clusterNetwork: opts.clusterNetwork,
+  });
 }
 
 /**
@@ -347,6 +357,7 @@ export async function portForward(
 export function useServerWithAgent(
   nodeName: string,
   setup?: (k3: K3lite) => Promise<void>,
+  opts: { clusterNetwork?: boolean } = {},
 ): { k3: K3lite; node(): AgentFixture } {
   let k3: K3lite | undefined;
   let node: AgentFixture | undefined;
@@ -354,7 +365,7 @@ export function useServerWithAgent(
     const network = randomNetwork();
     // The server's node IPAM hands out pod CIDRs from its --cluster-cidr: give it this file's own range.
     k3 = await startK3lite({ args: ["--cluster-cidr", network.clusterCidr] });
-    node = await startJoinedAgent(k3, nodeName, { network, asNode: true });
+    node = await startJoinedAgent(k3, nodeName, { network, asNode: true, clusterNetwork: opts.clusterNetwork });
     await setup?.(k3);
   }, 120_000);
   afterAll(async () => {

@@ -7,6 +7,7 @@ import { consola } from "consola";
 import type { Node } from "../api/types.ts";
 import type { KubeClient } from "../client/types.ts";
 import { setupPodNetwork } from "../network/cni.ts";
+import { startClusterNetwork } from "./cluster-network.ts";
 import type { AgentConfig } from "./config.ts";
 import { type CriClient, createCriClient } from "./cri/client.ts";
 import { type Containerd, startContainerd, waitForRuntime } from "./cri/containerd.ts";
@@ -165,6 +166,7 @@ export async function startAgent(config: AgentConfig, client: KubeClient): Promi
     const statusTimer = setInterval(statusTick, STATUS_CHECK_MS);
     cleanups.push(() => clearInterval(statusTimer));
 
+    for (const stopPart of await startClusterNetwork(client, config)) cleanups.push(stopPart);
     const podManager = startPodManager({ client, cri, config, paths, nodeIp: () => nodeIp, registries });
     cleanups.push(() => podManager.stop());
     streaming.setPodLister(() => podManager.informer.list());
