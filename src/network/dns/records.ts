@@ -118,9 +118,11 @@ export function createRecordLookup(catalog: ServiceCatalog, clusterDomain: strin
   }
 
   function externalName(question: Question, service: Service): LookupResult {
-    const target = service.spec?.externalName;
+    const target = normalize(service.spec?.externalName ?? "");
     if (!target) return nodata();
-    return result("NOERROR", [record(question.name, "CNAME", normalize(target))]);
+    // The API validates externalName, but a name that cannot be encoded must not reach the wire.
+    if (!isDnsName(target)) return result("SERVFAIL");
+    return result("NOERROR", [record(question.name, "CNAME", target)]);
   }
 
   /** SRV records for the Service's named ports (one port when `port`/`protocol` are given). */
@@ -193,6 +195,11 @@ function record(name: string, type: "A" | "AAAA" | "CNAME" | "NS" | "PTR" | "TXT
 /** Lower case, without the trailing dot: DNS names compare case-insensitively. */
 export function normalize(name: string): string {
   return name.toLowerCase().replace(/\.+$/, "");
+}
+
+/** Labels of 1–63 bytes, 253 bytes in all (RFC 1035 §2.3.4). */
+function isDnsName(name: string): boolean {
+  return name.length <= 253 && name.split(".").every((label) => label.length > 0 && label.length <= 63);
 }
 
 function isHeadless(service: Service): boolean {

@@ -2,6 +2,7 @@
 // forwarded to the upstreams, CNAMEs of ExternalName Services chased, malformed queries answered FORMERR (or
 // dropped when not even a header arrived), and UDP answers truncated (TC) past 512 bytes or the client's EDNS size.
 
+import { consola } from "consola";
 import {
   type Answer,
   AUTHORITATIVE_ANSWER,
@@ -33,6 +34,7 @@ const RCODES: Record<Rcode | "FORMERR" | "NOTIMP", number> = {
   NXDOMAIN: 3,
   NOTIMP: 4,
 };
+const log = consola.withTag("dns");
 const QR = 0x8000;
 const CLASSIC_UDP_SIZE = 512;
 /** The UDP size we advertise in our own OPT record (the DNS flag day 2020 default). */
@@ -61,13 +63,19 @@ export function createResolver(opts: ResolverOptions): (raw: Buffer, via: Transp
     if ((query as { opcode?: string }).opcode !== "QUERY") return headerOnly(raw, "NOTIMP");
     const question = query.questions?.[0];
     if (query.questions?.length !== 1 || !question) return headerOnly(raw, "FORMERR");
-    let result = opts.lookup(question);
-    if (!result) {
-      if (isClusterName(question.name)) result = { rcode: "SERVFAIL", answers: [], authorities: [], additionals: [] };
-      else return (await forward(raw, via)) ?? respond(query, errorResult("SERVFAIL"), via, false);
+    try {
+      let result = opts.lookup(question);
+      if (!result) {
+        if (isClusterName(question.name)) result = errorResult("SERVFAIL");
+        else return (await forward(raw, via)) ?? respond(query, errorResult("SERVFAIL"), via, false);
+      }
+      await chaseCname(question, result);
+      return respond(query, result, via);
+    } catch (err) {
+      // A record we cannot encode (say, an ExternalName that is no DNS name) must still get the client an answer.
+      log.warn(`answering ${question.type} ${question.name} failed: ${(err as Error)?.message ?? err}`);
+      return headerOnly(raw, "SERVFAIL");
     }
-    await chaseCname(question, result);
-    return respond(query, result, via);
   };
 
   /** Appends what the last CNAME's target resolves to, as a recursive server does (stub resolvers do not chase). */
@@ -129,7 +137,7 @@ function respond(query: DecodedPacket, result: LookupResult, via: Transport, aut
 }
 
 /** A bare answer header (no sections) carrying `rcode`, for queries we cannot or will not parse. */
-function headerOnly(raw: Buffer, rcode: "FORMERR" | "NOTIMP"): Buffer {
+function headerOnly(raw: Buffer, rcode: "FORMERR" | "NOTIMP" | "SERVFAIL"): Buffer {
   const out = Buffer.alloc(12);
   out.writeUInt16BE(raw.readUInt16BE(0), 0);
   // Keep the opcode and RD of the query; set QR and the rcode.

@@ -19,6 +19,14 @@ const ext: Service = {
   metadata: { name: "ext", namespace: "default" },
   spec: { type: "ExternalName", externalName: "www.example.test" },
 };
+const alias: Service = {
+  metadata: { name: "alias", namespace: "default" },
+  spec: { type: "ExternalName", externalName: "web.default.svc.cluster.local" },
+};
+const bad: Service = {
+  metadata: { name: "bad", namespace: "default" },
+  spec: { type: "ExternalName", externalName: `${"x".repeat(70)}.example.test` },
+};
 // 40 A records: far more than 512 bytes.
 const many: Answer[] = Array.from({ length: 40 }, (_, i) => ({
   name: "many.example.test",
@@ -47,7 +55,7 @@ beforeAll(async () => {
   });
   silent = createSocket("udp4");
   await new Promise<void>((resolve) => silent.bind(0, "127.0.0.1", () => resolve()));
-  const lookup = createRecordLookup(staticCatalog([web, ext]), "cluster.local");
+  const lookup = createRecordLookup(staticCatalog([web, ext, alias, bad]), "cluster.local");
   server = await startDnsServer({
     host: "127.0.0.1",
     port: 0,
@@ -98,6 +106,15 @@ describe("DNS server", () => {
       ["CNAME", "www.example.test"],
       ["A", "192.0.2.1"],
     ]);
+  });
+
+  test("an ExternalName naming a cluster Service is chased in the cluster; one that is no DNS name is SERVFAIL", async () => {
+    const r = await ask(server.port, "alias.default.svc.cluster.local");
+    expect(r.answers?.map((a) => (a as { data: string }).data)).toEqual([
+      "web.default.svc.cluster.local",
+      "10.43.0.20",
+    ]);
+    expect((await ask(server.port, "bad.default.svc.cluster.local")).rcode).toBe("SERVFAIL");
   });
 
   test("UDP answers past 512 bytes are truncated unless EDNS allows more; TCP carries them whole", async () => {
