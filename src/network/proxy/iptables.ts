@@ -2,7 +2,7 @@
 // from the built-in nat chains (added once), and their removal. `prefix` runs every command through e.g.
 // `ip netns exec NS`, so tests can work in a network namespace of their own.
 
-import { FIXED_CHAINS, isServiceChain, POSTROUTING_CHAIN, SERVICES_CHAIN } from "./rules.ts";
+import { FIREWALL_CHAIN, FIXED_CHAINS, isServiceChain, POSTROUTING_CHAIN, SERVICES_CHAIN } from "./rules.ts";
 
 export interface IptablesOptions {
   /** Command prefix, e.g. ["ip", "netns", "exec", "k3lite-proxy-x"]. */
@@ -33,11 +33,28 @@ function iptables(opts: IptablesOptions, args: string[]): Promise<Result> {
   return run(opts, ["iptables", "-w", "5", ...args]);
 }
 
-/** The jumps from the built-in nat chains into ours (kube-proxy's "portals"). */
-const JUMPS: { chain: string; rule: string[] }[] = [
-  { chain: "PREROUTING", rule: ["-m", "comment", "--comment", "k3lite service portals", "-j", SERVICES_CHAIN] },
-  { chain: "OUTPUT", rule: ["-m", "comment", "--comment", "k3lite service portals", "-j", SERVICES_CHAIN] },
-  { chain: "POSTROUTING", rule: ["-m", "comment", "--comment", "k3lite service SNAT", "-j", POSTROUTING_CHAIN] },
+/** The jumps from the built-in chains into ours (kube-proxy's "portals"). */
+const JUMPS: { table: string; chain: string; rule: string[] }[] = [
+  {
+    table: "nat",
+    chain: "PREROUTING",
+    rule: ["-m", "comment", "--comment", "k3lite service portals", "-j", SERVICES_CHAIN],
+  },
+  {
+    table: "nat",
+    chain: "OUTPUT",
+    rule: ["-m", "comment", "--comment", "k3lite service portals", "-j", SERVICES_CHAIN],
+  },
+  {
+    table: "nat",
+    chain: "POSTROUTING",
+    rule: ["-m", "comment", "--comment", "k3lite service SNAT", "-j", POSTROUTING_CHAIN],
+  },
+  {
+    table: "filter",
+    chain: "INPUT",
+    rule: ["-m", "comment", "--comment", "k3lite localnet guard", "-j", FIREWALL_CHAIN],
+  },
 ];
 
 /** Writes `rules` (the output of buildServiceRules) in one transaction; throws with iptables' message. */
@@ -52,11 +69,17 @@ export async function applyServiceRules(rules: string, opts: IptablesOptions = {
  * The chains must exist: call after the first applyServiceRules.
  */
 export async function ensureServiceJumps(opts: IptablesOptions = {}): Promise<void> {
-  for (const { chain, rule } of JUMPS) {
-    if ((await iptables(opts, ["-t", "nat", "-C", chain, ...rule])).ok) continue;
-    const res = await iptables(opts, ["-t", "nat", "-I", chain, "1", ...rule]);
-    if (!res.ok) throw new Error(`iptables -t nat -I ${chain} ${rule.join(" ")}: ${res.stderr}`);
+  for (const { table, chain, rule } of JUMPS) {
+    if ((await iptables(opts, ["-t", table, "-C", chain, ...rule])).ok) continue;
+    const res = await iptables(opts, ["-t", table, "-I", chain, "1", ...rule]);
+    if (!res.ok) throw new Error(`iptables -t ${table} -I ${chain} ${rule.join(" ")}: ${res.stderr}`);
   }
+}
+
+/** Lets node ports answer on 127.0.0.1: the kernel otherwise drops loopback-sourced packets routed elsewhere. */
+export async function enableRouteLocalnet(opts: IptablesOptions = {}): Promise<void> {
+  const res = await run(opts, ["sysctl", "-q", "-w", "net.ipv4.conf.all.route_localnet=1"]);
+  if (!res.ok) throw new Error(`sysctl net.ipv4.conf.all.route_localnet=1: ${res.stderr || "failed"}`);
 }
 
 /** Names of the chains in the nat table now. */
@@ -71,11 +94,16 @@ export async function listNatChains(opts: IptablesOptions = {}): Promise<string[
 
 /** Removes every trace of Service routing: the jumps, then all our chains (uninstall, tests, proxy disabled). */
 export async function removeServiceRules(opts: IptablesOptions = {}): Promise<void> {
-  for (const { chain, rule } of JUMPS) {
-    while ((await iptables(opts, ["-t", "nat", "-D", chain, ...rule])).ok) {}
+  for (const { table, chain, rule } of JUMPS) {
+    while ((await iptables(opts, ["-t", table, "-D", chain, ...rule])).ok) {}
   }
   const ours = (await listNatChains(opts)).filter((c) => FIXED_CHAINS.includes(c) || isServiceChain(c));
-  if (!ours.length) return;
-  const text = ["*nat", ...ours.map((c) => `:${c} - [0:0]`), ...ours.map((c) => `-X ${c}`), "COMMIT", ""].join("\n");
+  const deleteChains = (table: string, chains: string[]) => [
+    `*${table}`,
+    ...chains.map((c) => `:${c} - [0:0]`),
+    ...chains.map((c) => `-X ${c}`),
+    "COMMIT",
+  ];
+  const text = [...deleteChains("nat", ours), ...deleteChains("filter", [FIREWALL_CHAIN]), ""].join("\n");
   await applyServiceRules(text, opts);
 }

@@ -106,7 +106,7 @@ describe("buildServiceRules", () => {
       ],
       { clusterCidr: CIDR },
     );
-    expect(lines(text).filter((x) => x.startsWith(":K3LITE-"))).toHaveLength(4);
+    expect(lines(text).filter((x) => x.startsWith(":") && isServiceChain(x.slice(1).split(" ")[0]!))).toEqual([]);
   });
 
   test("protocols per port; endpoint ports matched by port name", () => {
@@ -230,6 +230,21 @@ describe("buildServiceRules", () => {
     expect(l).not.toContain(`-X ${kept}`);
     expect(text).not.toContain("K3LITE-POSTROUTING ");
     expect(text).not.toContain("KUBE-SVC");
+  });
+
+  test("localhost node ports: a guard for 127.0.0.0/8 in the filter table, only when asked for", () => {
+    const on = buildServiceRules([web], [webSlice([{ ip: "10.42.0.7" }])], {
+      clusterCidr: CIDR,
+      localhostNodePorts: true,
+    });
+    const filter = on.slice(on.indexOf("*filter"));
+    expect(filter).toContain(":K3LITE-SVC-FIREWALL - [0:0]");
+    expect(filter).toContain(
+      "! -s 127.0.0.0/8 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP",
+    );
+    const off = buildServiceRules([web], [webSlice([{ ip: "10.42.0.7" }])], { clusterCidr: CIDR });
+    expect(off).toContain(":K3LITE-SVC-FIREWALL - [0:0]"); // declared, so turning the option off flushes it
+    expect(off).not.toContain("127.0.0.0/8");
   });
 
   test("a dual-stack cluster CIDR masquerades by its IPv4 range", () => {

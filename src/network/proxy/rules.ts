@@ -13,7 +13,10 @@ export const POSTROUTING_CHAIN = "K3LITE-SVC-POSTROUTING";
 /** The packet mark meaning "masquerade this after routing" (kube-proxy's default bit). */
 export const MASQ_MARK = "0x4000";
 
-/** Our fixed chains; the per-service ones are named by `isServiceChain`. */
+/** filter-table chain (from INPUT) guarding 127.0.0.0/8 once node ports answer on localhost (route_localnet). */
+export const FIREWALL_CHAIN = "K3LITE-SVC-FIREWALL";
+
+/** Our fixed nat chains; the per-service ones are named by `isServiceChain`. */
 export const FIXED_CHAINS = [SERVICES_CHAIN, NODEPORTS_CHAIN, MARK_MASQ_CHAIN, POSTROUTING_CHAIN];
 
 const HASHED_CHAIN = /^K3LITE-(SVC|SEP|EXT|SVL)-[A-Z2-7]{16}$/;
@@ -30,6 +33,11 @@ export interface ServiceRulesOptions {
   nodeIps?: string[];
   /** This node, for externalTrafficPolicy: Local (endpoints elsewhere are not used for outside traffic). */
   nodeName?: string;
+  /**
+   * Node ports also answer on 127.0.0.1 (as kube-proxy's do). Needs net.ipv4.conf.all.route_localnet=1; the
+   * filter rule then drops packets for 127.0.0.0/8 that arrive from outside and were not DNATed by us.
+   */
+  localhostNodePorts?: boolean;
   /** nat chains present now (from iptables-save); our hashed ones no longer used are deleted. */
   existingChains?: string[];
 }
@@ -69,6 +77,14 @@ export function buildServiceRules(services: Service[], slices: EndpointSlice[], 
     ...[...chains, ...stale].map((c) => `:${c} - [0:0]`),
     ...rules,
     ...stale.map((c) => `-X ${c}`),
+    "COMMIT",
+    "*filter",
+    `:${FIREWALL_CHAIN} - [0:0]`,
+    ...(opts.localhostNodePorts
+      ? [
+          `-A ${FIREWALL_CHAIN} -m comment --comment "block incoming localnet connections" ! -s 127.0.0.0/8 -d 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`,
+        ]
+      : []),
     "COMMIT",
     "",
   ].join("\n");

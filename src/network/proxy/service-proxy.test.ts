@@ -75,6 +75,7 @@ describe("startServiceProxy", () => {
     expect(restores()[0]).toContain("--to-destination 10.42.0.7:8080");
     const log = readFileSync(join(dir, "iptables.log"), "utf8");
     for (const chain of ["PREROUTING", "OUTPUT", "POSTROUTING"]) expect(log).toContain(`-t nat -I ${chain} 1`);
+    expect(log).toContain("-t filter -I INPUT 1");
   });
 
   test("a burst of changes is applied together, ending with the last state", async () => {

@@ -8,7 +8,13 @@ import type { EndpointSlice, KubeObject, Service } from "../../api/types.ts";
 import { createInformerFactory } from "../../client/informer.ts";
 import { endpointslices, services } from "../../client/refs.ts";
 import type { KubeClient } from "../../client/types.ts";
-import { applyServiceRules, ensureServiceJumps, type IptablesOptions, listNatChains } from "./iptables.ts";
+import {
+  applyServiceRules,
+  enableRouteLocalnet,
+  ensureServiceJumps,
+  type IptablesOptions,
+  listNatChains,
+} from "./iptables.ts";
 import { buildServiceRules } from "./rules.ts";
 
 export interface ServiceProxyOptions extends IptablesOptions {
@@ -16,6 +22,8 @@ export interface ServiceProxyOptions extends IptablesOptions {
   nodeName?: string;
   /** Addresses node ports answer on; default: every local address. */
   nodeIps?: string[];
+  /** Node ports answer on 127.0.0.1 too (sets net.ipv4.conf.all.route_localnet=1, as kube-proxy does). Default true. */
+  localhostNodePorts?: boolean;
   /** Wait after a change before syncing, so a burst (a rollout) becomes one sync. Default 75 ms. */
   debounceMs?: number;
   /** Re-apply everything this often even without changes. Default 60 s. */
@@ -73,13 +81,16 @@ export function startServiceProxy(client: KubeClient, opts: ServiceProxyOptions)
     if (!serviceInformer.hasSynced() || !sliceInformer.hasSynced()) return; // the initial-sync wait schedules one
     const svcs = serviceInformer.list();
     const slices = sliceInformer.list();
-    const base = { clusterCidr: opts.clusterCidr, nodeIps: opts.nodeIps, nodeName: opts.nodeName };
+    const localhostNodePorts = opts.localhostNodePorts !== false && !opts.nodeIps?.length;
+    const base = { clusterCidr: opts.clusterCidr, nodeIps: opts.nodeIps, nodeName: opts.nodeName, localhostNodePorts };
     try {
       const wanted = buildServiceRules(svcs, slices, base);
       if (wanted === lastApplied && !force) return;
       const existingChains = await listNatChains(opts);
       await applyServiceRules(buildServiceRules(svcs, slices, { ...base, existingChains }), opts);
       if (force) await ensureServiceJumps(opts);
+      // After the guard rule is in place: route_localnet without it would accept forged 127.x packets.
+      if (force && localhostNodePorts) await enableRouteLocalnet(opts);
       lastApplied = wanted;
       force = false;
       backoffMs = 0;
