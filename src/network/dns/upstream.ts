@@ -1,10 +1,11 @@
 // Forwarding to the host's resolvers: the nameservers of /etc/resolv.conf, tried in order within one deadline,
-// over UDP (from a fresh random port per query, answers accepted only from the server asked and with the query's
-// id) or over TCP when the client asked over TCP.
+// over UDP from a fresh random port per query (answers accepted only from the port asked and with the query's
+// id), and over TCP for a TCP client whose answer did not fit in UDP.
 
 import { createSocket } from "node:dgram";
 import { readFileSync } from "node:fs";
 import { connect, isIPv6 } from "node:net";
+import { TRUNCATED_RESPONSE } from "dns-packet";
 import { frame, readFrames } from "./tcp-framing.ts";
 
 /** How long a forwarded query may take, all upstreams together, before the client gets SERVFAIL. */
@@ -38,22 +39,31 @@ export function parseUpstream(address: string): { host: string; port: number } {
     : { host: address.slice(0, colon), port: Number(address.slice(colon + 1)) };
 }
 
-/** The first answer any upstream gives to `query` (raw wire bytes), or undefined when none answers in time. */
+/**
+ * The first answer any upstream gives to `query` (raw wire bytes), or undefined when none answers in time. UDP
+ * first even for TCP clients (CoreDNS's prefer_udp: many home routers answer TCP badly or not at all); TCP only
+ * when the UDP answer was truncated and the client asked over TCP, so it can take the whole answer.
+ */
 export async function forwardQuery(
   query: Buffer,
   upstreams: string[],
   opts: { tcp?: boolean; timeoutMs?: number } = {},
 ): Promise<Buffer | undefined> {
   const deadline = Date.now() + (opts.timeoutMs ?? FORWARD_TIMEOUT_MS);
+  // Each upstream gets an equal share of the time left, so a dead first server leaves time for the next.
+  const share = (left: number) => (deadline - Date.now()) / left;
   for (let i = 0; i < upstreams.length; i++) {
-    // Each upstream gets an equal share of the time left, so a dead first server leaves time for the next.
-    const share = (deadline - Date.now()) / (upstreams.length - i);
-    if (share <= 0) break;
+    if (share(upstreams.length - i) <= 0) break;
     const upstream = parseUpstream(upstreams[i] as string);
-    const answer = await (opts.tcp ? askTcp : askUdp)(query, upstream, share);
-    if (answer) return answer;
+    const answer = await askUdp(query, upstream, share(upstreams.length - i));
+    if (answer && !(opts.tcp && isTruncated(answer))) return answer;
+    if (answer && opts.tcp) return (await askTcp(query, upstream, share(upstreams.length - i))) ?? answer;
   }
   return undefined;
+}
+
+function isTruncated(answer: Buffer): boolean {
+  return (answer.readUInt16BE(2) & TRUNCATED_RESPONSE) !== 0;
 }
 
 type Ask = (query: Buffer, upstream: { host: string; port: number }, timeoutMs: number) => Promise<Buffer | undefined>;
