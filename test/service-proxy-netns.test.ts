@@ -183,5 +183,6 @@ describe.skipIf(!canRun)("service proxy in network namespaces", () => {
     await removeServiceRules({ prefix: inNode });
     const saved = (await sh([...inNode, "iptables-save"])).out;
     expect(saved).not.toContain("K3LITE");
+    expect((await sh([...inNode, "sysctl", "-n", "net.ipv4.conf.all.route_localnet"])).out.trim()).toBe("0");
   });
 });

@@ -92,7 +92,10 @@ export async function listNatChains(opts: IptablesOptions = {}): Promise<string[
     .map((line) => line.slice(1).split(" ")[0]!);
 }
 
-/** Removes every trace of Service routing: the jumps, then all our chains (uninstall, tests, proxy disabled). */
+/**
+ * Removes every trace of Service routing: the jumps, all our chains, and route_localnet (which without the guard
+ * chain would let outside packets for 127.0.0.0/8 in). For uninstall, tests, or the proxy turned off.
+ */
 export async function removeServiceRules(opts: IptablesOptions = {}): Promise<void> {
   for (const { table, chain, rule } of JUMPS) {
     while ((await iptables(opts, ["-t", table, "-D", chain, ...rule])).ok) {}
@@ -106,4 +109,5 @@ export async function removeServiceRules(opts: IptablesOptions = {}): Promise<vo
   ];
   const text = [...deleteChains("nat", ours), ...deleteChains("filter", [FIREWALL_CHAIN]), ""].join("\n");
   await applyServiceRules(text, opts);
+  await run(opts, ["sysctl", "-q", "-w", "net.ipv4.conf.all.route_localnet=0"]);
 }
