@@ -48,6 +48,8 @@ describe("buildServiceRules", () => {
     expect(l).toContain(
       `-A ${svc()} -m comment --comment "default/web:http" ! -s ${CIDR} -d 10.43.0.50/32 -p tcp -m tcp --dport 80 -j K3LITE-MARK-MASQ`,
     );
+    // the masquerade mark comes before the jump to an endpoint (which DNATs and ends the chain)
+    expect(l.find((x) => x.startsWith(`-A ${svc()}`))).toEndWith("-j K3LITE-MARK-MASQ");
     const jumps = l.filter((x) => x.startsWith(`-A ${svc()}`) && x.includes("-j K3LITE-SEP-"));
     expect(jumps).toEqual([
       `-A ${svc()} -m comment --comment "default/web:http" -m statistic --mode random --probability 0.3333333333 -j ${sep("10.42.0.7")}`,
@@ -189,6 +191,29 @@ describe("buildServiceRules", () => {
     expect(l.filter((x) => x.startsWith(`-A ${svl}`))).toEqual([
       `-A ${svl} -m comment --comment "default/web:http" -j ${sep("10.42.0.7")}`,
     ]);
+  });
+
+  test("internalTrafficPolicy Local: the ClusterIP goes to this node's endpoints only", () => {
+    const local = service("web", {
+      clusterIP: "10.43.0.50",
+      internalTrafficPolicy: "Local",
+      ports: [{ name: "http", port: 80 }],
+    });
+    const eps = webSlice([
+      { ip: "10.42.0.7", nodeName: "a" },
+      { ip: "10.42.1.7", nodeName: "b" },
+    ]);
+    const svl = chainName("SVL", "default/web:http/tcp");
+    const l = lines(buildServiceRules([local], [eps], { clusterCidr: CIDR, nodeName: "a" }));
+    expect(l).toContain(
+      `-A K3LITE-SERVICES -m comment --comment "default/web:http" -d 10.43.0.50/32 -p tcp -m tcp --dport 80 -j ${svl}`,
+    );
+    expect(l.filter((x) => x.startsWith(`-A ${svl}`))).toEqual([
+      `-A ${svl} -m comment --comment "default/web:http" ! -s ${CIDR} -d 10.43.0.50/32 -p tcp -m tcp --dport 80 -j K3LITE-MARK-MASQ`,
+      `-A ${svl} -m comment --comment "default/web:http" -j ${sep("10.42.0.7")}`,
+    ]);
+    // Without a node name there is no "local": every endpoint serves.
+    expect(buildServiceRules([local], [eps], { clusterCidr: CIDR })).not.toContain(svl);
   });
 
   test("external and load-balancer IPs route like the node port", () => {

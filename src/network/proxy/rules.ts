@@ -111,19 +111,29 @@ function renderServicePort(sp: ServicePort, opts: ServiceRulesOptions): Rendered
   const out: RenderedPort = { chains: [svcChain], rules: [], nodePortRules: [] };
   const epChains = sp.endpoints.map((ep) => chainName("SEP", `${sp.key}/${sp.protocol}/${ep.ip}:${ep.port}`));
   out.chains.push(...epChains);
-
+  const hasExternal = sp.nodePort !== undefined || sp.externalIPs.length > 0;
+  // A traffic policy of Local needs to know which endpoints are here; without a node name both act as Cluster.
+  const internalLocal = sp.internalPolicyLocal && !!opts.nodeName;
+  const externalLocal = sp.externalPolicyLocal && !!opts.nodeName && hasExternal;
+  const internalChain = internalLocal ? localChain : svcChain;
   for (const ip of sp.clusterIPs) {
     const dst = `-d ${ip}/32 ${proto} --dport ${sp.port}`;
-    out.rules.push(`-A ${SERVICES_CHAIN} ${comment} ${dst} -j ${svcChain}`);
+    out.rules.push(`-A ${SERVICES_CHAIN} ${comment} ${dst} -j ${internalChain}`);
     // From the host (or anything outside the pod network): masquerade, or the endpoint's reply skips us.
-    out.rules.push(`-A ${svcChain} ${comment} ! -s ${opts.clusterCidr} ${dst} -j ${MARK_MASQ_CHAIN}`);
+    out.rules.push(`-A ${internalChain} ${comment} ! -s ${opts.clusterCidr} ${dst} -j ${MARK_MASQ_CHAIN}`);
   }
+  // SVC balances over every endpoint, SVL (when a policy is Local) over this node's only.
   out.rules.push(...balance(svcChain, epChains, sp, comment));
+  if (internalLocal || externalLocal) {
+    out.chains.push(localChain);
+    const local = sp.endpoints.flatMap((ep, i) => (ep.nodeName === opts.nodeName ? [epChains[i]!] : []));
+    out.rules.push(...balance(localChain, local, sp, comment));
+  }
   sp.endpoints.forEach((ep, i) => {
     out.rules.push(...endpointRules(epChains[i]!, ep, sp, comment, proto));
   });
 
-  if (sp.nodePort === undefined && !sp.externalIPs.length) return out;
+  if (!hasExternal) return out;
   // Outside traffic (node port, external IPs) enters through one chain that decides on masquerade and locality.
   out.chains.push(extChain);
   for (const ip of sp.externalIPs) {
@@ -132,21 +142,18 @@ function renderServicePort(sp: ServicePort, opts: ServiceRulesOptions): Rendered
   if (sp.nodePort !== undefined) {
     out.nodePortRules.push(`-A ${NODEPORTS_CHAIN} ${comment} ${proto} --dport ${sp.nodePort} -j ${extChain}`);
   }
-  if (!sp.externalPolicyLocal || !opts.nodeName) {
+  if (!externalLocal) {
     out.rules.push(`-A ${extChain} -j ${MARK_MASQ_CHAIN}`, `-A ${extChain} -j ${svcChain}`);
     return out;
   }
   // externalTrafficPolicy: Local keeps the client's address, so only this node's endpoints can answer it; pods
   // and the node itself still reach every endpoint, as through the ClusterIP.
-  out.chains.push(localChain);
   out.rules.push(
     `-A ${extChain} -s ${opts.clusterCidr} -j ${svcChain}`,
     `-A ${extChain} -m addrtype --src-type LOCAL -j ${MARK_MASQ_CHAIN}`,
     `-A ${extChain} -m addrtype --src-type LOCAL -j ${svcChain}`,
     `-A ${extChain} -j ${localChain}`,
   );
-  const local = sp.endpoints.flatMap((ep, i) => (ep.nodeName === opts.nodeName ? [epChains[i]!] : []));
-  out.rules.push(...balance(localChain, local, sp, comment));
   return out;
 }
 

@@ -21,6 +21,8 @@ export interface ServicePort {
   nodePort?: number;
   /** spec.externalIPs and status.loadBalancer.ingress IPs: reached like the node port, from outside. */
   externalIPs: string[];
+  /** internalTrafficPolicy: Local — ClusterIP traffic goes only to endpoints on this node. */
+  internalPolicyLocal: boolean;
   /** externalTrafficPolicy: Local — outside traffic goes only to endpoints on this node and keeps its source. */
   externalPolicyLocal: boolean;
   /** sessionAffinity: ClientIP timeout; undefined without affinity. */
@@ -75,6 +77,7 @@ export function servicePorts(services: Service[], slices: EndpointSlice[]): Serv
         clusterIPs: [...new Set(clusterIPs)],
         nodePort: spec.type === "NodePort" || spec.type === "LoadBalancer" ? port.nodePort || undefined : undefined,
         externalIPs: [...new Set(externalIPs)].sort(),
+        internalPolicyLocal: spec.internalTrafficPolicy === "Local",
         externalPolicyLocal: spec.externalTrafficPolicy === "Local",
         affinitySeconds,
         endpoints: endpointsFor(slicesByService.get(svcKey) ?? [], portName, port.protocol ?? "TCP"),
