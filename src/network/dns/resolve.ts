@@ -15,6 +15,7 @@ import {
   RECURSION_DESIRED,
   TRUNCATED_RESPONSE,
 } from "dns-packet";
+import { createAnswerCache } from "./cache.ts";
 import { type Lookup, type LookupResult, normalize, type Rcode } from "./records.ts";
 import { forwardQuery } from "./upstream.ts";
 
@@ -22,9 +23,12 @@ export type Transport = "udp" | "tcp";
 
 export interface ResolverOptions {
   lookup: Lookup;
+  /** Where names outside the cluster domain go, e.g. hostUpstreams(): "1.1.1.1", "127.0.0.1:5353", "[::1]:53". */
   upstreams: string[];
   clusterDomain: string;
   forwardTimeoutMs?: number;
+  /** Keep forwarded answers for their TTL, at most 30 s (default true). */
+  cacheForwarded?: boolean;
 }
 
 const RCODES: Record<Rcode | "FORMERR" | "NOTIMP", number> = {
@@ -51,6 +55,15 @@ export function createResolver(opts: ResolverOptions): (raw: Buffer, via: Transp
   const forward = (raw: Buffer, via: Transport) =>
     forwardQuery(raw, opts.upstreams, { tcp: via === "tcp", timeoutMs: opts.forwardTimeoutMs });
 
+  const cache = opts.cacheForwarded === false ? undefined : createAnswerCache();
+  const forwardCached = async (raw: Buffer, query: DecodedPacket, via: Transport) => {
+    const hit = cache?.get(query, via === "tcp" ? 0xffff : udpLimit(query));
+    if (hit) return hit;
+    const answer = await forward(raw, via);
+    if (answer) cache?.put(query, answer);
+    return answer;
+  };
+
   return async (raw, via) => {
     // Without a whole header there is no id to answer to; a response (QR set) is never answered, to avoid loops.
     if (raw.length < 12 || raw.readUInt16BE(2) & QR) return undefined;
@@ -67,7 +80,7 @@ export function createResolver(opts: ResolverOptions): (raw: Buffer, via: Transp
       let result = opts.lookup(question);
       if (!result) {
         if (isClusterName(question.name)) result = errorResult("SERVFAIL");
-        else return (await forward(raw, via)) ?? respond(query, errorResult("SERVFAIL"), via, false);
+        else return (await forwardCached(raw, query, via)) ?? respond(query, errorResult("SERVFAIL"), via, false);
       }
       await chaseCname(question, result);
       return respond(query, result, via);
@@ -125,8 +138,7 @@ function respond(query: DecodedPacket, result: LookupResult, via: Transport, aut
     additionals: [...result.additionals, ...ednsAnswer],
   };
   const full = encode(packet);
-  const limit = opt ? Math.max(CLASSIC_UDP_SIZE, opt.udpPayloadSize ?? 0) : CLASSIC_UDP_SIZE;
-  if (via === "tcp" || full.length <= limit) return full;
+  if (via === "tcp" || full.length <= udpLimit(query)) return full;
   return encode({
     ...packet,
     flags: (packet.flags ?? 0) | TRUNCATED_RESPONSE,
@@ -134,6 +146,12 @@ function respond(query: DecodedPacket, result: LookupResult, via: Transport, aut
     authorities: [],
     additionals: ednsAnswer,
   });
+}
+
+/** The largest UDP answer the client takes: 512 bytes, or what its EDNS OPT record says. */
+function udpLimit(query: DecodedPacket): number {
+  const opt = query.additionals?.find((a) => a.type === "OPT") as { udpPayloadSize?: number } | undefined;
+  return opt ? Math.max(CLASSIC_UDP_SIZE, opt.udpPayloadSize ?? 0) : CLASSIC_UDP_SIZE;
 }
 
 /** A bare answer header (no sections) carrying `rcode`, for queries we cannot or will not parse. */

@@ -35,6 +35,7 @@ const many: Answer[] = Array.from({ length: 40 }, (_, i) => ({
   data: `192.0.2.${i + 1}`,
 }));
 
+const upstreamAsked = new Map<string, number>();
 let upstream: DnsServer; // a fake upstream resolver: every name is 192.0.2.1 (many.example.test: 40 addresses)
 let silent: Socket; // an upstream that never answers
 let server: DnsServer;
@@ -46,12 +47,15 @@ beforeAll(async () => {
     port: 0,
     upstreams: [],
     clusterDomain: "unused.invalid",
-    lookup: (q) => ({
-      rcode: "NOERROR",
-      answers: q.name === "many.example.test" ? many : [{ name: q.name, type: "A", ttl: 30, data: "192.0.2.1" }],
-      authorities: [],
-      additionals: [],
-    }),
+    lookup: (q) => {
+      upstreamAsked.set(q.name, (upstreamAsked.get(q.name) ?? 0) + 1);
+      return {
+        rcode: "NOERROR",
+        answers: q.name === "many.example.test" ? many : [{ name: q.name, type: "A", ttl: 30, data: "192.0.2.1" }],
+        authorities: [],
+        additionals: [],
+      };
+    },
   });
   silent = createSocket("udp4");
   await new Promise<void>((resolve) => silent.bind(0, "127.0.0.1", () => resolve()));
@@ -94,6 +98,11 @@ describe("DNS server", () => {
       expect(r.answers?.map((a) => (a as { data: string }).data)).toEqual(["192.0.2.1"]);
     });
   }
+
+  test("forwarded answers are cached for their TTL", async () => {
+    for (let i = 0; i < 3; i++) expect((await ask(server.port, "cached.example.test")).answers).toHaveLength(1);
+    expect(upstreamAsked.get("cached.example.test")).toBe(1);
+  });
 
   test("SERVFAIL when no upstream answers in time", async () => {
     const r = await ask(deafServer.port, "www.example.test");

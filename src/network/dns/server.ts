@@ -4,8 +4,7 @@
 import { createSocket, type Socket as UdpSocket } from "node:dgram";
 import { createServer, isIPv6, type Server, type Socket } from "node:net";
 import { consola } from "consola";
-import type { Lookup } from "./records.ts";
-import { createResolver, type Transport } from "./resolve.ts";
+import { createResolver, type ResolverOptions, type Transport } from "./resolve.ts";
 import { frame, readFrames } from "./tcp-framing.ts";
 
 const log = consola.withTag("dns");
@@ -14,14 +13,9 @@ const TCP_IDLE_MS = 10_000;
 /** Attempts to find a port free for both UDP and TCP when asked for port 0. */
 const PORT_ATTEMPTS = 10;
 
-export interface DnsServerOptions {
+export interface DnsServerOptions extends ResolverOptions {
   host: string;
   port: number;
-  lookup: Lookup;
-  /** Where names outside the cluster domain go, e.g. hostUpstreams(). */
-  upstreams: string[];
-  clusterDomain: string;
-  forwardTimeoutMs?: number;
 }
 
 export interface DnsServer {
