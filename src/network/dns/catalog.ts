@@ -10,7 +10,7 @@ export interface ServiceCatalog {
   service(namespace: string, name: string): Service | undefined;
   /** The EndpointSlices labelled with the Service's name, in its namespace. */
   endpointSlices(namespace: string, service: string): EndpointSlice[];
-  /** Whether any Service lives in the namespace (its `<ns>.svc.<domain>` name then exists, without records). */
+  /** Whether the namespace exists (its `<ns>.svc.<domain>` name then exists, without records). */
   hasNamespace(namespace: string): boolean;
   /** Every Service, for reverse (PTR) lookups. */
   services(): Service[];

@@ -39,6 +39,12 @@ test("a Service resolves once created and is NXDOMAIN once deleted", async () =>
   await waitFor(async () => (await addresses("web.default.svc.cluster.local")) === "NXDOMAIN", "web is NXDOMAIN");
 });
 
+test("an existing namespace's name is NODATA, an unknown one NXDOMAIN", async () => {
+  const r = await ask(dns.port, "default.svc.cluster.local");
+  expect([r.rcode, r.answers]).toEqual(["NOERROR", []]);
+  expect((await ask(dns.port, "nowhere.svc.cluster.local")).rcode).toBe("NXDOMAIN");
+});
+
 test("a headless Service resolves to the ready endpoints of its EndpointSlices", async () => {
   await call("POST", "/api/v1/namespaces/default/services", {
     metadata: { name: "db" },

@@ -1,10 +1,10 @@
 // Cluster DNS as the agent runs it (CoreDNS's role in k3s): Service and EndpointSlice informers feed the record
-// lookup, and the DNS server answers on host:port. Until both informers have listed, cluster names get SERVFAIL
+// lookup (namespaces too, so an empty namespace's name exists), and the DNS server answers on host:port. Until both informers have listed, cluster names get SERVFAIL
 // (a resolver retries) rather than an NXDOMAIN that pods would cache.
 
-import type { EndpointSlice, Service } from "../../api/types.ts";
-import { createInformerFactory } from "../../client/informer.ts";
-import { endpointslices, services } from "../../client/refs.ts";
+import type { EndpointSlice, Namespace, Service } from "../../api/types.ts";
+import { createInformerFactory, type InformerFactory } from "../../client/informer.ts";
+import { endpointslices, namespaces, services } from "../../client/refs.ts";
 import type { KubeClient } from "../../client/types.ts";
 import { type ServiceCatalog, sliceServiceKey } from "./catalog.ts";
 import { createRecordLookup, type Lookup } from "./records.ts";
@@ -20,6 +20,8 @@ export interface ClusterDnsOptions {
   clusterDomain: string;
   /** Where other names go; default: the host's /etc/resolv.conf nameservers. */
   upstreams?: string[];
+  /** Share informers with other components of the process (the service proxy watches the same collections). */
+  informers?: InformerFactory;
 }
 
 export interface ClusterDns {
@@ -30,21 +32,23 @@ export interface ClusterDns {
 }
 
 export async function startClusterDns(client: KubeClient, opts: ClusterDnsOptions): Promise<ClusterDns> {
-  const factory = createInformerFactory(client);
+  const factory = opts.informers ?? createInformerFactory(client);
   const serviceInformer = factory.informer<Service>(services, {
     indexers: { [NAMESPACE_INDEX]: (s) => (s.metadata?.namespace ? [s.metadata.namespace] : []) },
   });
   const sliceInformer = factory.informer<EndpointSlice>(endpointslices, {
     indexers: { [SERVICE_INDEX]: (s) => sliceServiceKey(s as EndpointSlice) },
   });
+  const namespaceInformer = factory.informer<Namespace>(namespaces);
   const catalog: ServiceCatalog = {
     service: (ns, name) => serviceInformer.getByName(ns, name),
     endpointSlices: (ns, name) => sliceInformer.byIndex(SERVICE_INDEX, `${ns}/${name}`),
-    hasNamespace: (ns) => serviceInformer.byIndex(NAMESPACE_INDEX, ns).length > 0,
+    hasNamespace: (ns) =>
+      !!namespaceInformer.getByName(undefined, ns) || serviceInformer.byIndex(NAMESPACE_INDEX, ns).length > 0,
     services: () => serviceInformer.list(),
   };
   const records = createRecordLookup(catalog, opts.clusterDomain);
-  const synced = () => serviceInformer.hasSynced() && sliceInformer.hasSynced();
+  const synced = () => serviceInformer.hasSynced() && sliceInformer.hasSynced() && namespaceInformer.hasSynced();
   const lookup: Lookup = (question) => {
     const answer = records(question);
     if (answer && !synced()) return { rcode: "SERVFAIL", answers: [], authorities: [], additionals: [] };
@@ -63,14 +67,16 @@ export async function startClusterDns(client: KubeClient, opts: ClusterDnsOption
     });
     return {
       port: server.port,
-      waitForSync: (signal) => factory.waitForSync(signal),
+      waitForSync: async (signal) => {
+        await Promise.all([serviceInformer, sliceInformer, namespaceInformer].map((i) => i.waitForSync(signal)));
+      },
       async stop() {
-        factory.stop();
+        if (!opts.informers) factory.stop();
         await server.close();
       },
     };
   } catch (err) {
-    factory.stop();
+    if (!opts.informers) factory.stop();
     throw err;
   }
 }
