@@ -9,7 +9,7 @@ import type { KubeClient } from "../../client/types.ts";
 import { type ServiceCatalog, sliceServiceKey } from "./catalog.ts";
 import { createRecordLookup, type Lookup } from "./records.ts";
 import { startDnsServer } from "./server.ts";
-import { hostUpstreams } from "./upstream.ts";
+import { followHostUpstreams } from "./upstream.ts";
 
 const SERVICE_INDEX = "service";
 const NAMESPACE_INDEX = "namespace";
@@ -18,7 +18,7 @@ export interface ClusterDnsOptions {
   host: string;
   port: number;
   clusterDomain: string;
-  /** Where other names go; default: the host's /etc/resolv.conf nameservers. */
+  /** Where other names go; default: the host's /etc/resolv.conf nameservers (re-read when it changes). */
   upstreams?: string[];
   /** Share informers with other components of the process (the service proxy watches the same collections). */
   informers?: InformerFactory;
@@ -55,7 +55,7 @@ export async function startClusterDns(client: KubeClient, opts: ClusterDnsOption
     return answer;
   };
   // Never forward to ourselves: a host whose resolv.conf already names the cluster DNS IP would loop.
-  const upstreams = (opts.upstreams ?? hostUpstreams()).filter((u) => u !== opts.host);
+  const upstreams = opts.upstreams?.filter((u) => u !== opts.host) ?? followHostUpstreams(undefined, [opts.host]);
   factory.start();
   try {
     const server = await startDnsServer({

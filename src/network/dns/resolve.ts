@@ -23,8 +23,11 @@ export type Transport = "udp" | "tcp";
 
 export interface ResolverOptions {
   lookup: Lookup;
-  /** Where names outside the cluster domain go, e.g. hostUpstreams(): "1.1.1.1", "127.0.0.1:5353", "[::1]:53". */
-  upstreams: string[];
+  /**
+   * Where names outside the cluster domain go: "1.1.1.1", "127.0.0.1:5353", "[::1]:53"; a function is asked
+   * on every forward (e.g. followHostUpstreams(), which notices when the host's resolv.conf changes).
+   */
+  upstreams: string[] | (() => string[]);
   clusterDomain: string;
   forwardTimeoutMs?: number;
   /** Keep forwarded answers for their TTL, at most 30 s (default true). */
@@ -53,7 +56,10 @@ export function createResolver(opts: ResolverOptions): (raw: Buffer, via: Transp
     return n === domain || n.endsWith(`.${domain}`);
   };
   const forward = (raw: Buffer, via: Transport) =>
-    forwardQuery(raw, opts.upstreams, { tcp: via === "tcp", timeoutMs: opts.forwardTimeoutMs });
+    forwardQuery(raw, typeof opts.upstreams === "function" ? opts.upstreams() : opts.upstreams, {
+      tcp: via === "tcp",
+      timeoutMs: opts.forwardTimeoutMs,
+    });
 
   const cache = opts.cacheForwarded === false ? undefined : createAnswerCache();
   const forwardCached = async (raw: Buffer, query: DecodedPacket, via: Transport) => {

@@ -9,7 +9,7 @@ import { staticCatalog } from "./catalog.ts";
 import { createRecordLookup } from "./records.ts";
 import { type DnsServer, startDnsServer } from "./server.ts";
 import { ask, exchange, queryPacket } from "./testing.ts";
-import { hostUpstreams, parseUpstream } from "./upstream.ts";
+import { followHostUpstreams, hostUpstreams, parseUpstream } from "./upstream.ts";
 
 const web: Service = {
   metadata: { name: "web", namespace: "default" },
@@ -163,6 +163,20 @@ describe("upstreams", () => {
       await writeFile(path, "# comment\nsearch lan\nnameserver 192.168.1.1\nnameserver fe80::1%eth0\nnameserver ::1\n");
       expect(hostUpstreams(path)).toEqual(["192.168.1.1", "::1"]);
       expect(hostUpstreams(join(dir, "missing"))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  test("followHostUpstreams re-reads the file, leaving out excluded addresses", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "k3lite-dns-"));
+    try {
+      const path = join(dir, "resolv.conf");
+      await writeFile(path, "nameserver 10.43.0.10\nnameserver 192.168.1.1\n");
+      const upstreams = followHostUpstreams(path, ["10.43.0.10"], 0);
+      expect(upstreams()).toEqual(["192.168.1.1"]);
+      await writeFile(path, "nameserver 192.168.1.2\n");
+      expect(upstreams()).toEqual(["192.168.1.2"]);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -28,6 +28,22 @@ export function hostUpstreams(path = "/etc/resolv.conf"): string[] {
   return out;
 }
 
+/**
+ * hostUpstreams() re-read at most every `everyMs` (DHCP or a VPN may rewrite resolv.conf while the agent runs),
+ * without `exclude` (the cluster DNS address itself: forwarding there would loop).
+ */
+export function followHostUpstreams(path?: string, exclude: string[] = [], everyMs = 30_000): () => string[] {
+  let readAt = Number.NEGATIVE_INFINITY;
+  let current: string[] = [];
+  return () => {
+    if (Date.now() - readAt >= everyMs) {
+      current = hostUpstreams(path).filter((u) => !exclude.includes(u));
+      readAt = Date.now();
+    }
+    return current;
+  };
+}
+
 /** "1.1.1.1", "1.1.1.1:5353", "::1" or "[::1]:5353" → host and port (53 unless given). */
 export function parseUpstream(address: string): { host: string; port: number } {
   const bracketed = /^\[(.+)\](?::(\d+))?$/.exec(address);
