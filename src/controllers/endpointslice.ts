@@ -2,6 +2,7 @@
 // kubernetes.io/service-name and owned by the Service (so the garbage collector removes them with it). One
 // slice per port set, at most 100 endpoints each; existing slices are updated in place before new ones are made.
 
+import { SERVICE_NAME_LABEL } from "../api/labels.ts";
 import type { discovery, EndpointSlice, Service } from "../api/types.ts";
 import { inNamespace, endpointslices as slicesRef } from "../client/refs.ts";
 import { ApiError } from "../client/types.ts";
@@ -9,7 +10,6 @@ import { type EndpointGroup, endpointGroups, podReference, watchServicesAndPods 
 import { type Controller, type ControllerContext, newController } from "./framework.ts";
 import { controllerRef, splitKey } from "./owner.ts";
 
-export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 export const MANAGED_BY_LABEL = "endpointslice.kubernetes.io/managed-by";
 export const MANAGED_BY = "endpointslice-controller.k8s.io";
 const MAX_ENDPOINTS_PER_SLICE = 100;

@@ -3,6 +3,7 @@
 // DNS IP, and the bootstrap RBAC policy. Idempotent: existing objects are left alone, so restarts and user changes
 // are kept.
 
+import { SERVICE_NAME_LABEL } from "../api/labels.ts";
 import type { KubeObject } from "../api/types.ts";
 import { SYSTEM_PRIORITY_CLASSES } from "../apiserver/resources/pod-priority.ts";
 import { bootstrapRbacObjects } from "../auth/rbac/bootstrap-policy.ts";
@@ -64,7 +65,7 @@ export async function publishApiServerEndpoints(client: KubeClient, ip: string, 
   await upsert(client, {
     apiVersion: "discovery.k8s.io/v1",
     kind: "EndpointSlice",
-    metadata: { name: "kubernetes", namespace: "default", labels: { "kubernetes.io/service-name": "kubernetes" } },
+    metadata: { name: "kubernetes", namespace: "default", labels: { [SERVICE_NAME_LABEL]: "kubernetes" } },
     addressType: "IPv4",
     endpoints: [{ addresses: [ip], conditions: { ready: true } }],
     ports,

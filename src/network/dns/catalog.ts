@@ -1,10 +1,10 @@
 // What cluster DNS reads about the cluster: Services by name and the EndpointSlices behind each. records.ts asks
 // only this interface, so it is pure; cluster-dns.ts backs it with informers, tests with plain arrays.
 
+import { SERVICE_NAME_LABEL } from "../../api/labels.ts";
 import type { EndpointSlice, Service } from "../../api/types.ts";
 
 /** The label an EndpointSlice carries to name the Service it belongs to. */
-export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
 export interface ServiceCatalog {
   service(namespace: string, name: string): Service | undefined;

@@ -1,6 +1,7 @@
 // The routing model of a sync: every port of every routable Service with the endpoints its traffic may go to,
 // built from Services and their EndpointSlices (pure). Rules are rendered from this in rules.ts.
 
+import { SERVICE_NAME_LABEL } from "../../api/labels.ts";
 import type { EndpointSlice, Service } from "../../api/types.ts";
 
 export type Protocol = "tcp" | "udp" | "sctp";
@@ -32,7 +33,6 @@ export interface ServicePort {
 }
 
 /** The label an EndpointSlice carries to name its Service. */
-export const SERVICE_NAME_LABEL = "kubernetes.io/service-name";
 
 const IPV4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
 
