@@ -1,6 +1,7 @@
 // Service networking end to end, as a homelab user meets it: a real `k3lite server`, a joined agent on real
 // containerd running the service proxy and cluster DNS (as `k3lite server`/`agent` do), a Service in front of an
-// httpd pod. The Service's ClusterIP answers from the host, and another pod reaches it by its DNS name.
+// httpd pod. The Service's ClusterIP answers from the host, another pod reaches it by its DNS name, and a
+// LoadBalancer Service answers on the node's address (ServiceLB, as in k3s).
 
 import { afterAll, expect, test } from "bun:test";
 import { removeServiceRules } from "../src/network/proxy/iptables.ts";
@@ -80,4 +81,36 @@ test("a pod resolves the Service by name through cluster DNS and reaches it", as
   const missing = await exec("nslookup nothing-here.default.svc.cluster.local");
   expect(missing.code).not.toBe(0);
   expect(`${missing.stdout}${missing.stderr}`).toMatch(/NXDOMAIN|can't find/i);
+});
+
+test("a LoadBalancer Service gets the node's address (ServiceLB) and answers there", async () => {
+  const service = {
+    apiVersion: "v1",
+    kind: "Service",
+    metadata: { name: "web-lb", namespace: "default" },
+    spec: { type: "LoadBalancer", selector: { app: "web" }, ports: [{ port: 8081, targetPort: 8080 }] },
+  };
+  expect((await k3.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(service) })).code).toBe(0);
+  const external = await waitFor(
+    async () =>
+      (await k3.kubectl(["get", "svc", "web-lb", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"])).stdout ||
+      undefined,
+    30_000,
+    "the LoadBalancer's ingress IP",
+  );
+  const nodeIp = (
+    await k3.kubectl(["get", "node", NODE, "-o", 'jsonpath={.status.addresses[?(@.type=="InternalIP")].address}'])
+  ).stdout;
+  expect(external).toBe(nodeIp);
+  // kubectl shows it as the EXTERNAL-IP column, as with k3s.
+  expect((await k3.kubectl(["get", "svc", "web-lb"])).stdout).toContain(nodeIp);
+  const page = await waitFor(
+    async () => {
+      const res = await fetch(`http://${external}:8081/index.html`, { signal: AbortSignal.timeout(3000) });
+      return res.ok ? await res.text() : undefined;
+    },
+    30_000,
+    `http://${external}:8081/ through the load balancer`,
+  );
+  expect(page).toBe("svc-page\n");
 });

@@ -27,6 +27,7 @@ import { replicationControllerManager, startReplicaSetController } from "./repli
 import { startResourceQuotaController } from "./resourcequota.ts";
 import { startRootCACertPublisher } from "./rootcacertpublisher.ts";
 import { startServiceAccountsController } from "./serviceaccounts.ts";
+import { startServiceLBController } from "./servicelb.ts";
 import { startStatefulSetController } from "./statefulset.ts";
 import { startTTLAfterFinishedController } from "./ttlafterfinished.ts";
 
@@ -90,6 +91,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   endpointslice: "endpointslice-controller",
   serviceaccount: "service-account-controller",
   "root-ca-cert-publisher": "root-ca-cert-publisher",
+  servicelb: "service-lb-controller",
 };
 
 /** Every controller by name, in the order they start. */
@@ -116,6 +118,8 @@ export const CONTROLLERS: Record<string, Starter> = {
   endpointslice: (ctx) => startEndpointSliceController(ctx),
   serviceaccount: (ctx) => startServiceAccountsController(ctx),
   "root-ca-cert-publisher": (ctx, opts) => (opts.rootCA ? startRootCACertPublisher(ctx, opts.rootCA) : undefined),
+  // k3s's packaged load balancer; `--disable servicelb` leaves LoadBalancer Services Pending, as there.
+  servicelb: (ctx) => startServiceLBController(ctx),
 };
 
 export function startControllers(client: KubeClient, opts: ControllersOptions): RunningControllers {

@@ -71,6 +71,10 @@ const controllerRules: Record<string, PolicyRule[]> = {
     rule(["get", "list", "watch", "create", "update", "delete"], [""], ["endpoints"]),
     rule(["create"], [""], ["endpoints/restricted"]),
   ],
+  "service-lb-controller": [
+    rule(READ, [""], ["services", "nodes"]),
+    rule(["update", "patch"], [""], ["services/status"]),
+  ],
   "endpointslice-controller": [
     rule(READ, [""], ["services", "pods", "nodes"]),
     rule(["get", "list", "watch", "create", "update", "delete"], ["discovery.k8s.io"], ["endpointslices"]),
