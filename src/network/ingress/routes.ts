@@ -1,0 +1,163 @@
+// The routing table of the in-process ingress (pure): our Ingresses, their Services and EndpointSlices become
+// host → path → backend routes, matched as the Ingress API specifies (exact and one-label wildcard hosts; Exact,
+// Prefix and ImplementationSpecific paths, longest match first, Exact before Prefix at equal length).
+
+import { SERVICE_NAME_LABEL } from "../../api/labels.ts";
+import type { EndpointSlice, networking, Service } from "../../api/types.ts";
+import { isIPv4 } from "../proxy/service-ports.ts";
+import { isOurIngress } from "./class.ts";
+
+export interface Endpoint {
+  ip: string;
+  port: number;
+}
+
+export interface Backend {
+  /** "namespace/service:port" as the Ingress names it: what round-robin state and logs are keyed by. */
+  key: string;
+  /** Ready IPv4 endpoints (sorted); empty when the Service, its port or its endpoints are missing. */
+  endpoints: Endpoint[];
+}
+
+export interface PathRoute {
+  /** The path as written, without a trailing "/" for prefixes ("/" stays "/"). */
+  path: string;
+  exact: boolean;
+  backend: Backend;
+}
+
+export interface RouteTable {
+  /** Paths of rules for one exact host, best match first. */
+  hosts: Map<string, PathRoute[]>;
+  /** Paths of `*.suffix` rules keyed by ".suffix", best match first. */
+  wildcards: Map<string, PathRoute[]>;
+  /** Paths of rules without a host (any host), best match first. */
+  anyHost: PathRoute[];
+  /** The oldest Ingress's spec.defaultBackend: what no rule matches goes there. */
+  defaultBackend?: Backend;
+}
+
+export const emptyRouteTable = (): RouteTable => ({ hosts: new Map(), wildcards: new Map(), anyHost: [] });
+
+interface Ranked extends PathRoute {
+  /** Creation order of the Ingress: an older Ingress wins a tie, as with Traefik's stable router order. */
+  order: number;
+}
+
+export function buildRouteTable(
+  ingresses: networking.Ingress[],
+  services: Service[],
+  slices: EndpointSlice[],
+): RouteTable {
+  const svcs = new Map(services.map((s) => [`${s.metadata?.namespace}/${s.metadata?.name}`, s]));
+  const slicesBySvc = new Map<string, EndpointSlice[]>();
+  for (const slice of slices) {
+    const name = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
+    if (!name || slice.addressType !== "IPv4") continue;
+    const key = `${slice.metadata?.namespace}/${name}`;
+    slicesBySvc.set(key, [...(slicesBySvc.get(key) ?? []), slice]);
+  }
+  const backendOf = (ns: string, b: networking.IngressBackend | undefined): Backend | undefined => {
+    if (!b?.service?.name) return undefined; // resource backends are for other controllers
+    const svcKey = `${ns}/${b.service.name}`;
+    return resolveBackend(svcKey, b.service.port, svcs.get(svcKey), slicesBySvc.get(svcKey) ?? []);
+  };
+
+  const table = emptyRouteTable();
+  const hosts = new Map<string, Ranked[]>();
+  const wildcards = new Map<string, Ranked[]>();
+  const anyHost: Ranked[] = [];
+  const ours = ingresses.filter(isOurIngress).sort(byAge);
+  ours.forEach((ing, order) => {
+    const ns = ing.metadata?.namespace ?? "";
+    if (!table.defaultBackend) table.defaultBackend = backendOf(ns, ing.spec?.defaultBackend);
+    for (const rule of ing.spec?.rules ?? []) {
+      const host = rule.host?.toLowerCase();
+      const list = !host ? anyHost : host.startsWith("*.") ? bucket(wildcards, host.slice(1)) : bucket(hosts, host);
+      for (const p of rule.http?.paths ?? []) {
+        const backend = backendOf(ns, p.backend);
+        if (!backend) continue;
+        const exact = p.pathType === "Exact";
+        const raw = p.path || "/";
+        list.push({ path: exact ? raw : trimSlash(raw), exact, backend, order });
+      }
+    }
+  });
+  for (const [h, list] of hosts) table.hosts.set(h, rank(list));
+  for (const [h, list] of wildcards) table.wildcards.set(h, rank(list));
+  table.anyHost = rank(anyHost);
+  return table;
+}
+
+/** The backend for `host` (no port, any case) and `path` (no query): the most specific host's rules first. */
+export function findRoute(table: RouteTable, host: string, path: string): Backend | undefined {
+  const h = host.toLowerCase();
+  const dot = h.indexOf(".");
+  const candidates = [table.hosts.get(h), dot > 0 ? table.wildcards.get(h.slice(dot)) : undefined, table.anyHost];
+  for (const routes of candidates) {
+    const hit = routes?.find((r) => pathMatches(r, path));
+    if (hit) return hit.backend;
+  }
+  return table.defaultBackend;
+}
+
+/** Exact: the whole path. Prefix: element-wise, so "/foo" matches "/foo" and "/foo/bar", not "/foobar". */
+export function pathMatches(route: Pick<PathRoute, "path" | "exact">, path: string): boolean {
+  if (route.exact) return path === route.path;
+  if (route.path === "/") return true;
+  return path === route.path || path.startsWith(`${route.path}/`) || trimSlash(path) === route.path;
+}
+
+/** The Service port the Ingress names (by number, or by name), then that port's endpoints in the slices. */
+function resolveBackend(
+  svcKey: string,
+  port: networking.ServiceBackendPort | undefined,
+  svc: Service | undefined,
+  slices: EndpointSlice[],
+): Backend {
+  const key = `${svcKey}:${port?.name || port?.number || ""}`;
+  const svcPort = (svc?.spec?.ports ?? []).find((p) =>
+    port?.name ? p.name === port.name : port?.number !== undefined && p.port === port.number,
+  );
+  if (!svcPort || (svcPort.protocol ?? "TCP") !== "TCP") return { key, endpoints: [] };
+  const seen = new Map<string, Endpoint>();
+  for (const slice of slices) {
+    // The slice port carries the Service port's name and the resolved targetPort number.
+    const slicePort = (slice.ports ?? []).find(
+      (p) => (p.name ?? "") === (svcPort.name ?? "") && (p.protocol ?? "TCP") === "TCP",
+    );
+    if (!slicePort?.port) continue;
+    for (const ep of slice.endpoints ?? []) {
+      if (ep.conditions?.ready === false) continue; // unset means ready, as the API documents
+      for (const ip of ep.addresses ?? []) {
+        if (isIPv4(ip)) seen.set(`${ip}:${slicePort.port}`, { ip, port: slicePort.port });
+      }
+    }
+  }
+  const endpoints = [...seen.values()].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port));
+  return { key, endpoints };
+}
+
+const trimSlash = (p: string) => (p.length > 1 && p.endsWith("/") ? p.replace(/\/+$/, "") || "/" : p);
+
+function bucket<T>(map: Map<string, T[]>, key: string): T[] {
+  let list = map.get(key);
+  if (!list) map.set(key, (list = []));
+  return list;
+}
+
+/** Longest path first; Exact before Prefix at equal length; then the older Ingress. */
+function rank(list: Ranked[]): PathRoute[] {
+  return list
+    .sort((a, b) => b.path.length - a.path.length || Number(b.exact) - Number(a.exact) || a.order - b.order)
+    .map(({ order: _order, ...route }) => route);
+}
+
+function byAge(a: networking.Ingress, b: networking.Ingress): number {
+  const at = a.metadata?.creationTimestamp ?? "";
+  const bt = b.metadata?.creationTimestamp ?? "";
+  if (at !== bt) return at < bt ? -1 : 1;
+  const ak = `${a.metadata?.namespace}/${a.metadata?.name}`;
+  const bk = `${b.metadata?.namespace}/${b.metadata?.name}`;
+  return ak < bk ? -1 : ak > bk ? 1 : 0;
+}
