@@ -141,8 +141,8 @@ function resolveBackend(
 const trimSlash = (p: string) => (p.length > 1 && p.endsWith("/") ? p.replace(/\/+$/, "") || "/" : p);
 
 function bucket<T>(map: Map<string, T[]>, key: string): T[] {
-  let list = map.get(key);
-  if (!list) map.set(key, (list = []));
+  const list = map.get(key) ?? [];
+  map.set(key, list);
   return list;
 }
 
