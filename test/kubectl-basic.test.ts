@@ -68,6 +68,8 @@ describe("kubectl against k3lite", () => {
     expect(await ok(["get", "svc", "-n", "kube-system", "kube-dns", "-o", "jsonpath={.spec.clusterIP}"])).toBe(
       "10.43.0.10",
     );
+    // The default IngressClass, as k3s has Traefik's.
+    expect(await ok(["get", "ingressclass", "-o", "jsonpath={.items[*].metadata.name}"])).toBe("k3lite");
     // The API server publishes its own address behind the selectorless Service.
     expect(
       await ok([

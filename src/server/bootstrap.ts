@@ -94,9 +94,27 @@ export function kubeDnsService(clusterDnsIp: string): KubeObject {
   } as KubeObject;
 }
 
+/**
+ * The IngressClass of the Ingress routing every node's agent does (src/network/ingress), marked default as k3s
+ * marks Traefik's; Ingresses naming `traefik` are served too, so k3s manifests work unchanged.
+ */
+export const INGRESS_CLASS: KubeObject = {
+  apiVersion: "networking.k8s.io/v1",
+  kind: "IngressClass",
+  metadata: { name: "k3lite", annotations: { "ingressclass.kubernetes.io/is-default-class": "true" } },
+  spec: { controller: "k3lite.io/ingress" },
+} as KubeObject;
+
 export async function bootstrapCluster(
   client: KubeClient,
-  opts: { kubernetesServiceIp: string; apiServerPort: number; clusterDnsIp?: string; serviceCidr?: string },
+  opts: {
+    kubernetesServiceIp: string;
+    apiServerPort: number;
+    clusterDnsIp?: string;
+    serviceCidr?: string;
+    /** Create the default IngressClass (not when `--disable traefik`). */
+    ingressClass?: boolean;
+  },
 ): Promise<void> {
   for (const name of SYSTEM_NAMESPACES)
     await ensure(client, { apiVersion: "v1", kind: "Namespace", metadata: { name } });
@@ -114,6 +132,7 @@ export async function bootstrapCluster(
   // A --cluster-dns outside the service range cannot be a Service IP; the agents still answer on it.
   if (opts.clusterDnsIp && opts.serviceCidr && cidrContains(opts.serviceCidr, opts.clusterDnsIp))
     await ensure(client, kubeDnsService(opts.clusterDnsIp));
+  if (opts.ingressClass) await ensure(client, INGRESS_CLASS);
   for (const obj of bootstrapRbacObjects()) await ensure(client, obj);
   for (const obj of SYSTEM_PRIORITY_CLASSES) await ensure(client, obj);
 }

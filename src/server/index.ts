@@ -133,6 +133,7 @@ export async function startServer(config: ServerConfig, options: StartServerOpti
     apiServerPort: listener.port,
     clusterDnsIp: config.clusterDns,
     serviceCidr: config.serviceCidr,
+    ingressClass: !config.disable.includes("traefik"),
   });
   await publishApiServerEndpoints(client(), advertisedIp(config), listener.port);
 
