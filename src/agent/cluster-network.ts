@@ -4,6 +4,7 @@
 // Neither stops the node from coming up: a failure is logged and the rest of the agent runs.
 
 import { consola } from "consola";
+import { createInformerFactory } from "../client/informer.ts";
 import type { KubeClient } from "../client/types.ts";
 import { startClusterDns } from "../network/dns/cluster-dns.ts";
 import { ensureLoopbackAddress } from "../network/local-address.ts";
@@ -14,9 +15,11 @@ const log = consola.withTag("agent");
 
 /** Starts what `config` enables; returns the stops of what started. */
 export async function startClusterNetwork(client: KubeClient, config: AgentConfig): Promise<(() => Promise<void>)[]> {
-  const stops: (() => Promise<void>)[] = [];
+  // One watch per collection for all of them: Services and EndpointSlices are what each of them follows.
+  const informers = createInformerFactory(client);
+  const stops: (() => Promise<void>)[] = [async () => informers.stop()];
   if (config.serviceProxy) {
-    const proxy = startServiceProxy(client, { clusterCidr: config.clusterCidr, nodeName: config.nodeName });
+    const proxy = startServiceProxy(client, { clusterCidr: config.clusterCidr, nodeName: config.nodeName, informers });
     stops.push(() => proxy.stop());
   }
   if (config.clusterDnsServer) {
@@ -28,6 +31,7 @@ export async function startClusterNetwork(client: KubeClient, config: AgentConfi
         host: config.clusterDns,
         port: 53,
         clusterDomain: config.clusterDomain,
+        informers,
       });
       stops.push(() => dns.stop());
     } catch (err) {

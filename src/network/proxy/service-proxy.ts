@@ -5,7 +5,7 @@
 
 import { consola } from "consola";
 import type { EndpointSlice, KubeObject, Service } from "../../api/types.ts";
-import { createInformerFactory } from "../../client/informer.ts";
+import { createInformerFactory, type InformerFactory } from "../../client/informer.ts";
 import { endpointslices, services } from "../../client/refs.ts";
 import type { KubeClient } from "../../client/types.ts";
 import {
@@ -28,6 +28,8 @@ export interface ServiceProxyOptions extends IptablesOptions {
   debounceMs?: number;
   /** Re-apply everything this often even without changes. Default 60 s. */
   resyncPeriodMs?: number;
+  /** Share informers with other components of the process (cluster DNS watches the same collections). */
+  informers?: InformerFactory;
 }
 
 export interface ServiceProxy {
@@ -41,7 +43,7 @@ const MAX_BACKOFF_MS = 30_000;
 
 export function startServiceProxy(client: KubeClient, opts: ServiceProxyOptions): ServiceProxy {
   const debounceMs = opts.debounceMs ?? 75;
-  const factory = createInformerFactory(client);
+  const factory = opts.informers ?? createInformerFactory(client);
   const serviceInformer = factory.informer<Service>(services);
   const sliceInformer = factory.informer<EndpointSlice>(endpointslices);
 
@@ -129,7 +131,7 @@ export function startServiceProxy(client: KubeClient, opts: ServiceProxyOptions)
       clearTimeout(timer);
       clearTimeout(retryTimer);
       ready.abort();
-      factory.stop();
+      if (!opts.informers) factory.stop();
       await inFlight;
     },
   };
