@@ -48,6 +48,39 @@ else
 fi
 info "installed $("$bin_dir/k3lite" --version | head -n1) at $bin_dir/k3lite"
 
+# The way back, as k3s's k3s-uninstall.sh: stop k3lite and its pods, undo its network changes, delete its files.
+cat >"$bin_dir/k3lite-uninstall.sh" <<UNINSTALL
+#!/bin/sh
+# Removes k3lite from this machine (written by install.sh). Run as root.
+set -u
+[ "\$(id -u)" = 0 ] || { echo "run as root" >&2; exit 1; }
+data=/var/lib/k3lite
+if [ -d /run/systemd/system ] && [ -f /etc/systemd/system/k3lite.service ]; then
+  systemctl disable --now k3lite >/dev/null 2>&1
+  rm -f /etc/systemd/system/k3lite.service
+  systemctl daemon-reload
+fi
+dns=\$(sed -n 's/^cluster-dns: *"\{0,1\}\([0-9.]*\).*/\1/p' /etc/k3lite/config.yaml 2>/dev/null)
+pkill -x k3lite 2>/dev/null && sleep 2
+# The pods: containerd's shims for k3lite's containerd, and the containers they started (a container's first
+# process takes its whole PID namespace with it).
+shims=\$(pgrep -f "containerd-shim.*\$data")
+for shim in \$shims; do pkill -9 -P "\$shim"; done
+[ -n "\$shims" ] && kill -9 \$shims 2>/dev/null
+for pid in \$(pgrep -f "\$data"); do kill -9 "\$pid" 2>/dev/null; done
+sleep 1
+grep -E " (\$data|/run/netns/cni-)" /proc/mounts | awk '{print \$2}' | sort -r | while read -r m; do umount -l "\$m" 2>/dev/null; done
+rm -f /run/netns/cni-* 2>/dev/null
+# Network: k3lite's iptables chains (pod masquerade, Services), its bridge, the cluster DNS address on loopback.
+if command -v iptables-save >/dev/null; then iptables-save | grep -v K3LITE | iptables-restore; fi
+sysctl -qw net.ipv4.conf.all.route_localnet=0 2>/dev/null
+ip link del k3lite0 2>/dev/null
+ip addr del "\${dns:-10.43.0.10}/32" dev lo 2>/dev/null
+rm -rf "\$data" /etc/k3lite /var/log/k3lite.log "$bin_dir/k3lite" "$bin_dir/k3lite-uninstall.sh"
+echo "k3lite removed"
+UNINSTALL
+chmod 0755 "$bin_dir/k3lite-uninstall.sh"
+
 if [ -n "${K3LITE_URL:-}" ]; then
   cmd="agent --server $K3LITE_URL --token ${K3LITE_TOKEN:?K3LITE_TOKEN is required with K3LITE_URL}"
 else
