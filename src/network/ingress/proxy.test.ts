@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import net from "node:net";
+import { createDefaultCertificate, createSelfSignedCertificate, DEFAULT_CERT_CN } from "./default-cert.ts";
 import { type IngressProxy, startIngressProxy } from "./proxy.ts";
 import { emptyRouteTable, type RouteTable } from "./routes.ts";
-import { type Backend, deadPort, echoOf, request, startEchoBackend } from "./testing.ts";
+import { type Backend, deadPort, echoOf, peerCommonName, request, requestTls, startEchoBackend } from "./testing.ts";
 
 let proxy: IngressProxy;
 let one: Backend;
@@ -121,4 +122,35 @@ test("an Upgrade request is passed through and both directions are piped", async
   await until(() => received.includes("echo:ping"));
   client.destroy();
   backend.close();
+});
+
+test("HTTPS: the certificate is chosen by SNI, the default one otherwise; requests are routed as over HTTP", async () => {
+  const [app, fallback] = await Promise.all([
+    createSelfSignedCertificate("app.example.com", ["app.example.com"]),
+    createDefaultCertificate(),
+  ]);
+  const secure = await startIngressProxy({
+    host: "127.0.0.1",
+    port: 0,
+    routes: () => table,
+    https: {
+      port: 0,
+      defaultCertificate: fallback,
+      certificate: (name) => (name === "app.example.com" ? { key: "default/app@1", ...app } : undefined),
+    },
+  });
+  try {
+    table = emptyRouteTable();
+    table.anyHost = [{ path: "/", exact: false, backend: { key: "default/one:80", endpoints: [local(one.port)] } }];
+    expect(secure.httpsPort).toBeNumber();
+    expect(await peerCommonName(secure.httpsPort!, "app.example.com")).toBe("app.example.com");
+    expect(await peerCommonName(secure.httpsPort!, "other.example.com")).toBe(DEFAULT_CERT_CN);
+    expect(await peerCommonName(secure.httpsPort!)).toBe(DEFAULT_CERT_CN);
+    const echo = echoOf(await requestTls(secure.httpsPort!, "app.example.com", "/tls", app.certPem));
+    expect([echo.backend, echo.url, echo.headers["x-forwarded-proto"]]).toEqual(["one", "/tls", "https"]);
+    // The plain listener still answers.
+    expect(echoOf(await request(secure.port, "app.example.com", "/")).headers["x-forwarded-proto"]).toBe("http");
+  } finally {
+    await secure.close();
+  }
 });

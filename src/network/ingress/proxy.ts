@@ -1,21 +1,35 @@
 // The ingress's HTTP listener (Traefik's role in k3s, in-process): each request is matched on Host and path against
 // the current route table and forwarded to one of the backend's endpoints (round-robin; a connection failure tries
 // the next endpoint once), bodies streamed both ways; `Upgrade` requests (WebSockets) are piped as raw sockets.
-// No route: 404 "404 page not found" (as Traefik); no endpoints: 503; every endpoint failing: 502.
+// No route: 404 "404 page not found" (as Traefik); no endpoints: 503; every endpoint failing: 502. With `https`,
+// a TLS listener picks the certificate by SNI and hands decrypted connections to the same HTTP server.
 
 import http, { type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import net from "node:net";
+import tls from "node:tls";
 import { type Backend, type Endpoint, findRoute, type RouteTable } from "./routes.ts";
+import type { CertificateRef } from "./tls-certs.ts";
 
 export interface IngressProxyOptions {
   host: string;
   port: number;
   /** Called per request: the routes in force now (rebuilt by the caller when Ingresses or endpoints change). */
   routes: () => RouteTable;
+  https?: IngressTlsOptions;
+}
+
+export interface IngressTlsOptions {
+  port: number;
+  /** Presented when `certificate` has none for the server name (or its PEM is unusable). */
+  defaultCertificate: { certPem: string; keyPem: string };
+  /** Called per handshake with the client's SNI name. */
+  certificate: (servername: string | undefined) => CertificateRef | undefined;
 }
 
 export interface IngressProxy {
   port: number;
+  /** Set when `https` was given. */
+  httpsPort?: number;
   close(): Promise<void>;
 }
 
@@ -64,23 +78,69 @@ export async function startIngressProxy(opts: IngressProxyOptions): Promise<Ingr
     tunnel(req, socket, head, balancer.pick(backend), track);
   });
 
-  await new Promise<void>((resolve, reject) => {
+  const tlsServer = opts.https && createTlsListener(opts.https, (socket) => server.emit("connection", socket));
+  const listeners: net.Server[] = [server, ...(tlsServer ? [tlsServer] : [])];
+  try {
+    const port = await listen(server, opts.host, opts.port);
+    const httpsPort = tlsServer && opts.https ? await listen(tlsServer, opts.host, opts.https.port) : undefined;
+    return { port, httpsPort, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+
+  async function close() {
+    const closed = listeners.map(
+      (l) => new Promise<void>((resolve) => (l.listening ? l.close(() => resolve()) : resolve())),
+    );
+    for (const s of sockets) s.destroy();
+    agent.destroy();
+    await Promise.all(closed);
+  }
+}
+
+function listen(server: net.Server, host: string, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(opts.port, opts.host, () => {
+    server.listen(port, host, () => {
       server.off("error", reject);
-      resolve();
+      const address = server.address();
+      resolve(typeof address === "object" && address ? address.port : port);
     });
   });
-  const address = server.address();
-  return {
-    port: typeof address === "object" && address ? address.port : opts.port,
-    async close() {
-      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-      for (const s of sockets) s.destroy();
-      agent.destroy();
-      await closed;
-    },
+}
+
+/** A TLS listener choosing the certificate by SNI; secure contexts are cached per Secret version. */
+function createTlsListener(opts: IngressTlsOptions, onSecure: (socket: tls.TLSSocket) => void): tls.Server {
+  const contexts = new Map<string, tls.SecureContext | undefined>();
+  const fallback = tls.createSecureContext({
+    cert: opts.defaultCertificate.certPem,
+    key: opts.defaultCertificate.keyPem,
+  });
+  const contextFor = (servername: string | undefined): tls.SecureContext => {
+    const ref = opts.certificate(servername);
+    if (!ref) return fallback;
+    if (!contexts.has(ref.key)) {
+      if (contexts.size >= 256) contexts.clear(); // renewed Secrets leave old versions behind
+      try {
+        contexts.set(ref.key, tls.createSecureContext({ cert: ref.certPem, key: ref.keyPem }));
+      } catch {
+        contexts.set(ref.key, undefined); // a Secret holding no usable key pair: the default certificate
+      }
+    }
+    return contexts.get(ref.key) ?? fallback;
   };
+  const server = tls.createServer(
+    {
+      cert: opts.defaultCertificate.certPem,
+      key: opts.defaultCertificate.keyPem,
+      SNICallback: (servername, cb) => cb(null, contextFor(servername)),
+    },
+    onSecure,
+  );
+  // A failed handshake concerns one client only.
+  server.on("tlsClientError", (_err, socket) => socket.destroy());
+  return server;
 }
 
 /** Round-robin per backend: the endpoint whose turn it is, then the next one for a retry. */
@@ -208,7 +268,7 @@ function forwardedHeaders(req: IncomingMessage, upgrade = false): IncomingHttpHe
   const client = (req.socket.remoteAddress ?? "").replace(/^::ffff:/, "");
   const prior = req.headers["x-forwarded-for"];
   headers["x-forwarded-for"] = prior ? `${prior}, ${client}` : client;
-  headers["x-forwarded-proto"] = "http";
+  headers["x-forwarded-proto"] = (req.socket as tls.TLSSocket).encrypted ? "https" : "http";
   headers["x-forwarded-host"] = req.headers.host ?? "";
   headers["x-forwarded-port"] = String(req.socket.localPort ?? "");
   headers["x-real-ip"] = client;

@@ -92,13 +92,19 @@ export function buildRouteTable(
 /** The backend for `host` (no port, any case) and `path` (no query): the most specific host's rules first. */
 export function findRoute(table: RouteTable, host: string, path: string): Backend | undefined {
   const h = host.toLowerCase();
-  const dot = h.indexOf(".");
-  const candidates = [table.hosts.get(h), dot > 0 ? table.wildcards.get(h.slice(dot)) : undefined, table.anyHost];
+  const suffix = wildcardSuffix(h);
+  const candidates = [table.hosts.get(h), suffix ? table.wildcards.get(suffix) : undefined, table.anyHost];
   for (const routes of candidates) {
     const hit = routes?.find((r) => pathMatches(r, path));
     if (hit) return hit.backend;
   }
   return table.defaultBackend;
+}
+
+/** The key a `*.example.com` rule is stored under for a lower-case `host` (".example.com"): one label replaced. */
+export function wildcardSuffix(host: string): string | undefined {
+  const dot = host.indexOf(".");
+  return dot > 0 ? host.slice(dot) : undefined;
 }
 
 /** Exact: the whole path. Prefix: element-wise, so "/foo" matches "/foo" and "/foo/bar", not "/foobar". */

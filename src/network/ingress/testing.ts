@@ -1,8 +1,10 @@
 // Test helpers for the ingress: local HTTP backends that echo what reached them, and a client that sets Host.
 
 import http from "node:http";
+import https from "node:https";
 import type { AddressInfo } from "node:net";
 import net from "node:net";
+import tls from "node:tls";
 
 export interface Echo {
   backend: string;
@@ -88,4 +90,34 @@ export function request(
 export function echoOf(answer: Answer): Echo {
   if (answer.status !== 200) throw new Error(`expected 200, got ${answer.status}: ${answer.body}`);
   return JSON.parse(answer.body) as Echo;
+}
+
+/** The subject CN of the certificate 127.0.0.1:port presents for `servername` (not verified). */
+export function peerCommonName(port: number, servername?: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: "127.0.0.1", port, servername, rejectUnauthorized: false }, () => {
+      const cn = socket.getPeerCertificate()?.subject?.CN;
+      socket.destroy();
+      resolve(Array.isArray(cn) ? cn.join() : (cn ?? ""));
+    });
+    socket.on("error", reject);
+  });
+}
+
+/** One HTTPS GET to 127.0.0.1:port for `host`, verifying the server against `ca`. */
+export function requestTls(port: number, host: string, path: string, ca: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      { host: "127.0.0.1", port, path, servername: host, ca, headers: { host }, agent: false },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString() }),
+        );
+      },
+    );
+    req.on("error", reject);
+    req.end();
+  });
 }
