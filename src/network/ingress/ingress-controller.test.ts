@@ -3,8 +3,9 @@ import { inProcessTransport } from "../../apiserver/in-process.ts";
 import { useInProcessApi } from "../../apiserver/testing.ts";
 import { createClient } from "../../client/client.ts";
 import { waitFor } from "../../client/testing.ts";
+import { createSelfSignedCertificate, DEFAULT_CERT_CN } from "./default-cert.ts";
 import { type Ingress, startIngress } from "./ingress-controller.ts";
-import { type Backend, echoOf, request, startEchoBackend } from "./testing.ts";
+import { type Backend, echoOf, peerCommonName, request, startEchoBackend } from "./testing.ts";
 
 let ingress: Ingress;
 let backend: Backend;
@@ -18,7 +19,7 @@ const { call, api } = useInProcessApi();
 beforeAll(async () => {
   backend = await startEchoBackend("web");
   const client = createClient(inProcessTransport(api().app, { username: "admin", groups: ["system:masters"] }));
-  ingress = await startIngress(client, { host: "127.0.0.1", port: 0 });
+  ingress = await startIngress(client, { host: "127.0.0.1", port: 0, httpsPort: 0 });
   await ingress.waitForSync();
 });
 
@@ -78,4 +79,27 @@ test("an Ingress routes to its Service's ready endpoints, and stops routing once
 
   expect((await call("DELETE", "/apis/networking.k8s.io/v1/namespaces/default/ingresses/web")).status).toBe(200);
   await waitFor(async () => (await request(ingress.port, "web.example.com", "/")).status === 404, "the route is gone");
+});
+
+test("an Ingress's TLS Secret is served for its hosts once both exist", async () => {
+  const https = ingress.httpsPort as number;
+  expect(await peerCommonName(https, "secure.example.com")).toBe(DEFAULT_CERT_CN);
+  const pair = await createSelfSignedCertificate("secure.example.com", ["secure.example.com"]);
+  await created("/api/v1/namespaces/default/secrets", {
+    metadata: { name: "secure-tls" },
+    type: "kubernetes.io/tls",
+    data: {
+      "tls.crt": Buffer.from(pair.certPem).toString("base64"),
+      "tls.key": Buffer.from(pair.keyPem).toString("base64"),
+    },
+  });
+  await created("/apis/networking.k8s.io/v1/namespaces/default/ingresses", {
+    metadata: { name: "secure" },
+    spec: {
+      tls: [{ hosts: ["secure.example.com"], secretName: "secure-tls" }],
+      defaultBackend: { service: { name: "web", port: { number: 80 } } },
+    },
+  });
+  await waitFor(async () => (await peerCommonName(https, "secure.example.com")) === "secure.example.com", "the cert");
+  expect(await peerCommonName(https, "other.example.com")).toBe(DEFAULT_CERT_CN);
 });

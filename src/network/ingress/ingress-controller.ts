@@ -1,24 +1,33 @@
 // The in-process ingress as a node runs it: Ingress, Service and EndpointSlice informers feed the route table,
 // rebuilt lazily on the first request after any change, and the proxy serves it on host:port (80 on a node).
+// With httpsPort (443), kubernetes.io/tls Secrets are watched too and Ingress spec.tls certificates served by SNI.
 
-import type { EndpointSlice, networking, Service } from "../../api/types.ts";
+import type { EndpointSlice, networking, Secret, Service } from "../../api/types.ts";
 import { createInformerFactory, type Informer, type InformerFactory } from "../../client/informer.ts";
-import { endpointslices, ingresses, services } from "../../client/refs.ts";
+import { endpointslices, ingresses, secrets, services } from "../../client/refs.ts";
 import type { KubeClient } from "../../client/types.ts";
-import { startIngressProxy } from "./proxy.ts";
+import { createDefaultCertificate } from "./default-cert.ts";
+import { type IngressTlsOptions, startIngressProxy } from "./proxy.ts";
 import { buildRouteTable, type RouteTable } from "./routes.ts";
+import { buildTlsTable, certificateFor, type TlsTable } from "./tls-certs.ts";
+
+/** Only certificate Secrets are watched: the ingress never needs to hold anyone's other secrets in memory. */
+const TLS_SECRETS = "type=kubernetes.io/tls";
 
 export interface IngressOptions {
   /** Default 0.0.0.0. */
   host?: string;
   port: number;
+  /** Also serve HTTPS here (443 on a node); needs list/watch of Secrets for Ingress certificates. */
+  httpsPort?: number;
   /** Share informers with other components of the process (the service proxy and DNS watch Services too). */
   informers?: InformerFactory;
 }
 
 export interface Ingress {
   port: number;
-  /** Resolves once Ingresses, Services and EndpointSlices are listed. */
+  httpsPort?: number;
+  /** Resolves once Ingresses, Services and EndpointSlices (and TLS Secrets, with HTTPS) are listed. */
   waitForSync(signal?: AbortSignal): Promise<void>;
   stop(): Promise<void>;
 }
@@ -31,21 +40,41 @@ export async function startIngress(client: KubeClient, opts: IngressOptions): Pr
   const informers: Informer[] = [ingressInformer, serviceInformer, sliceInformer];
 
   let table: RouteTable | undefined;
-  const invalidate = () => {
-    table = undefined;
-  };
-  for (const informer of informers)
-    informer.addEventHandler({ add: invalidate, update: invalidate, delete: invalidate });
   const routes = () => {
     table ??= buildRouteTable(ingressInformer.list(), serviceInformer.list(), sliceInformer.list());
     return table;
   };
 
+  let https: IngressTlsOptions | undefined;
+  let tlsTable: TlsTable | undefined;
+  if (opts.httpsPort !== undefined) {
+    const secretInformer = factory.informer<Secret>(secrets, { fieldSelector: TLS_SECRETS });
+    informers.push(secretInformer);
+    const certificates = () => {
+      tlsTable ??= buildTlsTable(ingressInformer.list(), secretInformer.list());
+      return tlsTable;
+    };
+    https = {
+      port: opts.httpsPort,
+      defaultCertificate: await createDefaultCertificate(),
+      certificate: (servername) => certificateFor(certificates(), servername),
+    };
+  }
+  // Any change may move a route or a certificate: rebuild on the next request (bursts cost one rebuild).
+  const invalidate = () => {
+    table = undefined;
+    tlsTable = undefined;
+  };
+  for (const informer of informers) {
+    informer.addEventHandler({ add: invalidate, update: invalidate, delete: invalidate });
+  }
+
   factory.start();
   try {
-    const proxy = await startIngressProxy({ host: opts.host ?? "0.0.0.0", port: opts.port, routes });
+    const proxy = await startIngressProxy({ host: opts.host ?? "0.0.0.0", port: opts.port, routes, https });
     return {
       port: proxy.port,
+      httpsPort: proxy.httpsPort,
       waitForSync: async (signal) => {
         await Promise.all(informers.map((i) => i.waitForSync(signal)));
       },
