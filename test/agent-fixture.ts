@@ -119,6 +119,8 @@ export interface AgentOptions {
   importBusybox?: boolean;
   /** Run the service proxy and cluster DNS, as the commands do (default off: they change the host's netns). */
   clusterNetwork?: boolean;
+  /** Serve Ingresses on this port (the commands use 80). */
+  ingressPort?: number;
 }
 
 /** Starts a node agent on real containerd against `client`; on failure, removes what it set up and rethrows. */
@@ -135,6 +137,7 @@ export async function startAgentFixture(client: KubeClient, opts: AgentOptions):
     clusterDns: "10.43.0.10",
     serviceProxy: opts.clusterNetwork,
     clusterDnsServer: opts.clusterNetwork,
+    ingressPort: opts.ingressPort,
     clusterDomain: "cluster.local",
     runtime: "containerd",
     containerLogMaxSize: "10Mi",
@@ -187,7 +190,13 @@ export async function startAgentFixture(client: KubeClient, opts: AgentOptions):
 export async function startJoinedAgent(
   k3: K3lite,
   nodeName: string,
-  opts: { labels?: string[]; network?: AgentOptions["network"]; asNode?: boolean; clusterNetwork?: boolean } = {},
+  opts: {
+    labels?: string[];
+    network?: AgentOptions["network"];
+    asNode?: boolean;
+    clusterNetwork?: boolean;
+    ingressPort?: number;
+  } = {},
 ): Promise<AgentFixture> {
   const tls = join(k3.dataDir, "server/tls");
   const clientCaPem = readFileSync(join(tls, "client-ca.crt"), "utf8");
@@ -208,6 +217,7 @@ export async function startJoinedAgent(
     network: opts.network,
     clientCaPem,
     clusterNetwork: opts.clusterNetwork,
+    ingressPort: opts.ingressPort,
   });
 }
 
@@ -357,7 +367,7 @@ export async function portForward(
 export function useServerWithAgent(
   nodeName: string,
   setup?: (k3: K3lite) => Promise<void>,
-  opts: { clusterNetwork?: boolean } = {},
+  opts: { clusterNetwork?: boolean; ingressPort?: number } = {},
 ): { k3: K3lite; node(): AgentFixture } {
   let k3: K3lite | undefined;
   let node: AgentFixture | undefined;
@@ -365,7 +375,7 @@ export function useServerWithAgent(
     const network = randomNetwork();
     // The server's node IPAM hands out pod CIDRs from its --cluster-cidr: give it this file's own range.
     k3 = await startK3lite({ args: ["--cluster-cidr", network.clusterCidr] });
-    node = await startJoinedAgent(k3, nodeName, { network, asNode: true, clusterNetwork: opts.clusterNetwork });
+    node = await startJoinedAgent(k3, nodeName, { network, asNode: true, ...opts });
     await setup?.(k3);
   }, 120_000);
   afterAll(async () => {

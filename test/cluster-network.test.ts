@@ -1,14 +1,16 @@
 // Service networking end to end, as a homelab user meets it: a real `k3lite server`, a joined agent on real
 // containerd running the service proxy and cluster DNS (as `k3lite server`/`agent` do), a Service in front of an
 // httpd pod. The Service's ClusterIP answers from the host, another pod reaches it by its DNS name, and a
-// LoadBalancer Service answers on the node's address (ServiceLB, as in k3s).
+// LoadBalancer Service answers on the node's address (ServiceLB, as in k3s), and an Ingress routes by host and path
+// on the node's ingress port (Traefik's job in k3s).
 
 import { afterAll, expect, test } from "bun:test";
 import { removeServiceRules } from "../src/network/proxy/iptables.ts";
 import { busyboxContainer, kubectlWaitRunning, podOnNode, useServerWithAgent } from "./agent-fixture.ts";
-import { waitFor } from "./harness.ts";
+import { freePort, waitFor } from "./harness.ts";
 
 const NODE = "net-node";
+const INGRESS_PORT = await freePort();
 const CLUSTER_DNS = "10.43.0.10";
 
 const { k3 } = useServerWithAgent(
@@ -29,7 +31,7 @@ const { k3 } = useServerWithAgent(
     await kubectlWaitRunning(k3, "web");
     await kubectlWaitRunning(k3, "client");
   },
-  { clusterNetwork: true },
+  { clusterNetwork: true, ingressPort: INGRESS_PORT },
 );
 
 afterAll(async () => {
@@ -113,4 +115,46 @@ test("a LoadBalancer Service gets the node's address (ServiceLB) and answers the
     `http://${external}:8081/ through the load balancer`,
   );
   expect(page).toBe("svc-page\n");
+});
+
+test("an Ingress routes by host and path to the Service, and reports the node's address", async () => {
+  const ingress = {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "Ingress",
+    metadata: { name: "web", namespace: "default" },
+    spec: {
+      rules: [
+        {
+          host: "web.example.test",
+          http: {
+            paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { name: "http" } } } }],
+          },
+        },
+      ],
+    },
+  };
+  expect((await k3.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(ingress) })).code).toBe(0);
+  const get = (host: string) =>
+    fetch(`http://127.0.0.1:${INGRESS_PORT}/index.html`, { headers: { host }, signal: AbortSignal.timeout(3000) });
+  const page = await waitFor(
+    async () => {
+      const res = await get("web.example.test");
+      return res.ok ? await res.text() : undefined;
+    },
+    30_000,
+    "the page through the Ingress",
+  );
+  expect(page).toBe("svc-page\n");
+  // Another host has no rule: Traefik's 404.
+  expect((await get("other.example.test")).status).toBe(404);
+  const address = await waitFor(
+    async () =>
+      (await k3.kubectl(["get", "ingress", "web", "-o", "jsonpath={.status.loadBalancer.ingress[0].ip}"])).stdout ||
+      undefined,
+    30_000,
+    "the Ingress's address",
+  );
+  expect((await k3.kubectl(["get", "node", NODE, "-o", "jsonpath={.status.addresses[0].address}"])).stdout).toBe(
+    address,
+  );
 });

@@ -1,12 +1,14 @@
 // The node's share of Service networking, started by the agent when the commands ask for it: Service IPs and
-// NodePorts routed to endpoints (src/network/proxy, kube-proxy's job) and cluster DNS answered on the --cluster-dns
-// IP of this node (src/network/dns, CoreDNS's job), so a pod's resolv.conf and `http://web.default.svc` work.
+// NodePorts routed to endpoints (src/network/proxy, kube-proxy's job), cluster DNS answered on the --cluster-dns
+// IP of this node (src/network/dns, CoreDNS's job), so a pod's resolv.conf and `http://web.default.svc` work, and
+// Ingresses served over HTTP (src/network/ingress, Traefik's job).
 // Neither stops the node from coming up: a failure is logged and the rest of the agent runs.
 
 import { consola } from "consola";
 import { createInformerFactory } from "../client/informer.ts";
 import type { KubeClient } from "../client/types.ts";
 import { startClusterDns } from "../network/dns/cluster-dns.ts";
+import { startIngress } from "../network/ingress/ingress-controller.ts";
 import { ensureLoopbackAddress } from "../network/local-address.ts";
 import { startServiceProxy } from "../network/proxy/service-proxy.ts";
 import type { AgentConfig } from "./config.ts";
@@ -36,6 +38,15 @@ export async function startClusterNetwork(client: KubeClient, config: AgentConfi
       stops.push(() => dns.stop());
     } catch (err) {
       log.warn(`cluster DNS is not served on ${config.clusterDns}:53: ${(err as Error).message}`);
+    }
+  }
+  if (config.ingressPort !== undefined) {
+    try {
+      const ingress = await startIngress(client, { port: config.ingressPort, informers });
+      stops.push(() => ingress.stop());
+    } catch (err) {
+      // Most often a web server of the machine's own already has port 80.
+      log.warn(`Ingresses are not served on port ${config.ingressPort}: ${(err as Error).message}`);
     }
   }
   return stops;

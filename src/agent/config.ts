@@ -38,4 +38,6 @@ export interface AgentConfig {
   serviceProxy?: boolean;
   /** Answer cluster DNS on the --cluster-dns IP of this node (CoreDNS's job); the commands turn it on. */
   clusterDnsServer?: boolean;
+  /** Serve the cluster's Ingresses over HTTP on this port of every address (Traefik's job in k3s; the commands use 80). */
+  ingressPort?: number;
 }

@@ -15,6 +15,7 @@ import { startEphemeralVolumeController } from "./ephemeral.ts";
 import { createEventRecorder } from "./events.ts";
 import { type Controller, type ControllerContext, sharedInformerView } from "./framework.ts";
 import { startGarbageCollector } from "./garbagecollector.ts";
+import { startIngressStatusController } from "./ingressstatus.ts";
 import { startJobController } from "./job.ts";
 import { runWithLeaderElection } from "./leaderelection.ts";
 import { startLocalPathProvisioner } from "./localpath.ts";
@@ -92,6 +93,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   serviceaccount: "service-account-controller",
   "root-ca-cert-publisher": "root-ca-cert-publisher",
   servicelb: "service-lb-controller",
+  ingress: "ingress-status-controller",
 };
 
 /** Every controller by name, in the order they start. */
@@ -120,6 +122,8 @@ export const CONTROLLERS: Record<string, Starter> = {
   "root-ca-cert-publisher": (ctx, opts) => (opts.rootCA ? startRootCACertPublisher(ctx, opts.rootCA) : undefined),
   // k3s's packaged load balancer; `--disable servicelb` leaves LoadBalancer Services Pending, as there.
   servicelb: (ctx) => startServiceLBController(ctx),
+  // The status half of the Ingress the agents serve; `--disable traefik` leaves it off (src/cli/commands/server.ts).
+  ingress: (ctx) => startIngressStatusController(ctx),
 };
 
 export function startControllers(client: KubeClient, opts: ControllersOptions): RunningControllers {

@@ -71,6 +71,11 @@ const controllerRules: Record<string, PolicyRule[]> = {
     rule(["get", "list", "watch", "create", "update", "delete"], [""], ["endpoints"]),
     rule(["create"], [""], ["endpoints/restricted"]),
   ],
+  "ingress-status-controller": [
+    rule(READ, [""], ["nodes"]),
+    rule(READ, ["networking.k8s.io"], ["ingresses"]),
+    rule(["update", "patch"], ["networking.k8s.io"], ["ingresses/status"]),
+  ],
   "service-lb-controller": [
     rule(READ, [""], ["services", "nodes"]),
     rule(["update", "patch"], [""], ["services/status"]),

@@ -36,6 +36,7 @@ export function toAgentConfig(v: FlagValues): AgentConfig {
     serviceProxy: !bool(v, "disable-kube-proxy"),
     // A joined node answers cluster DNS like the server's node (k3s's --disable coredns is a server flag).
     clusterDnsServer: true,
+    ingressPort: 80,
   };
 }
 

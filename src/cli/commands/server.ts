@@ -68,6 +68,7 @@ export function localAgentConfig(config: ServerConfig): AgentConfig {
     controlPlane: true,
     serviceProxy: !config.disableKubeProxy,
     clusterDnsServer: !config.disable.includes("coredns"),
+    ingressPort: config.disable.includes("traefik") ? undefined : 80,
   };
 }
 
@@ -87,7 +88,8 @@ export async function startAllInOne(config: ServerConfig): Promise<{ stop(): Pro
         serviceCidr: config.serviceCidr,
         dataDir: config.dataDir,
         rootCA: server.pki.serverCaCertPem,
-        disable: config.disable,
+        // k3s's name for the packaged ingress is `traefik`; its controller here is `ingress`.
+        disable: config.disable.includes("traefik") ? [...config.disable, "ingress"] : config.disable,
         clientFor: (account) => server.client(controllerUser(account), `k3lite-controller-manager/${account}`),
         // A Lease per component, as upstream: servers sharing one datastore never run a controller twice. The node
         // name is a stable identity, so a restarted server takes its own Lease back at once.
