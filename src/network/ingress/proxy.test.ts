@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, expect, test } from "bun:test";
+import http from "node:http";
 import net from "node:net";
 import { createDefaultCertificate, createSelfSignedCertificate, DEFAULT_CERT_CN } from "./default-cert.ts";
 import { type IngressProxy, startIngressProxy } from "./proxy.ts";
@@ -152,5 +153,64 @@ test("HTTPS: the certificate is chosen by SNI, the default one otherwise; reques
     expect(echoOf(await request(secure.port, "app.example.com", "/")).headers["x-forwarded-proto"]).toBe("http");
   } finally {
     await secure.close();
+  }
+});
+
+test("a real WebSocket (Bun's client and server) works through the proxy", async () => {
+  const backend = Bun.serve<{ host: string }>({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: (req, server) =>
+      server.upgrade(req, { data: { host: req.headers.get("host") ?? "" } }) ? undefined : new Response("no"),
+    websocket: {
+      message: (ws, msg) => {
+        ws.send(`echo ${msg} for ${ws.data.host}`);
+      },
+    },
+  });
+  try {
+    table = emptyRouteTable();
+    table.anyHost = [
+      { path: "/", exact: false, backend: { key: "default/ws:80", endpoints: [local(backend.port as number)] } },
+    ];
+    // Bun's WebSocket takes headers (a Bun extension the DOM typing lacks).
+    const init = { headers: { host: "ws.example.com" } } as unknown as string[];
+    const ws = new WebSocket(`ws://127.0.0.1:${proxy.port}/socket`, init);
+    const reply = await new Promise<string>((resolve, reject) => {
+      ws.onopen = () => ws.send("hi");
+      ws.onmessage = (e) => resolve(String(e.data));
+      ws.onerror = () => reject(new Error("websocket error"));
+    });
+    ws.close();
+    expect(reply).toBe("echo hi for ws.example.com");
+  } finally {
+    backend.stop(true);
+  }
+});
+
+test("a response streams to the client before the backend finishes it", async () => {
+  let finish = () => {};
+  const backend = http.createServer((_req, res) => {
+    res.writeHead(200, { "content-type": "text/event-stream" });
+    res.write("data: first\n\n");
+    finish = () => res.end("data: last\n\n");
+  });
+  await new Promise<void>((resolve) => backend.listen(0, "127.0.0.1", resolve));
+  try {
+    table = emptyRouteTable();
+    const port = (backend.address() as net.AddressInfo).port;
+    table.anyHost = [{ path: "/", exact: false, backend: { key: "default/sse:80", endpoints: [local(port)] } }];
+    const res = await fetch(`http://127.0.0.1:${proxy.port}/events`);
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toBe("data: first\n\n");
+    finish();
+    let rest = "";
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read())
+      rest += new TextDecoder().decode(chunk.value);
+    expect(rest).toBe("data: last\n\n");
+  } finally {
+    backend.closeAllConnections();
+    backend.close();
   }
 });
