@@ -142,13 +142,24 @@ test("HTTPS: the certificate is chosen by SNI, the default one otherwise; reques
   });
   try {
     table = emptyRouteTable();
-    table.anyHost = [{ path: "/", exact: false, backend: { key: "default/one:80", endpoints: [local(one.port)] } }];
+    table.anyHost = [
+      {
+        path: "/web",
+        exact: false,
+        backend: { key: "default/two:80", endpoints: [local(two.port)] },
+        entrypoints: ["web"],
+      },
+      { path: "/", exact: false, backend: { key: "default/one:80", endpoints: [local(one.port)] } },
+    ];
     expect(secure.httpsPort).toBeNumber();
     expect(await peerCommonName(secure.httpsPort!, "app.example.com")).toBe("app.example.com");
     expect(await peerCommonName(secure.httpsPort!, "other.example.com")).toBe(DEFAULT_CERT_CN);
     expect(await peerCommonName(secure.httpsPort!)).toBe(DEFAULT_CERT_CN);
     const echo = echoOf(await requestTls(secure.httpsPort!, "app.example.com", "/tls", app.certPem));
     expect([echo.backend, echo.url, echo.headers["x-forwarded-proto"]]).toEqual(["one", "/tls", "https"]);
+    // A route pinned to the web entrypoint is not served over HTTPS.
+    expect(echoOf(await requestTls(secure.httpsPort!, "app.example.com", "/web", app.certPem)).backend).toBe("one");
+    expect(echoOf(await request(secure.port, "app.example.com", "/web")).backend).toBe("two");
     // The plain listener still answers.
     expect(echoOf(await request(secure.port, "app.example.com", "/")).headers["x-forwarded-proto"]).toBe("http");
   } finally {

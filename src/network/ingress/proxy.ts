@@ -60,7 +60,8 @@ export async function startIngressProxy(opts: IngressProxyOptions): Promise<Ingr
     s.once("close", () => sockets.delete(s));
   };
 
-  const route = (req: IncomingMessage): Backend | undefined => findRoute(opts.routes(), hostOf(req), pathOf(req));
+  const route = (req: IncomingMessage): Backend | undefined =>
+    findRoute(opts.routes(), hostOf(req), pathOf(req), (req.socket as tls.TLSSocket).encrypted ? "websecure" : "web");
 
   const server = http.createServer((req, res) => {
     const backend = route(req);

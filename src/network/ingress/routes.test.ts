@@ -212,3 +212,28 @@ describe("backends", () => {
     expect(via(table, "k", "/")).toBe("c");
   });
 });
+
+test("Traefik's router.entrypoints and router.tls annotations pin an Ingress to HTTP or HTTPS", () => {
+  const pinned = (name: string, host: string, annotations: Record<string, string>) =>
+    ingress(name, [{ host, paths: [{ service: "a", port: 80 }] }], {}, { annotations });
+  const table = buildRouteTable(
+    [
+      pinned("both", "both", {}),
+      pinned("web", "web", { "traefik.ingress.kubernetes.io/router.entrypoints": "web" }),
+      pinned("secure", "secure", { "traefik.ingress.kubernetes.io/router.entrypoints": "websecure" }),
+      pinned("tls", "tls", { "traefik.ingress.kubernetes.io/router.tls": "true" }),
+      pinned("listed", "listed", { "traefik.ingress.kubernetes.io/router.entrypoints": "web, websecure" }),
+      pinned("unknown", "unknown", { "traefik.ingress.kubernetes.io/router.entrypoints": "metrics" }),
+    ],
+    services,
+    slices,
+  );
+  const served = (host: string) =>
+    (["web", "websecure"] as const).filter((ep) => findRoute(table, host, "/", ep)).join();
+  expect(served("both")).toBe("web,websecure");
+  expect(served("web")).toBe("web");
+  expect(served("secure")).toBe("websecure");
+  expect(served("tls")).toBe("websecure");
+  expect(served("listed")).toBe("web,websecure");
+  expect(served("unknown")).toBe("");
+});

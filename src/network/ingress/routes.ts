@@ -24,7 +24,15 @@ export interface PathRoute {
   path: string;
   exact: boolean;
   backend: Backend;
+  /** Traefik's entrypoints the route is served on ("web" :80, "websecure" :443); undefined: both. */
+  entrypoints?: Entrypoint[];
 }
+
+export type Entrypoint = "web" | "websecure";
+
+/** Traefik's annotations that k3s manifests use to pin an Ingress to HTTP or HTTPS. */
+export const ENTRYPOINTS_ANNOTATION = "traefik.ingress.kubernetes.io/router.entrypoints";
+export const ROUTER_TLS_ANNOTATION = "traefik.ingress.kubernetes.io/router.tls";
 
 export interface RouteTable {
   /** Paths of rules for one exact host, best match first. */
@@ -70,6 +78,7 @@ export function buildRouteTable(
   const ours = ingresses.filter(isOurIngress).sort(byAge);
   ours.forEach((ing, order) => {
     const ns = ing.metadata?.namespace ?? "";
+    const entrypoints = entrypointsOf(ing);
     if (!table.defaultBackend) table.defaultBackend = backendOf(ns, ing.spec?.defaultBackend);
     for (const rule of ing.spec?.rules ?? []) {
       const host = rule.host?.toLowerCase();
@@ -79,7 +88,7 @@ export function buildRouteTable(
         if (!backend) continue;
         const exact = p.pathType === "Exact";
         const raw = p.path || "/";
-        list.push({ path: exact ? raw : trimSlash(raw), exact, backend, order });
+        list.push({ path: exact ? raw : trimSlash(raw), exact, backend, order, ...(entrypoints && { entrypoints }) });
       }
     }
   });
@@ -89,16 +98,37 @@ export function buildRouteTable(
   return table;
 }
 
-/** The backend for `host` (no port, any case) and `path` (no query): the most specific host's rules first. */
-export function findRoute(table: RouteTable, host: string, path: string): Backend | undefined {
+/** The backend for `host` (no port, any case) and `path` (no query) on an entrypoint: the most specific host's
+ * rules first. */
+export function findRoute(
+  table: RouteTable,
+  host: string,
+  path: string,
+  entrypoint: Entrypoint = "web",
+): Backend | undefined {
   const h = host.toLowerCase();
   const suffix = wildcardSuffix(h);
   const candidates = [table.hosts.get(h), suffix ? table.wildcards.get(suffix) : undefined, table.anyHost];
   for (const routes of candidates) {
-    const hit = routes?.find((r) => pathMatches(r, path));
+    const hit = routes?.find((r) => (!r.entrypoints || r.entrypoints.includes(entrypoint)) && pathMatches(r, path));
     if (hit) return hit.backend;
   }
   return table.defaultBackend;
+}
+
+/** Where Traefik would serve an Ingress: its router.entrypoints (unknown names dropped), HTTPS only with
+ * router.tls "true"; undefined means both, Traefik's default for a router without entrypoints. */
+export function entrypointsOf(ing: networking.Ingress): Entrypoint[] | undefined {
+  const annotations = ing.metadata?.annotations ?? {};
+  const named = annotations[ENTRYPOINTS_ANNOTATION];
+  let eps: Entrypoint[] | undefined = named
+    ? named
+        .split(",")
+        .map((e) => e.trim())
+        .filter((e): e is Entrypoint => e === "web" || e === "websecure")
+    : undefined;
+  if (annotations[ROUTER_TLS_ANNOTATION] === "true") eps = (eps ?? ["websecure"]).filter((e) => e === "websecure");
+  return eps;
 }
 
 /** The key a `*.example.com` rule is stored under for a lower-case `host` (".example.com"): one label replaced. */
