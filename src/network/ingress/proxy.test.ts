@@ -225,3 +225,13 @@ test("a response streams to the client before the backend finishes it", async ()
     backend.close();
   }
 });
+
+test("a client that breaks off its request body does not disturb the proxy", async () => {
+  table = emptyRouteTable();
+  table.anyHost = [{ path: "/", exact: false, backend: { key: "default/one:80", endpoints: [local(one.port)] } }];
+  const client = net.connect(proxy.port, "127.0.0.1");
+  await new Promise<void>((resolve) => client.once("connect", () => resolve()));
+  client.write("POST /upload HTTP/1.1\r\nHost: h\r\nContent-Length: 100000\r\n\r\npartial body");
+  client.destroy();
+  expect(echoOf(await request(proxy.port, "h", "/after", { method: "POST", body: "ok" })).body).toBe("ok");
+});

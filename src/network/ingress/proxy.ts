@@ -44,6 +44,8 @@ const HOP_BY_HOP = new Set([
   "upgrade",
   "proxy-authenticate",
   "proxy-authorization",
+  // The listener already answered 100-continue to the client; the backend gets the body without asking.
+  "expect",
 ]);
 const FORWARDED = ["x-forwarded-for", "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-real-ip"];
 /** Errors that mean the endpoint was never reached, so the request may go to another one unchanged. */
@@ -188,7 +190,9 @@ function forward(
     ended = true;
     current?.end();
   });
-  // The client went away: stop the upstream request too.
+  // The client went away (or broke off its body): stop the upstream request too.
+  req.on("error", () => current?.destroy());
+  res.on("error", () => current?.destroy());
   res.on("close", () => {
     if (!res.writableFinished) current?.destroy();
   });
