@@ -63,3 +63,15 @@ test("LoadBalancer Services get the Ready nodes' addresses; a port held by an ol
   await waitFor(() => ingress(cluster, "b-web").length === 0, "ingress cleared");
   await controller.stop();
 });
+
+test("a port the nodes serve themselves (the Ingress's 80) is never given to a LoadBalancer Service", async () => {
+  const cluster = new FakeCluster();
+  const controller = startServiceLBController(cluster.context(), ["80/TCP"]);
+  controller.run();
+  cluster.put(nodes, node("n1", true, [{ type: "InternalIP", address: "192.168.1.10" }]));
+  cluster.put(services, lb("wants-80", 80));
+  cluster.put(services, lb("wants-8080", 8080));
+  await waitFor(() => ingress(cluster, "wants-8080").length === 1, "wants-8080's ingress");
+  expect(ingress(cluster, "wants-80")).toEqual([]);
+  await controller.stop();
+});

@@ -2,7 +2,8 @@
 // LoadBalancer gets the addresses of the cluster's Ready nodes as its load-balancer ingress, and every node's
 // service proxy (src/network/proxy) routes traffic for those addresses and the Service's ports to its endpoints.
 // As in k3s, a port that an older LoadBalancer Service already holds stays Pending for the newer one (both cannot
-// own :80 on a node), and a Service with spec.loadBalancerClass belongs to another controller.
+// own :80 on a node), and a Service with spec.loadBalancerClass belongs to another controller. Ports the nodes serve
+// themselves (80 for the Ingress, as Traefik's LoadBalancer Service holds it in k3s) are held from the start.
 
 import type { Node, Service } from "../api/types.ts";
 import { nodes as nodesRef, services as servicesRef } from "../client/refs.ts";
@@ -36,14 +37,16 @@ export function nodeIngressIps(nodes: Node[]): string[] {
   return [...ips].sort();
 }
 
-/** Whether an older LoadBalancer Service of ours already holds one of `svc`'s ports. */
-export function portTaken(svc: Service, all: Service[]): boolean {
+/** Whether an older LoadBalancer Service of ours, or the nodes themselves (`reserved`), hold one of `svc`'s ports. */
+export function portTaken(svc: Service, all: Service[], reserved: string[] = []): boolean {
   const wanted = new Set(portsOf(svc));
+  if (reserved.some((p) => wanted.has(p))) return true;
   const older = all.filter((other) => isOurs(other) && keyOf(other) !== keyOf(svc) && byAge(other, svc) < 0);
   return older.some((other) => portsOf(other).some((p) => wanted.has(p)));
 }
 
-export function startServiceLBController(ctx: ControllerContext): Controller {
+/** `reservedPorts`: `port/PROTOCOL` the nodes serve themselves, e.g. "80/TCP" for the Ingress. */
+export function startServiceLBController(ctx: ControllerContext, reservedPorts: string[] = []): Controller {
   const serviceInformer = ctx.informer<Service>(servicesRef);
   const nodeInformer = ctx.informer<Node>(nodesRef);
   const controller = newController(ctx, "servicelb", sync);
@@ -63,7 +66,8 @@ export function startServiceLBController(ctx: ControllerContext): Controller {
     const svc = serviceInformer.lister.get(namespace, name);
     if (!svc || svc.metadata?.deletionTimestamp) return;
     let ips: string[] = [];
-    if (isOurs(svc) && !portTaken(svc, serviceInformer.lister.list())) ips = nodeIngressIps(nodeInformer.lister.list());
+    if (isOurs(svc) && !portTaken(svc, serviceInformer.lister.list(), reservedPorts))
+      ips = nodeIngressIps(nodeInformer.lister.list());
     else if (!isOurs(svc) && !hasIngress(svc)) return;
     // A Service that stopped being ours (type changed) loses what we wrote; another class's status is not ours.
     if (!isOurs(svc) && svc.spec?.loadBalancerClass) return;
