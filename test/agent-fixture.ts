@@ -15,6 +15,7 @@ import { type Agent, startAgent } from "../src/agent/index.ts";
 import { type AgentPaths, agentPaths } from "../src/agent/paths.ts";
 import type { Container, Pod } from "../src/api/types.ts";
 import { ensureServerPki, issueClientCert } from "../src/auth/pki.ts";
+import { INGRESS_USER } from "../src/auth/rbac/bootstrap-policy.ts";
 import { createClient } from "../src/client/client.ts";
 import { createFakeCluster, type FakeCluster } from "../src/client/fake.ts";
 import { httpsTransport } from "../src/client/https.ts";
@@ -121,6 +122,9 @@ export interface AgentOptions {
   clusterNetwork?: boolean;
   /** Serve Ingresses on this port (the commands use 80). */
   ingressPort?: number;
+  /** And HTTPS on this one, reading certificate Secrets with `ingressSecretsClient`. */
+  ingressHttpsPort?: number;
+  ingressSecretsClient?: KubeClient;
 }
 
 /** Starts a node agent on real containerd against `client`; on failure, removes what it set up and rethrows. */
@@ -138,6 +142,7 @@ export async function startAgentFixture(client: KubeClient, opts: AgentOptions):
     serviceProxy: opts.clusterNetwork,
     clusterDnsServer: opts.clusterNetwork,
     ingressPort: opts.ingressPort,
+    ingressHttpsPort: opts.ingressHttpsPort,
     clusterDomain: "cluster.local",
     runtime: "containerd",
     containerLogMaxSize: "10Mi",
@@ -164,7 +169,7 @@ export async function startAgentFixture(client: KubeClient, opts: AgentOptions):
     await removeTestNetwork(net);
   };
   try {
-    agent = await startAgent(config, client);
+    agent = await startAgent(config, client, { ingressSecrets: opts.ingressSecretsClient });
     if (opts.importBusybox ?? true)
       await importImage(agentPaths(config.dataDir).containerdSocket, join(root, "dist/images/busybox.tar"));
   } catch (err) {
@@ -196,21 +201,28 @@ export async function startJoinedAgent(
     asNode?: boolean;
     clusterNetwork?: boolean;
     ingressPort?: number;
+    ingressHttpsPort?: number;
   } = {},
 ): Promise<AgentFixture> {
   const tls = join(k3.dataDir, "server/tls");
   const clientCaPem = readFileSync(join(tls, "client-ca.crt"), "utf8");
-  let client = clientFromKubeconfig(k3.kubeconfig);
-  if (opts.asNode) {
-    const nodeCert = await issueClientCert(
+  // A client authenticated by a certificate from the server's client CA, as `user` in `groups`.
+  const clientAs = async (user: string, groups: string[], userAgent: string) => {
+    const cert = await issueClientCert(
       { clientCaCertPem: clientCaPem, clientCaKeyPem: readFileSync(join(tls, "client-ca.key"), "utf8") },
-      { commonName: `system:node:${nodeName}`, organizations: ["system:nodes"] },
+      { commonName: user, organizations: groups },
     );
-    client = createClient(
-      httpsTransport({ server: k3.url, caPem: readFileSync(join(tls, "server-ca.crt"), "utf8"), ...nodeCert }),
-      { userAgent: "k3lite-agent" },
+    return createClient(
+      httpsTransport({ server: k3.url, caPem: readFileSync(join(tls, "server-ca.crt"), "utf8"), ...cert }),
+      { userAgent },
     );
-  }
+  };
+  const client = opts.asNode
+    ? await clientAs(`system:node:${nodeName}`, ["system:nodes"], "k3lite-agent")
+    : clientFromKubeconfig(k3.kubeconfig);
+  // As `k3lite server` gives its own node: the ingress identity, allowed to read certificate Secrets.
+  const ingressSecretsClient =
+    opts.ingressHttpsPort !== undefined ? await clientAs(INGRESS_USER.username, [], "k3lite-ingress") : undefined;
   return startAgentFixture(client, {
     nodeName,
     nodeLabels: opts.labels,
@@ -218,6 +230,8 @@ export async function startJoinedAgent(
     clientCaPem,
     clusterNetwork: opts.clusterNetwork,
     ingressPort: opts.ingressPort,
+    ingressHttpsPort: opts.ingressHttpsPort,
+    ingressSecretsClient,
   });
 }
 
@@ -367,7 +381,7 @@ export async function portForward(
 export function useServerWithAgent(
   nodeName: string,
   setup?: (k3: K3lite) => Promise<void>,
-  opts: { clusterNetwork?: boolean; ingressPort?: number } = {},
+  opts: { clusterNetwork?: boolean; ingressPort?: number; ingressHttpsPort?: number } = {},
 ): { k3: K3lite; node(): AgentFixture } {
   let k3: K3lite | undefined;
   let node: AgentFixture | undefined;

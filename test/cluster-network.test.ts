@@ -5,12 +5,16 @@
 // on the node's ingress port (Traefik's job in k3s).
 
 import { afterAll, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { removeServiceRules } from "../src/network/proxy/iptables.ts";
 import { busyboxContainer, kubectlWaitRunning, podOnNode, useServerWithAgent } from "./agent-fixture.ts";
 import { freePort, waitFor } from "./harness.ts";
 
 const NODE = "net-node";
 const INGRESS_PORT = await freePort();
+const INGRESS_HTTPS_PORT = await freePort();
 const CLUSTER_DNS = "10.43.0.10";
 
 const { k3 } = useServerWithAgent(
@@ -31,7 +35,7 @@ const { k3 } = useServerWithAgent(
     await kubectlWaitRunning(k3, "web");
     await kubectlWaitRunning(k3, "client");
   },
-  { clusterNetwork: true, ingressPort: INGRESS_PORT },
+  { clusterNetwork: true, ingressPort: INGRESS_PORT, ingressHttpsPort: INGRESS_HTTPS_PORT },
 );
 
 afterAll(async () => {
@@ -157,4 +161,73 @@ test("an Ingress routes by host and path to the Service, and reports the node's 
   expect((await k3.kubectl(["get", "node", NODE, "-o", "jsonpath={.status.addresses[0].address}"])).stdout).toBe(
     address,
   );
+});
+
+test("over HTTPS, the Ingress's spec.tls Secret is served for its host (SNI)", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "k3lite-ingress-tls-"));
+  try {
+    const [cert, key] = [join(dir, "tls.crt"), join(dir, "tls.key")];
+    const openssl = Bun.spawnSync([
+      "openssl",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-days",
+      "1",
+      "-subj",
+      "/CN=secure.example.test",
+      "-addext",
+      "subjectAltName=DNS:secure.example.test",
+      "-keyout",
+      key,
+      "-out",
+      cert,
+    ]);
+    expect(openssl.exitCode).toBe(0);
+    expect((await k3.kubectl(["create", "secret", "tls", "secure-tls", "--cert", cert, "--key", key])).code).toBe(0);
+    const ingress = {
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: { name: "secure", namespace: "default" },
+      spec: {
+        ingressClassName: "traefik",
+        tls: [{ hosts: ["secure.example.test"], secretName: "secure-tls" }],
+        rules: [
+          {
+            host: "secure.example.test",
+            http: {
+              paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "web", port: { number: 80 } } } }],
+            },
+          },
+        ],
+      },
+    };
+    expect((await k3.kubectl(["apply", "-f", "-"], { stdin: JSON.stringify(ingress) })).code).toBe(0);
+    // curl checks the served certificate against the Secret's (the only CA it trusts) for that name.
+    const page = await waitFor(
+      async () => {
+        // Not spawnSync: the agent (and so the ingress answering curl) runs in this test process.
+        const curl = Bun.spawn([
+          "curl",
+          "-sf",
+          "--max-time",
+          "3",
+          "--cacert",
+          cert,
+          "--resolve",
+          `secure.example.test:${INGRESS_HTTPS_PORT}:127.0.0.1`,
+          `https://secure.example.test:${INGRESS_HTTPS_PORT}/index.html`,
+        ]);
+        const [code, out] = await Promise.all([curl.exited, new Response(curl.stdout).text()]);
+        return code === 0 ? out : undefined;
+      },
+      30_000,
+      "the page over HTTPS with the Ingress's certificate",
+    );
+    expect(page).toBe("svc-page\n");
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -16,7 +16,12 @@ import type { AgentConfig } from "./config.ts";
 const log = consola.withTag("agent");
 
 /** Starts what `config` enables; returns the stops of what started. */
-export async function startClusterNetwork(client: KubeClient, config: AgentConfig): Promise<(() => Promise<void>)[]> {
+export async function startClusterNetwork(
+  client: KubeClient,
+  config: AgentConfig,
+  /** Reads certificate Secrets: without it, Ingresses are served over HTTP only. */
+  secretsClient?: KubeClient,
+): Promise<(() => Promise<void>)[]> {
   // One watch per collection for all of them: Services and EndpointSlices are what each of them follows.
   const informers = createInformerFactory(client);
   const stops: (() => Promise<void>)[] = [async () => informers.stop()];
@@ -42,7 +47,8 @@ export async function startClusterNetwork(client: KubeClient, config: AgentConfi
   }
   if (config.ingressPort !== undefined) {
     try {
-      const ingress = await startIngress(client, { port: config.ingressPort, informers });
+      const httpsPort = secretsClient ? config.ingressHttpsPort : undefined;
+      const ingress = await startIngress(client, { port: config.ingressPort, httpsPort, secretsClient, informers });
       stops.push(() => ingress.stop());
     } catch (err) {
       // Most often a web server of the machine's own already has port 80.

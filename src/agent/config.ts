@@ -40,4 +40,6 @@ export interface AgentConfig {
   clusterDnsServer?: boolean;
   /** Serve the cluster's Ingresses over HTTP on this port of every address (Traefik's job in k3s; the commands use 80). */
   ingressPort?: number;
+  /** And over HTTPS on this one (443), when the agent is given a client that may read certificate Secrets. */
+  ingressHttpsPort?: number;
 }

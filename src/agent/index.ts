@@ -73,7 +73,12 @@ async function runtimeHealth(
   }
 }
 
-export async function startAgent(config: AgentConfig, client: KubeClient): Promise<Agent> {
+export interface AgentClients {
+  /** Reads certificate Secrets for Ingress HTTPS (the server's own node; the node identity may not read Secrets). */
+  ingressSecrets?: KubeClient;
+}
+
+export async function startAgent(config: AgentConfig, client: KubeClient, clients: AgentClients = {}): Promise<Agent> {
   const started = Date.now();
   const paths = agentPaths(config.dataDir);
   const nodeIp = config.nodeIp ?? defaultRouteIp() ?? "127.0.0.1";
@@ -166,7 +171,7 @@ export async function startAgent(config: AgentConfig, client: KubeClient): Promi
     const statusTimer = setInterval(statusTick, STATUS_CHECK_MS);
     cleanups.push(() => clearInterval(statusTimer));
 
-    for (const stopPart of await startClusterNetwork(client, config)) cleanups.push(stopPart);
+    for (const stopPart of await startClusterNetwork(client, config, clients.ingressSecrets)) cleanups.push(stopPart);
     const podManager = startPodManager({ client, cri, config, paths, nodeIp: () => nodeIp, registries });
     cleanups.push(() => podManager.stop());
     streaming.setPodLister(() => podManager.informer.list());

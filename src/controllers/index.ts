@@ -121,8 +121,9 @@ export const CONTROLLERS: Record<string, Starter> = {
   serviceaccount: (ctx) => startServiceAccountsController(ctx),
   "root-ca-cert-publisher": (ctx, opts) => (opts.rootCA ? startRootCACertPublisher(ctx, opts.rootCA) : undefined),
   // k3s's packaged load balancer; `--disable servicelb` leaves LoadBalancer Services Pending, as there.
-  // Port 80 is the Ingress's on every node unless it is disabled (as Traefik's Service holds it in k3s).
-  servicelb: (ctx, opts) => startServiceLBController(ctx, opts.disable?.includes("ingress") ? [] : ["80/TCP"]),
+  // Ports 80 and 443 are the Ingress's unless it is disabled (as Traefik's Service holds them in k3s).
+  servicelb: (ctx, opts) =>
+    startServiceLBController(ctx, opts.disable?.includes("ingress") ? [] : ["80/TCP", "443/TCP"]),
   // The status half of the Ingress the agents serve; `--disable traefik` leaves it off (src/cli/commands/server.ts).
   ingress: (ctx) => startIngressStatusController(ctx),
 };

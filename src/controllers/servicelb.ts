@@ -3,7 +3,7 @@
 // service proxy (src/network/proxy) routes traffic for those addresses and the Service's ports to its endpoints.
 // As in k3s, a port that an older LoadBalancer Service already holds stays Pending for the newer one (both cannot
 // own :80 on a node), and a Service with spec.loadBalancerClass belongs to another controller. Ports the nodes serve
-// themselves (80 for the Ingress, as Traefik's LoadBalancer Service holds it in k3s) are held from the start.
+// themselves (80 and 443 for the Ingress, as Traefik's LoadBalancer Service holds them in k3s) are held from the start.
 
 import type { Node, Service } from "../api/types.ts";
 import { nodes as nodesRef, services as servicesRef } from "../client/refs.ts";

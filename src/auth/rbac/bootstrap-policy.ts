@@ -13,6 +13,11 @@ const serviceAccount = (namespace: string, name: string): Subject => ({ kind: "S
 
 /** Identities of built-in components other than controllers (see controllerUser for those). */
 export const SCHEDULER_USER: UserInfo = { username: "system:kube-scheduler", groups: ["system:authenticated"] };
+/**
+ * The server node's Ingress reads certificate Secrets as this user (Traefik's service account in k3s can too); the
+ * node identity cannot, so a worker node's agent never holds the cluster's Secrets.
+ */
+export const INGRESS_USER: UserInfo = { username: "system:k3lite-ingress", groups: ["system:authenticated"] };
 export const CONTROLLER_MANAGER_USER: UserInfo = {
   username: "system:kube-controller-manager",
   groups: ["system:authenticated"],
@@ -57,6 +62,7 @@ export function bootstrapClusterRoleBindings(): ClusterRoleBinding[] {
     binding("system:volume-scheduler", [user(SCHEDULER_USER.username)]),
     binding("system:kube-controller-manager", [user(CONTROLLER_MANAGER_USER.username)]),
     binding("system:kube-dns", [serviceAccount("kube-system", "kube-dns")]),
+    binding("system:k3lite-ingress", [user(INGRESS_USER.username)]),
     binding("system:coredns", [serviceAccount("kube-system", "coredns")]),
     binding("system:service-account-issuer-discovery", [group("system:serviceaccounts")]),
     ...controllerClusterRoleBindings(),

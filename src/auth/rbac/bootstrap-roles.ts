@@ -255,6 +255,7 @@ export function bootstrapClusterRoles(): ClusterRole[] {
     ]),
     clusterRole("system:kube-controller-manager", controllerManagerRules),
     clusterRole("system:kube-dns", [rule(["list", "watch"], [""], ["endpoints", "services"])]),
+    clusterRole("system:k3lite-ingress", [rule(["list", "watch"], [""], ["secrets"])]),
     clusterRole("system:coredns", [
       rule(["list", "watch"], [""], ["endpoints", "services", "pods", "namespaces"]),
       rule(["list", "watch"], ["discovery.k8s.io"], ["endpointslices"]),

@@ -5,7 +5,7 @@
 import { defineCommand } from "citty";
 import { consola } from "consola";
 import type { AgentConfig } from "../../agent/config.ts";
-import { CONTROLLER_MANAGER_USER, nodeUser, SCHEDULER_USER } from "../../auth/rbac/bootstrap-policy.ts";
+import { CONTROLLER_MANAGER_USER, INGRESS_USER, nodeUser, SCHEDULER_USER } from "../../auth/rbac/bootstrap-policy.ts";
 import { controllerUser } from "../../auth/rbac/controller-roles.ts";
 import type { ServerConfig } from "../../server/config.ts";
 import { bool, type FlagValues, list, req, resolveFlags, str } from "../config.ts";
@@ -69,6 +69,7 @@ export function localAgentConfig(config: ServerConfig): AgentConfig {
     serviceProxy: !config.disableKubeProxy,
     clusterDnsServer: !config.disable.includes("coredns"),
     ingressPort: config.disable.includes("traefik") ? undefined : 80,
+    ingressHttpsPort: config.disable.includes("traefik") ? undefined : 443,
   };
 }
 
@@ -109,6 +110,8 @@ export async function startAllInOne(config: ServerConfig): Promise<{ stop(): Pro
       const agent = await startAgent(
         localAgentConfig(config),
         server.client(nodeUser(config.nodeName), "k3lite-agent"),
+        // This node serves Ingress HTTPS too: its certificates come through an identity allowed to read them.
+        { ingressSecrets: server.client(INGRESS_USER, "k3lite-ingress") },
       );
       stops.push(() => agent.stop());
     }

@@ -18,6 +18,8 @@ export interface IngressOptions {
   /** Default 0.0.0.0. */
   host?: string;
   port: number;
+  /** Reads the certificate Secrets (default: the client given); it needs list/watch of Secrets. */
+  secretsClient?: KubeClient;
   /** Also serve HTTPS here (443 on a node); needs list/watch of Secrets for Ingress certificates. */
   httpsPort?: number;
   /** Share informers with other components of the process (the service proxy and DNS watch Services too). */
@@ -34,6 +36,8 @@ export interface Ingress {
 
 export async function startIngress(client: KubeClient, opts: IngressOptions): Promise<Ingress> {
   const factory = opts.informers ?? createInformerFactory(client);
+  /** Factories this call made and must stop (not a shared one it was given). */
+  const ownFactories: InformerFactory[] = opts.informers ? [] : [factory];
   const ingressInformer = factory.informer<networking.Ingress>(ingresses);
   const serviceInformer = factory.informer<Service>(services);
   const sliceInformer = factory.informer<EndpointSlice>(endpointslices);
@@ -48,7 +52,10 @@ export async function startIngress(client: KubeClient, opts: IngressOptions): Pr
   let https: IngressTlsOptions | undefined;
   let tlsTable: TlsTable | undefined;
   if (opts.httpsPort !== undefined) {
-    const secretInformer = factory.informer<Secret>(secrets, { fieldSelector: TLS_SECRETS });
+    // Another identity may read them: its own factory (stopped with the rest below).
+    const secretFactory = opts.secretsClient ? createInformerFactory(opts.secretsClient) : factory;
+    if (secretFactory !== factory) ownFactories.push(secretFactory);
+    const secretInformer = secretFactory.informer<Secret>(secrets, { fieldSelector: TLS_SECRETS });
     informers.push(secretInformer);
     const certificates = () => {
       tlsTable ??= buildTlsTable(ingressInformer.list(), secretInformer.list());
@@ -70,6 +77,10 @@ export async function startIngress(client: KubeClient, opts: IngressOptions): Pr
   }
 
   factory.start();
+  for (const own of ownFactories) own.start();
+  const stopFactories = () => {
+    for (const own of ownFactories) own.stop();
+  };
   try {
     const proxy = await startIngressProxy({ host: opts.host ?? "0.0.0.0", port: opts.port, routes, https });
     return {
@@ -79,12 +90,12 @@ export async function startIngress(client: KubeClient, opts: IngressOptions): Pr
         await Promise.all(informers.map((i) => i.waitForSync(signal)));
       },
       async stop() {
-        if (!opts.informers) factory.stop();
+        stopFactories();
         await proxy.close();
       },
     };
   } catch (err) {
-    if (!opts.informers) factory.stop();
+    stopFactories();
     throw err;
   }
 }
