@@ -1,8 +1,8 @@
 // The node's share of Service networking, started by the agent when the commands ask for it: Service IPs and
 // NodePorts routed to endpoints (src/network/proxy, kube-proxy's job), cluster DNS answered on the --cluster-dns
 // IP of this node (src/network/dns, CoreDNS's job), so a pod's resolv.conf and `http://web.default.svc` work, and
-// Ingresses served over HTTP (src/network/ingress, Traefik's job).
-// Neither stops the node from coming up: a failure is logged and the rest of the agent runs.
+// Ingresses served over HTTP, and HTTPS when the agent may read certificate Secrets (src/network/ingress, Traefik's
+// job). None of them stops the node from coming up: a failure is logged and the rest of the agent runs.
 
 import { consola } from "consola";
 import { createInformerFactory } from "../client/informer.ts";

@@ -65,12 +65,10 @@ export function startServiceLBController(ctx: ControllerContext, reservedPorts: 
     const { namespace, name } = splitKey(key);
     const svc = serviceInformer.lister.get(namespace, name);
     if (!svc || svc.metadata?.deletionTimestamp) return;
-    let ips: string[] = [];
-    if (isOurs(svc) && !portTaken(svc, serviceInformer.lister.list(), reservedPorts))
-      ips = nodeIngressIps(nodeInformer.lister.list());
-    else if (!isOurs(svc) && !hasIngress(svc)) return;
-    // A Service that stopped being ours (type changed) loses what we wrote; another class's status is not ours.
-    if (!isOurs(svc) && svc.spec?.loadBalancerClass) return;
+    // A Service that stopped being a LoadBalancer of ours loses what we wrote; another class's status is its own.
+    if (!isOurs(svc) && (!hasIngress(svc) || svc.spec?.loadBalancerClass)) return;
+    const ours = isOurs(svc) && !portTaken(svc, serviceInformer.lister.list(), reservedPorts);
+    const ips = ours ? nodeIngressIps(nodeInformer.lister.list()) : [];
     const loadBalancer = ips.length ? { ingress: ips.map((ip) => ({ ip, ipMode: "VIP" as const })) } : {};
     await writeStatus(ctx.client, servicesRef, svc, { ...svc.status, loadBalancer });
   }
