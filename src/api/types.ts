@@ -8,6 +8,7 @@ export type * as apps from "kubernetes-types/apps/v1";
 export type { ControllerRevision, DaemonSet, Deployment, ReplicaSet, StatefulSet } from "kubernetes-types/apps/v1";
 export type * as authentication from "kubernetes-types/authentication/v1";
 export type * as authorization from "kubernetes-types/authorization/v1";
+export type * as autoscaling from "kubernetes-types/autoscaling/v2";
 export type * as batch from "kubernetes-types/batch/v1";
 export type { CronJob, Job } from "kubernetes-types/batch/v1";
 export type * as coordination from "kubernetes-types/coordination/v1";

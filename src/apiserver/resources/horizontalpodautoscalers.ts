@@ -1,7 +1,11 @@
-// autoscaling/v2 HorizontalPodAutoscaler (stored and served; the autoscaler itself is not built).
+// autoscaling/v2 HorizontalPodAutoscaler (the autoscaler is src/controllers/podautoscaler.ts).
 
+import type { autoscaling } from "../../api/types.ts";
 import { ageColumn, col, nameColumn } from "../table.ts";
+import { hpaTargets } from "./hpa-targets.ts";
 import { describe } from "./types.ts";
+
+type Hpa = autoscaling.HorizontalPodAutoscaler;
 
 export default describe({
   group: "autoscaling",
@@ -15,7 +19,7 @@ export default describe({
   columns: [
     nameColumn,
     col("Reference", (h) => `${h.spec?.scaleTargetRef?.kind}/${h.spec?.scaleTargetRef?.name}`),
-    col("Targets", () => "<unknown>"),
+    col("Targets", (h) => hpaTargets(h as Hpa)),
     col("MinPods", (h) => h.spec?.minReplicas ?? 1, { type: "integer" }),
     col("MaxPods", (h) => h.spec?.maxReplicas ?? 0, { type: "integer" }),
     col("Replicas", (h) => h.status?.currentReplicas ?? 0, { type: "integer" }),
