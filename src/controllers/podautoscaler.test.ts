@@ -1,0 +1,167 @@
+import { afterEach, expect, test } from "bun:test";
+import type { Scale } from "kubernetes-types/autoscaling/v1";
+import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2";
+import type { Deployment, Event, KubeObject, Pod } from "../api/types.ts";
+import { deployments, events, inNamespace, pods } from "../client/refs.ts";
+import { waitFor } from "../client/testing.ts";
+import type { KubeClient } from "../client/types.ts";
+import { rfc3339 } from "./clock.ts";
+import type { Controller } from "./framework.ts";
+import { hpaRef, metricsApiSource, type PodMetrics, startPodAutoscalerController } from "./podautoscaler.ts";
+import { FakeCluster } from "./testing/fake.ts";
+
+const running: Controller[] = [];
+afterEach(async () => {
+  for (const c of running.splice(0)) await c.stop();
+});
+
+/** FakeCluster has no scale subresource: serve deployments/scale from the Deployment, as the API server does. */
+function withScale(cluster: FakeCluster): KubeClient {
+  const base = cluster.client;
+  return {
+    ...base,
+    async get<T extends KubeObject>(ref: Parameters<KubeClient["get"]>[0], name: string, sub?: string) {
+      if (sub !== "scale") return base.get<T>(ref, name, sub);
+      const d = await base.get<Deployment>(ref, name);
+      const scale: Scale = {
+        apiVersion: "autoscaling/v1",
+        kind: "Scale",
+        metadata: { name, namespace: d.metadata?.namespace, resourceVersion: d.metadata?.resourceVersion },
+        spec: { replicas: d.spec?.replicas ?? 1 },
+        status: { replicas: d.status?.replicas ?? 0, selector: "app=web" },
+      };
+      return scale as T;
+    },
+    async update<T extends KubeObject>(ref: Parameters<KubeClient["update"]>[0], obj: T, opts?: object, sub?: string) {
+      if (sub !== "scale") return base.update(ref, obj, opts, sub);
+      const name = obj.metadata?.name ?? "";
+      await base.patch(ref, name, { spec: { replicas: obj.spec?.replicas } }, "merge");
+      return obj;
+    },
+  };
+}
+
+function setup() {
+  const cluster = new FakeCluster();
+  const client = withScale(cluster);
+  const ctx = { ...cluster.context(), client };
+  const samples = new Map<string, string>(); // pod → cpu usage
+  const metrics = async (_ns: string, _selector: string): Promise<PodMetrics[]> =>
+    [...samples].map(([name, cpu]) => ({
+      metadata: { name, namespace: "default" },
+      timestamp: rfc3339(cluster.clock.now()),
+      window: "15s",
+      containers: [{ name: "app", usage: { cpu, memory: "10Mi" } }],
+    }));
+  const controller = startPodAutoscalerController(ctx, metrics);
+  running.push(controller);
+  controller.run(1);
+  cluster.put<Deployment>(deployments, {
+    metadata: { name: "web", namespace: "default" },
+    spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template: {} },
+  });
+  const addPod = (name: string) => {
+    const started = rfc3339(cluster.clock.now() - 3600_000);
+    cluster.put<Pod>(pods, {
+      metadata: { name, namespace: "default", labels: { app: "web" } },
+      spec: { containers: [{ name: "app", image: "nginx", resources: { requests: { cpu: "100m" } } }] },
+      status: {
+        phase: "Running",
+        startTime: started,
+        conditions: [{ type: "Ready", status: "True", lastTransitionTime: started }],
+      },
+    });
+  };
+  const createHpa = () =>
+    cluster.put<HorizontalPodAutoscaler>(hpaRef, {
+      apiVersion: "autoscaling/v2",
+      kind: "HorizontalPodAutoscaler",
+      metadata: { name: "web", namespace: "default" },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+        minReplicas: 1,
+        maxReplicas: 5,
+        metrics: [
+          { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } } },
+        ],
+      },
+    });
+  const replicas = () => cluster.objects<Deployment>(deployments)[0]?.spec?.replicas;
+  const hpa = () => cluster.objects<HorizontalPodAutoscaler>(hpaRef)[0];
+  const condition = (type: string) => hpa()?.status?.conditions?.find((c) => c.type === type);
+  return { cluster, ctx, samples, addPod, createHpa, replicas, hpa, condition };
+}
+
+test("scales a Deployment up on CPU load, writes status and an event, and down only after the window", async () => {
+  const { cluster, ctx, samples, addPod, createHpa, replicas, hpa, condition } = setup();
+  addPod("web-1");
+  samples.set("web-1", "100m"); // 100% of request against a 50% target
+  createHpa();
+
+  await waitFor(() => replicas() === 2, "scale-up to 2");
+  await waitFor(() => hpa()?.status?.desiredReplicas === 2, "HPA status");
+  const status = hpa()?.status;
+  expect(status?.currentReplicas).toBe(1);
+  expect(status?.lastScaleTime).toBe(rfc3339(cluster.clock.now()));
+  expect(status?.currentMetrics).toEqual([
+    { type: "Resource", resource: { name: "cpu", current: { averageUtilization: 100, averageValue: "100m" } } },
+  ]);
+  expect(condition("AbleToScale")).toMatchObject({ status: "True", reason: "SucceededRescale" });
+  expect(condition("ScalingActive")).toMatchObject({ status: "True", reason: "ValidMetricFound" });
+  expect(condition("ScalingLimited")).toMatchObject({ status: "False", reason: "DesiredWithinRange" });
+  await ctx.recorder.flush();
+  const rescale = cluster.objects<Event>(inNamespace(events, "default")).find((e) => e.reason === "SuccessfulRescale");
+  expect(rescale?.message).toBe("New size: 2; reason: cpu resource utilization (percentage of request) above target");
+
+  // Load drops: the recommendation is 1, but 2 was recommended within the last 300 s.
+  addPod("web-2");
+  samples.set("web-1", "5m");
+  samples.set("web-2", "5m");
+  cluster.clock.step(15_000);
+  await waitFor(() => condition("AbleToScale")?.reason === "ScaleDownStabilized", "stabilized scale-down");
+  expect(replicas()).toBe(2);
+  expect(hpa()?.status?.currentMetrics?.[0]?.resource?.current.averageUtilization).toBe(5);
+
+  cluster.clock.step(300_000);
+  await waitFor(() => replicas() === 1, "scale-down to 1 after the window");
+  await waitFor(() => hpa()?.status?.desiredReplicas === 1, "HPA status after scale-down");
+  await ctx.recorder.flush();
+  const messages = cluster.objects<Event>(inNamespace(events, "default")).map((e) => e.message);
+  expect(messages).toContain("New size: 1; reason: All metrics below target");
+});
+
+test("without metrics the HPA reports FailedGetResourceMetric and does not scale", async () => {
+  const { cluster, addPod, createHpa, replicas, condition } = setup();
+  addPod("web-1");
+  createHpa();
+  await waitFor(() => condition("ScalingActive")?.status === "False", "ScalingActive False");
+  expect(condition("ScalingActive")?.reason).toBe("FailedGetResourceMetric");
+  expect(condition("ScalingActive")?.message).toContain("failed to get cpu utilization");
+  expect(condition("AbleToScale")).toMatchObject({ status: "True", reason: "SucceededGetScale" });
+  expect(replicas()).toBe(1);
+  expect(cluster.actions.filter((a) => a.startsWith("patch deployments"))).toEqual([]);
+});
+
+test("limits a big jump to the default scale-up rate and says so", async () => {
+  const { addPod, samples, createHpa, replicas, condition } = setup();
+  addPod("web-1");
+  samples.set("web-1", "1"); // 1000% → 20 replicas wanted, max 5 (and the default rate allows 4 from 1)
+  createHpa();
+  await waitFor(() => replicas() === 4, "scale-up limited by rate");
+  await waitFor(() => condition("ScalingLimited")?.reason === "ScaleUpLimit", "ScaleUpLimit");
+});
+
+test("metricsApiSource lists PodMetrics by label selector through the metrics API", async () => {
+  const seen: string[] = [];
+  const client = {
+    request: async (method: string, path: string) => {
+      seen.push(`${method} ${path}`);
+      return Response.json({ kind: "PodMetricsList", items: [{ metadata: { name: "a" }, containers: [] }] });
+    },
+  } as unknown as KubeClient;
+  const items = await metricsApiSource(client)("default", "app=web,tier in (a)");
+  expect(items.map((m) => m.metadata.name)).toEqual(["a"]);
+  expect(seen).toEqual([
+    `GET /apis/metrics.k8s.io/v1beta1/namespaces/default/pods?labelSelector=${encodeURIComponent("app=web,tier in (a)")}`,
+  ]);
+});
