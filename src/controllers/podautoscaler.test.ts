@@ -131,7 +131,7 @@ test("scales a Deployment up on CPU load, writes status and an event, and down o
 });
 
 test("without metrics the HPA reports FailedGetResourceMetric and does not scale", async () => {
-  const { cluster, addPod, createHpa, replicas, condition } = setup();
+  const { cluster, addPod, createHpa, replicas, hpa, condition } = setup();
   addPod("web-1");
   createHpa();
   await waitFor(() => condition("ScalingActive")?.status === "False", "ScalingActive False");
@@ -139,6 +139,8 @@ test("without metrics the HPA reports FailedGetResourceMetric and does not scale
   expect(condition("ScalingActive")?.message).toContain("failed to get cpu utilization");
   expect(condition("AbleToScale")).toMatchObject({ status: "True", reason: "SucceededGetScale" });
   expect(replicas()).toBe(1);
+  // As upstream: the metric's slot stays empty, so `kubectl get hpa` shows <unknown>/50%.
+  expect(hpa()?.status?.currentMetrics).toEqual([{ type: "" }]);
   expect(cluster.actions.filter((a) => a.startsWith("patch deployments"))).toEqual([]);
 });
 

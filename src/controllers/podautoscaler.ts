@@ -144,17 +144,13 @@ export function startPodAutoscalerController(
       desired = min;
       reason = "Current number of replicas below Spec.MinReplicas";
     } else {
-      const computed = await computeReplicas(hpa, scale, current, conditions, now);
+      const { best: computed, statuses } = await computeReplicas(hpa, scale, current, conditions, now);
+      currentMetrics = statuses;
       if (!computed) {
-        await writeStatus(
-          ctx.client,
-          hpaRef,
-          hpa,
-          statusOf(hpa, current, hpa.status?.desiredReplicas ?? current, conditions),
-        );
+        const status = statusOf(hpa, current, hpa.status?.desiredReplicas ?? current, conditions, statuses);
+        await writeStatus(ctx.client, hpaRef, hpa, status);
         return;
       }
-      currentMetrics = computed.statuses;
       const history = recommendations.get(key) ?? [];
       recommendations.set(key, history);
       const downWindow = spec.behavior?.scaleDown?.stabilizationWindowSeconds;
@@ -216,21 +212,22 @@ export function startPodAutoscalerController(
     await writeStatus(ctx.client, hpaRef, hpa, status);
   }
 
-  /** The highest count any metric asks for, or undefined (condition set) when none could be computed. */
+  /** The highest count any metric asks for (undefined, with the condition set, when none could be computed) and
+   * each metric's current value, in spec order as kubectl's TARGETS column reads them (a failed one left empty). */
   async function computeReplicas(
     hpa: HorizontalPodAutoscaler,
     scale: Scale,
     current: number,
     conditions: Conditions,
     now: number,
-  ): Promise<{ replicas: number; metric: string; statuses: MetricStatus[] } | undefined> {
+  ): Promise<{ best?: { replicas: number; metric: string }; statuses: MetricStatus[] }> {
     const namespace = hpa.metadata?.namespace ?? "default";
     const selector = scale.status?.selector ?? "";
     if (!selector) {
       const message = "the HPA target's scale is missing a selector";
       conditions.set("ScalingActive", "False", "InvalidSelector", message);
       ctx.recorder.event(hpa, "Warning", "SelectorRequired", message);
-      return undefined;
+      return { statuses: [] };
     }
     const matches = parseLabelSelector(selector);
     const pods = podInformer.lister.list(namespace).filter((p) => matches(p.metadata?.labels ?? {}));
@@ -239,24 +236,25 @@ export function startPodAutoscalerController(
       : [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 80 } } }];
 
     let best: { replicas: number; metric: string } | undefined;
-    const statuses: MetricStatus[] = [];
+    const statuses: MetricStatus[] = specs.map(() => ({ type: "" }));
+    let samples: Promise<PodMetrics[]> | undefined; // one query serves every Resource metric
     let invalid = 0;
     let failure: { reason: string; message: string } | undefined;
-    for (const spec of specs) {
+    for (const [i, spec] of specs.entries()) {
       const t = targetOf(spec);
       if (!t) {
         invalid++;
-        failure = {
+        failure ??= {
           reason: "InvalidMetricSourceType",
           message: `the HPA was unable to compute the replica count: unsupported metric source type "${spec.type}"`,
         };
         continue;
       }
       try {
-        const samples = await metrics(namespace, selector);
-        const r = resourceReplicas(current, t.target, t.resource, pods, samples, now);
+        samples ??= metrics(namespace, selector);
+        const r = resourceReplicas(current, t.target, t.resource, pods, await samples, now);
         const metric = metricName(t.resource, t.target);
-        statuses.push({
+        statuses[i] = {
           type: "Resource",
           resource: {
             name: t.resource,
@@ -265,14 +263,14 @@ export function startPodAutoscalerController(
                 ? { averageUtilization: r.utilization, averageValue: milliQuantity(r.averageMilli) }
                 : { averageValue: milliQuantity(r.averageMilli) },
           },
-        });
+        };
         if (!best || r.replicas > best.replicas) best = { replicas: r.replicas, metric };
       } catch (err) {
         invalid++;
         const what =
           t.target.type === "Utilization" ? `${t.resource} utilization` : `${t.resource} resource metric value`;
         const message = `the HPA was unable to compute the replica count: failed to get ${what}: ${(err as Error).message}`;
-        failure = { reason: "FailedGetResourceMetric", message };
+        failure ??= { reason: "FailedGetResourceMetric", message };
         ctx.recorder.event(hpa, "Warning", "FailedGetResourceMetric", message);
       }
     }
@@ -284,7 +282,7 @@ export function startPodAutoscalerController(
       };
       conditions.set("ScalingActive", "False", f.reason, f.message);
       ctx.recorder.event(hpa, "Warning", "FailedComputeMetricsReplicas", f.message);
-      return undefined;
+      return { statuses };
     }
     conditions.set(
       "ScalingActive",
@@ -292,7 +290,7 @@ export function startPodAutoscalerController(
       "ValidMetricFound",
       `the HPA was able to successfully calculate a replica count from ${best.metric}`,
     );
-    return { ...best, statuses };
+    return { best, statuses };
   }
 
   return controller;
