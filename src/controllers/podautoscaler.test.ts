@@ -1,12 +1,18 @@
-import { afterEach, expect, test } from "bun:test";
+import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import type { Scale } from "kubernetes-types/autoscaling/v1";
 import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2";
 import type { Deployment, Event, KubeObject, Pod } from "../api/types.ts";
+import { inProcessTransport } from "../apiserver/in-process.ts";
+import { hpaTargets } from "../apiserver/resources/hpa-targets.ts";
+import { useInProcessApi } from "../apiserver/testing.ts";
+import { createClient } from "../client/client.ts";
+import { createInformerFactory } from "../client/informer.ts";
 import { deployments, events, inNamespace, pods } from "../client/refs.ts";
 import { waitFor } from "../client/testing.ts";
-import type { KubeClient } from "../client/types.ts";
-import { rfc3339 } from "./clock.ts";
-import type { Controller } from "./framework.ts";
+import type { KubeClient, ResourceRef } from "../client/types.ts";
+import { FakeClock, rfc3339 } from "./clock.ts";
+import { createEventRecorder } from "./events.ts";
+import { type Controller, type ControllerContext, sharedInformerView } from "./framework.ts";
 import { hpaRef, metricsApiSource, type PodMetrics, startPodAutoscalerController } from "./podautoscaler.ts";
 import { FakeCluster } from "./testing/fake.ts";
 
@@ -166,4 +172,97 @@ test("metricsApiSource lists PodMetrics by label selector through the metrics AP
   expect(seen).toEqual([
     `GET /apis/metrics.k8s.io/v1beta1/namespaces/default/pods?labelSelector=${encodeURIComponent("app=web,tier in (a)")}`,
   ]);
+});
+
+describe("against the API server", () => {
+  // Registered before the API's hooks so that it runs first: the informers stop before the store closes.
+  let stop: (() => Promise<void>) | undefined;
+  afterAll(async () => stop?.());
+  const { call, api } = useInProcessApi();
+  const created = async (path: string, body: unknown) => {
+    const res = await call("POST", path, body);
+    if (res.status !== 201) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+    return res.json();
+  };
+
+  test("`kubectl autoscale`'s HPA rescales a Deployment through deployments/scale and writes its status", async () => {
+    const client = createClient(inProcessTransport(api().app, { username: "admin", groups: ["system:masters"] }));
+    const clock = new FakeClock(Date.now());
+    const factory = createInformerFactory(client);
+    const recorder = createEventRecorder(client, "test", clock);
+    const ctx: ControllerContext = {
+      client,
+      clock,
+      recorder,
+      informer: <T extends KubeObject>(ref: ResourceRef) => sharedInformerView<T>(factory.informer<T>(ref)),
+    };
+    const samples: PodMetrics[] = [
+      { metadata: { name: "web-1", namespace: "default" }, containers: [{ name: "app", usage: { cpu: "75m" } }] },
+    ];
+    const controller = startPodAutoscalerController(ctx, async () => samples);
+    factory.start();
+    stop = async () => {
+      factory.stop();
+      await controller.stop();
+      await recorder.flush();
+    };
+    await factory.waitForSync();
+    controller.run(1);
+
+    const labels = { app: "web" };
+    const container = { name: "app", image: "nginx", resources: { requests: { cpu: "100m" } } };
+    await created("/apis/apps/v1/namespaces/default/deployments", {
+      metadata: { name: "web" },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: labels },
+        template: { metadata: { labels }, spec: { containers: [container] } },
+      },
+    });
+    const pod = await created("/api/v1/namespaces/default/pods", {
+      metadata: { name: "web-1", labels },
+      spec: { containers: [container] },
+    });
+    const started = rfc3339(Date.now() - 3600_000);
+    const ready = { type: "Ready", status: "True", lastTransitionTime: started };
+    const res = await call("PUT", "/api/v1/namespaces/default/pods/web-1/status", {
+      ...pod,
+      status: { phase: "Running", startTime: started, conditions: [ready] },
+    });
+    expect(res.status).toBe(200);
+    // What `kubectl autoscale deployment web --cpu-percent=50 --min=1 --max=5` sends.
+    await created("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers", {
+      metadata: { name: "web" },
+      spec: {
+        scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+        minReplicas: 1,
+        maxReplicas: 5,
+        metrics: [
+          { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } } },
+        ],
+      },
+    });
+
+    const get = async (path: string) => (await call("GET", path)).json();
+    await waitFor(
+      async () => (await get("/apis/apps/v1/namespaces/default/deployments/web")).spec.replicas === 2,
+      "scale-up",
+    );
+    const hpa = await waitFor(async () => {
+      const h = await get("/apis/autoscaling/v2/namespaces/default/horizontalpodautoscalers/web");
+      return h.status?.desiredReplicas === 2 && h;
+    }, "HPA status");
+    expect(hpa.status.currentMetrics[0].resource.current.averageUtilization).toBe(75);
+    expect(hpa.status.conditions.map((c: { reason: string }) => c.reason)).toEqual([
+      "SucceededRescale",
+      "ValidMetricFound",
+      "DesiredWithinRange",
+    ]);
+    expect(hpaTargets(hpa)).toBe("cpu: 75%/50%"); // kubectl get hpa's TARGETS
+    await recorder.flush();
+    const evs = await get("/api/v1/namespaces/default/events");
+    expect(evs.items.map((e: Event) => e.message)).toContain(
+      "New size: 2; reason: cpu resource utilization (percentage of request) above target",
+    );
+  });
 });
