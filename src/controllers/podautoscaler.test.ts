@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import type { Scale } from "kubernetes-types/autoscaling/v1";
-import type { HorizontalPodAutoscaler } from "kubernetes-types/autoscaling/v2";
+import type { HorizontalPodAutoscaler, HorizontalPodAutoscalerBehavior } from "kubernetes-types/autoscaling/v2";
 import type { Deployment, Event, KubeObject, Pod } from "../api/types.ts";
 import { inProcessTransport } from "../apiserver/in-process.ts";
 import { hpaTargets } from "../apiserver/resources/hpa-targets.ts";
@@ -47,7 +47,7 @@ function withScale(cluster: FakeCluster): KubeClient {
   };
 }
 
-function setup() {
+function setup(initialReplicas = 1) {
   const cluster = new FakeCluster();
   const client = withScale(cluster);
   const ctx = { ...cluster.context(), client };
@@ -64,7 +64,7 @@ function setup() {
   controller.run(1);
   cluster.put<Deployment>(deployments, {
     metadata: { name: "web", namespace: "default" },
-    spec: { replicas: 1, selector: { matchLabels: { app: "web" } }, template: {} },
+    spec: { replicas: initialReplicas, selector: { matchLabels: { app: "web" } }, template: {} },
   });
   const addPod = (name: string) => {
     const started = rfc3339(cluster.clock.now() - 3600_000);
@@ -78,7 +78,7 @@ function setup() {
       },
     });
   };
-  const createHpa = () =>
+  const createHpa = (behavior?: HorizontalPodAutoscalerBehavior) =>
     cluster.put<HorizontalPodAutoscaler>(hpaRef, {
       apiVersion: "autoscaling/v2",
       kind: "HorizontalPodAutoscaler",
@@ -90,6 +90,7 @@ function setup() {
         metrics: [
           { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 50 } } },
         ],
+        ...(behavior ? { behavior } : {}),
       },
     });
   const replicas = () => cluster.objects<Deployment>(deployments)[0]?.spec?.replicas;
@@ -157,6 +158,24 @@ test("limits a big jump to the default scale-up rate and says so", async () => {
   createHpa();
   await waitFor(() => replicas() === 4, "scale-up limited by rate");
   await waitFor(() => condition("ScalingLimited")?.reason === "ScaleUpLimit", "ScaleUpLimit");
+});
+
+test("spec.behavior's policies limit the rate of scale-down", async () => {
+  const { cluster, samples, addPod, createHpa, replicas, condition } = setup(3);
+  for (const name of ["web-1", "web-2", "web-3"]) {
+    addPod(name);
+    samples.set(name, "5m");
+  }
+  createHpa({
+    scaleDown: { stabilizationWindowSeconds: 0, policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] },
+  });
+  await waitFor(() => replicas() === 2, "one pod removed");
+  await waitFor(() => condition("ScalingLimited")?.reason === "ScaleDownLimit", "ScaleDownLimit");
+  cluster.clock.step(15_000); // still within the policy's 60 s period
+  await waitFor(() => condition("AbleToScale")?.reason === "ReadyForNewScale", "a sync that may not scale");
+  expect(replicas()).toBe(2);
+  cluster.clock.step(60_000);
+  await waitFor(() => replicas() === 1, "the next pod removed after the period");
 });
 
 test("metricsApiSource lists PodMetrics by label selector through the metrics API", async () => {

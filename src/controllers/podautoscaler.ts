@@ -16,12 +16,16 @@ import { keyOf, splitKey } from "./owner.ts";
 import {
   clampReplicas,
   DOWNSCALE_STABILIZATION_MS,
+  limitByBehavior,
   MetricsError,
   type PodMetrics,
+  type RateLimitReason,
   type Recommendation,
   type ResourceName,
   type ResourceTarget,
+  recordScaleEvent,
   resourceReplicas,
+  type ScaleEvent,
   stabilize,
 } from "./replica-calculator.ts";
 
@@ -82,6 +86,12 @@ export function startPodAutoscalerController(
   const podInformer = ctx.informer<Pod>(podsRef);
   const controller = newController(ctx, "horizontal-pod-autoscaler", sync);
   const recommendations = new Map<string, Recommendation[]>();
+  const scaleEvents = new Map<string, { up: ScaleEvent[]; down: ScaleEvent[] }>();
+  const eventsOf = (key: string) => {
+    const events = scaleEvents.get(key) ?? { up: [], down: [] };
+    scaleEvents.set(key, events);
+    return events;
+  };
 
   const enqueue = (hpa: HorizontalPodAutoscaler) => controller.enqueue(keyOf(hpa));
   hpaInformer.addEventHandler({
@@ -90,7 +100,10 @@ export function startPodAutoscalerController(
     onUpdate: (a, b) => {
       if (JSON.stringify(a.spec) !== JSON.stringify(b.spec)) enqueue(b);
     },
-    onDelete: (hpa) => recommendations.delete(keyOf(hpa)),
+    onDelete: (hpa) => {
+      recommendations.delete(keyOf(hpa));
+      scaleEvents.delete(keyOf(hpa));
+    },
   });
   controller.every(opts.syncPeriodMs ?? HPA_SYNC_PERIOD_MS, () => {
     for (const hpa of hpaInformer.lister.list()) enqueue(hpa);
@@ -164,16 +177,22 @@ export function startPodAutoscalerController(
         (upWindow ?? 0) * 1000,
       );
       if (stabilized !== computed.replicas) {
+        const up = computed.replicas >= current;
         conditions.set(
           "AbleToScale",
           "True",
-          "ScaleDownStabilized",
-          "recent recommendations were higher than current one, applying the highest recent recommendation",
+          up ? "ScaleUpStabilized" : "ScaleDownStabilized",
+          up
+            ? "recent recommendations were lower than current one, applying the lowest recent recommendation"
+            : "recent recommendations were higher than current one, applying the highest recent recommendation",
         );
       } else {
         conditions.set("AbleToScale", "True", "ReadyForNewScale", "recommended size matches current size");
       }
-      const clamped = clampReplicas(stabilized, current, min, max);
+      // With spec.behavior its policies limit the rate; without, upstream's fixed max(2×current, 4) step.
+      const clamped = spec.behavior
+        ? limitByBehavior(stabilized, current, min, max, spec.behavior, eventsOf(key), now)
+        : clampReplicas(stabilized, current, min, max);
       desired = clamped.replicas;
       setLimited(conditions, clamped.limit);
       reason = desired > current ? `${computed.metric} above target` : "All metrics below target";
@@ -200,6 +219,7 @@ export function startPodAutoscalerController(
         );
         throw err;
       }
+      if (spec.behavior) recordScaleEvent(eventsOf(key), spec.behavior, current, desired, now);
       conditions.set(
         "AbleToScale",
         "True",
@@ -296,18 +316,15 @@ export function startPodAutoscalerController(
   return controller;
 }
 
-function setLimited(conditions: Conditions, limit: ReturnType<typeof clampReplicas>["limit"]): void {
-  if (limit === "TooFewReplicas")
-    conditions.set("ScalingLimited", "True", limit, "the desired replica count is less than the minimum replica count");
-  else if (limit === "TooManyReplicas")
-    conditions.set("ScalingLimited", "True", limit, "the desired replica count is more than the maximum replica count");
-  else if (limit === "ScaleUpLimit")
-    conditions.set(
-      "ScalingLimited",
-      "True",
-      limit,
-      "the desired replica count is increasing faster than the maximum scale rate",
-    );
+const LIMIT_MESSAGES: Record<NonNullable<RateLimitReason>, string> = {
+  TooFewReplicas: "the desired replica count is less than the minimum replica count",
+  TooManyReplicas: "the desired replica count is more than the maximum replica count",
+  ScaleUpLimit: "the desired replica count is increasing faster than the maximum scale rate",
+  ScaleDownLimit: "the desired replica count is decreasing faster than the maximum scale rate",
+};
+
+function setLimited(conditions: Conditions, limit: RateLimitReason): void {
+  if (limit) conditions.set("ScalingLimited", "True", limit, LIMIT_MESSAGES[limit]);
   else
     conditions.set("ScalingLimited", "False", "DesiredWithinRange", "the desired count is within the acceptable range");
 }

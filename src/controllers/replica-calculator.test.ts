@@ -3,10 +3,13 @@ import type { Pod } from "../api/types.ts";
 import { rfc3339 } from "./clock.ts";
 import {
   clampReplicas,
+  limitByBehavior,
   MetricsError,
   type PodMetrics,
   type Recommendation,
+  recordScaleEvent,
   resourceReplicas,
+  type ScaleEvent,
   stabilize,
 } from "./replica-calculator.ts";
 
@@ -169,5 +172,36 @@ describe("clampReplicas", () => {
     expect(clampReplicas(9, 4, 1, 5)).toEqual({ replicas: 5, limit: "TooManyReplicas" });
     expect(clampReplicas(9, 1, 1, 10)).toEqual({ replicas: 4, limit: "ScaleUpLimit" });
     expect(clampReplicas(3, 2, 1, 5)).toEqual({ replicas: 3, limit: undefined });
+  });
+});
+
+describe("limitByBehavior", () => {
+  const none = { up: [], down: [] };
+
+  test("default scale-up policies: the larger of +4 pods and +100% per 15 s", () => {
+    expect(limitByBehavior(20, 2, 1, 50, {}, none, NOW)).toEqual({ replicas: 6, limit: "ScaleUpLimit" });
+    expect(limitByBehavior(20, 10, 1, 50, {}, none, NOW)).toEqual({ replicas: 20, limit: undefined });
+    expect(limitByBehavior(8, 2, 1, 5, {}, none, NOW)).toEqual({ replicas: 5, limit: "TooManyReplicas" });
+  });
+
+  test("selectPolicy Min takes the smaller change, Disabled none", () => {
+    expect(limitByBehavior(20, 2, 1, 50, { scaleUp: { selectPolicy: "Min" } }, none, NOW).replicas).toBe(4);
+    expect(limitByBehavior(20, 2, 1, 50, { scaleUp: { selectPolicy: "Disabled" } }, none, NOW)).toEqual({
+      replicas: 2,
+      limit: "ScaleUpLimit",
+    });
+  });
+
+  test("changes already made within a policy's period count against it", () => {
+    const rules = { scaleDown: { policies: [{ type: "Pods", value: 1, periodSeconds: 60 }] } };
+    const events = { up: [] as ScaleEvent[], down: [] as ScaleEvent[] };
+    expect(limitByBehavior(1, 5, 1, 10, rules, events, NOW)).toEqual({ replicas: 4, limit: "ScaleDownLimit" });
+    recordScaleEvent(events, rules, 5, 4, NOW);
+    expect(limitByBehavior(1, 4, 1, 10, rules, events, NOW + 30_000)).toEqual({ replicas: 4, limit: "ScaleDownLimit" });
+    expect(limitByBehavior(1, 4, 1, 10, rules, events, NOW + 61_000)).toEqual({ replicas: 3, limit: "ScaleDownLimit" });
+  });
+
+  test("the minimum still holds when the policies would allow more", () => {
+    expect(limitByBehavior(0, 5, 2, 10, {}, none, NOW)).toEqual({ replicas: 2, limit: "TooFewReplicas" });
   });
 });

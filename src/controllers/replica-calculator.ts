@@ -252,3 +252,99 @@ export function clampReplicas(
   if (desired < min) return { replicas: min, limit: "TooFewReplicas" };
   return { replicas: desired, limit: undefined };
 }
+
+/** A change the HPA made, remembered for the rate limits of spec.behavior's policies. */
+export interface ScaleEvent {
+  at: number;
+  change: number; // replicas added (scale-up list) or removed (scale-down list), positive
+}
+
+export interface ScalingPolicy {
+  type: string; // "Pods" | "Percent"
+  value: number;
+  periodSeconds: number;
+}
+
+export interface ScalingRules {
+  selectPolicy?: string; // "Max" (default) | "Min" | "Disabled"
+  policies?: ScalingPolicy[];
+}
+
+/** Upstream's defaults for a behavior whose policies are not given. */
+export const DEFAULT_SCALE_UP_POLICIES: ScalingPolicy[] = [
+  { type: "Pods", value: 4, periodSeconds: 15 },
+  { type: "Percent", value: 100, periodSeconds: 15 },
+];
+export const DEFAULT_SCALE_DOWN_POLICIES: ScalingPolicy[] = [{ type: "Percent", value: 100, periodSeconds: 15 }];
+
+export type RateLimitReason = "ScaleUpLimit" | "ScaleDownLimit" | "TooManyReplicas" | "TooFewReplicas" | undefined;
+
+/** Replicas changed by the events within the last `periodSeconds`. */
+function changedWithin(events: ScaleEvent[], periodSeconds: number, now: number): number {
+  return events.filter((e) => e.at > now - periodSeconds * 1000).reduce((sum, e) => sum + e.change, 0);
+}
+
+/** Where the target stood when each policy's period began, from the changes made since. */
+function periodStart(current: number, up: ScaleEvent[], down: ScaleEvent[], period: number, now: number): number {
+  return current - changedWithin(up, period, now) + changedWithin(down, period, now);
+}
+
+/**
+ * Upstream's convertDesiredReplicasWithBehaviorRate: limits how fast spec.behavior lets the count move (each
+ * policy allows a change per period; selectPolicy Max takes the most permissive, Min the least, Disabled none),
+ * then clamps to [min, max], saying which bound applied.
+ */
+export function limitByBehavior(
+  desired: number,
+  current: number,
+  min: number,
+  max: number,
+  rules: { scaleUp?: ScalingRules; scaleDown?: ScalingRules },
+  events: { up: ScaleEvent[]; down: ScaleEvent[] },
+  now: number,
+): { replicas: number; limit: RateLimitReason } {
+  if (desired > current) {
+    const r = rules.scaleUp ?? {};
+    let limit = current;
+    if (r.selectPolicy !== "Disabled") {
+      const proposals = (r.policies?.length ? r.policies : DEFAULT_SCALE_UP_POLICIES).map((p) => {
+        const start = periodStart(current, events.up, events.down, p.periodSeconds, now);
+        return p.type === "Pods" ? start + p.value : Math.ceil(start * (1 + p.value / 100));
+      });
+      limit = r.selectPolicy === "Min" ? Math.min(...proposals) : Math.max(...proposals);
+    }
+    limit = Math.max(limit, current); // until older scale-ups leave the period, no further growth
+    const ceiling = Math.min(max, limit);
+    if (desired > ceiling) return { replicas: ceiling, limit: max > limit ? "ScaleUpLimit" : "TooManyReplicas" };
+  } else if (desired < current) {
+    const r = rules.scaleDown ?? {};
+    let limit = current;
+    if (r.selectPolicy !== "Disabled") {
+      const proposals = (r.policies?.length ? r.policies : DEFAULT_SCALE_DOWN_POLICIES).map((p) => {
+        const start = periodStart(current, events.up, events.down, p.periodSeconds, now);
+        return p.type === "Pods" ? start - p.value : Math.trunc(start * (1 - p.value / 100));
+      });
+      limit = r.selectPolicy === "Min" ? Math.max(...proposals) : Math.min(...proposals);
+    }
+    limit = Math.min(limit, current);
+    const floor = Math.max(min, limit);
+    if (desired < floor) return { replicas: floor, limit: min < limit ? "ScaleDownLimit" : "TooFewReplicas" };
+  }
+  return { replicas: desired, limit: undefined };
+}
+
+/** Records a rescale for later rate limits, dropping events older than the longest policy period. */
+export function recordScaleEvent(
+  events: { up: ScaleEvent[]; down: ScaleEvent[] },
+  rules: { scaleUp?: ScalingRules; scaleDown?: ScalingRules },
+  from: number,
+  to: number,
+  now: number,
+): void {
+  const up = to > from;
+  const list = up ? events.up : events.down;
+  const policies = (up ? rules.scaleUp?.policies : rules.scaleDown?.policies) ?? [];
+  const longest = Math.max(15, ...policies.map((p) => p.periodSeconds));
+  const kept = list.filter((e) => e.at > now - longest * 1000);
+  list.splice(0, list.length, ...kept, { at: now, change: Math.abs(to - from) });
+}
