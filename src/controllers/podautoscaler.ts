@@ -126,7 +126,8 @@ export function startPodAutoscalerController(
       const message = `the HPA controller was unable to get the target's current scale: ${(err as Error).message}`;
       conditions.set("AbleToScale", "False", "FailedGetScale", message);
       ctx.recorder.event(hpa, "Warning", "FailedGetScale", (err as Error).message);
-      await writeStatus(ctx.client, hpaRef, hpa, statusOf(hpa, 0, hpa.status?.desiredReplicas ?? 0, conditions));
+      const status = statusOf(hpa, hpa.status?.currentReplicas ?? 0, hpa.status?.desiredReplicas ?? 0, conditions);
+      await writeStatus(ctx.client, hpaRef, hpa, status);
       return;
     }
     conditions.set(
