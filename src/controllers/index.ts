@@ -23,6 +23,7 @@ import { startNamespaceController } from "./namespace.ts";
 import { startNodeIpamController } from "./nodeipam.ts";
 import { type NodeLifecycleTimings, startNodeLifecycleController } from "./nodelifecycle.ts";
 import { startPersistentVolumeController } from "./persistentvolume.ts";
+import { metricsApiSource, startPodAutoscalerController } from "./podautoscaler.ts";
 import { startPodGCController } from "./podgc.ts";
 import { replicationControllerManager, startReplicaSetController } from "./replicaset.ts";
 import { startResourceQuotaController } from "./resourcequota.ts";
@@ -94,6 +95,7 @@ export const CONTROLLER_SERVICE_ACCOUNTS: Record<string, string> = {
   "root-ca-cert-publisher": "root-ca-cert-publisher",
   servicelb: "service-lb-controller",
   ingress: "ingress-status-controller",
+  horizontalpodautoscaling: "horizontal-pod-autoscaler",
 };
 
 /** Every controller by name, in the order they start. */
@@ -126,6 +128,8 @@ export const CONTROLLERS: Record<string, Starter> = {
     startServiceLBController(ctx, opts.disable?.includes("ingress") ? [] : ["80/TCP", "443/TCP"]),
   // The status half of the Ingress the agents serve; `--disable traefik` leaves it off (src/cli/commands/server.ts).
   ingress: (ctx) => startIngressStatusController(ctx),
+  // Scales Deployments, ReplicaSets and StatefulSets on the PodMetrics the server serves (metrics.k8s.io).
+  horizontalpodautoscaling: (ctx) => startPodAutoscalerController(ctx, metricsApiSource(ctx.client)),
 };
 
 export function startControllers(client: KubeClient, opts: ControllersOptions): RunningControllers {

@@ -2,6 +2,7 @@
 
 import type { autoscaling } from "../../api/types.ts";
 import { ageColumn, col, nameColumn } from "../table.ts";
+import { defaultHpa } from "./hpa-conversion.ts";
 import { hpaTargets } from "./hpa-targets.ts";
 import { describe } from "./types.ts";
 
@@ -16,6 +17,7 @@ export default describe({
   shortNames: ["hpa"],
   categories: ["all"],
   status: true,
+  defaults: defaultHpa,
   columns: [
     nameColumn,
     col("Reference", (h) => `${h.spec?.scaleTargetRef?.kind}/${h.spec?.scaleTargetRef?.name}`),

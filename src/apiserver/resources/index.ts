@@ -13,6 +13,7 @@ import endpointslices from "./endpointslices.ts";
 import events from "./events.ts";
 import eventsV1 from "./events-v1.ts";
 import horizontalpodautoscalers from "./horizontalpodautoscalers.ts";
+import horizontalpodautoscalersV1 from "./horizontalpodautoscalers-v1.ts";
 import ingressclasses from "./ingressclasses.ts";
 import ingresses from "./ingresses.ts";
 import jobs from "./jobs.ts";
@@ -74,6 +75,7 @@ export const BUILT_IN_RESOURCES: ResourceDescriptor[] = [
   cronjobs,
   // other groups
   horizontalpodautoscalers,
+  horizontalpodautoscalersV1,
   leases,
   endpointslices,
   eventsV1,

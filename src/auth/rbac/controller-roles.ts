@@ -71,6 +71,13 @@ const controllerRules: Record<string, PolicyRule[]> = {
     rule(["get", "list", "watch", "create", "update", "delete"], [""], ["endpoints"]),
     rule(["create"], [""], ["endpoints/restricted"]),
   ],
+  "horizontal-pod-autoscaler": [
+    rule(READ, ["autoscaling"], ["horizontalpodautoscalers"]),
+    rule(["update"], ["autoscaling"], ["horizontalpodautoscalers/status"]),
+    rule(["get", "update"], ["apps"], ["deployments/scale", "replicasets/scale", "statefulsets/scale"]),
+    rule(["list"], [""], ["pods"]),
+    rule(["list"], ["metrics.k8s.io"], ["pods"]),
+  ],
   "ingress-status-controller": [
     rule(READ, [""], ["nodes"]),
     rule(READ, ["networking.k8s.io"], ["ingresses"]),
