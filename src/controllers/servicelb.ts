@@ -5,6 +5,7 @@
 // own :80 on a node), and a Service with spec.loadBalancerClass belongs to another controller. Ports the nodes serve
 // themselves (80 and 443 for the Ingress, as Traefik's LoadBalancer Service holds them in k3s) are held from the start.
 
+import { olderFirst } from "../api/order.ts";
 import type { Node, Service } from "../api/types.ts";
 import { nodes as nodesRef, services as servicesRef } from "../client/refs.ts";
 import { writeStatus } from "./apiutil.ts";
@@ -15,13 +16,6 @@ const isOurs = (svc: Service) => svc.spec?.type === "LoadBalancer" && !svc.spec.
 
 /** `port/PROTOCOL` pairs a Service would hold on every node. */
 const portsOf = (svc: Service) => (svc.spec?.ports ?? []).map((p) => `${p.port}/${p.protocol ?? "TCP"}`);
-
-/** Older first (then by name), so the Service that holds a port keeps it when a newer one asks. */
-function byAge(a: Service, b: Service): number {
-  const at = a.metadata?.creationTimestamp ?? "";
-  const bt = b.metadata?.creationTimestamp ?? "";
-  return at === bt ? keyOf(a).localeCompare(keyOf(b)) : at < bt ? -1 : 1;
-}
 
 /** The addresses a client outside reaches a Ready node on: its ExternalIP, else its InternalIP (as k3s). */
 export function nodeIngressIps(nodes: Node[]): string[] {
@@ -41,7 +35,7 @@ export function nodeIngressIps(nodes: Node[]): string[] {
 export function portTaken(svc: Service, all: Service[], reserved: string[] = []): boolean {
   const wanted = new Set(portsOf(svc));
   if (reserved.some((p) => wanted.has(p))) return true;
-  const older = all.filter((other) => isOurs(other) && keyOf(other) !== keyOf(svc) && byAge(other, svc) < 0);
+  const older = all.filter((other) => isOurs(other) && keyOf(other) !== keyOf(svc) && olderFirst(other, svc) < 0);
   return older.some((other) => portsOf(other).some((p) => wanted.has(p)));
 }
 

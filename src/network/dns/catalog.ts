@@ -1,10 +1,8 @@
 // What cluster DNS reads about the cluster: Services by name and the EndpointSlices behind each. records.ts asks
 // only this interface, so it is pure; cluster-dns.ts backs it with informers, tests with plain arrays.
 
-import { SERVICE_NAME_LABEL } from "../../api/labels.ts";
 import type { EndpointSlice, Service } from "../../api/types.ts";
-
-/** The label an EndpointSlice carries to name the Service it belongs to. */
+import { sliceServiceKey } from "../endpoints.ts";
 
 export interface ServiceCatalog {
   service(namespace: string, name: string): Service | undefined;
@@ -16,17 +14,11 @@ export interface ServiceCatalog {
   services(): Service[];
 }
 
-/** The index key of an EndpointSlice's Service: "namespace/name" (none for a slice without the label). */
-export function sliceServiceKey(slice: EndpointSlice): string[] {
-  const name = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
-  return name ? [`${slice.metadata?.namespace ?? ""}/${name}`] : [];
-}
-
 /** A catalog over fixed lists, for tests and one-off lookups. */
 export function staticCatalog(services: Service[], slices: EndpointSlice[] = []): ServiceCatalog {
   return {
     service: (ns, name) => services.find((s) => s.metadata?.namespace === ns && s.metadata?.name === name),
-    endpointSlices: (ns, name) => slices.filter((s) => sliceServiceKey(s)[0] === `${ns}/${name}`),
+    endpointSlices: (ns, name) => slices.filter((s) => sliceServiceKey(s) === `${ns}/${name}`),
     hasNamespace: (ns) => services.some((s) => s.metadata?.namespace === ns),
     services: () => services,
   };

@@ -6,7 +6,8 @@ import type { EndpointSlice, Namespace, Service } from "../../api/types.ts";
 import { createInformerFactory, type InformerFactory } from "../../client/informer.ts";
 import { endpointslices, namespaces, services } from "../../client/refs.ts";
 import type { KubeClient } from "../../client/types.ts";
-import { type ServiceCatalog, sliceServiceKey } from "./catalog.ts";
+import { sliceServiceKey } from "../endpoints.ts";
+import type { ServiceCatalog } from "./catalog.ts";
 import { createRecordLookup, type Lookup } from "./records.ts";
 import { startDnsServer } from "./server.ts";
 import { followHostUpstreams } from "./upstream.ts";
@@ -37,7 +38,12 @@ export async function startClusterDns(client: KubeClient, opts: ClusterDnsOption
     indexers: { [NAMESPACE_INDEX]: (s) => (s.metadata?.namespace ? [s.metadata.namespace] : []) },
   });
   const sliceInformer = factory.informer<EndpointSlice>(endpointslices, {
-    indexers: { [SERVICE_INDEX]: (s) => sliceServiceKey(s as EndpointSlice) },
+    indexers: {
+      [SERVICE_INDEX]: (s) => {
+        const key = sliceServiceKey(s as EndpointSlice);
+        return key ? [key] : [];
+      },
+    },
   });
   const namespaceInformer = factory.informer<Namespace>(namespaces);
   const catalog: ServiceCatalog = {

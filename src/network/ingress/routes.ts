@@ -2,15 +2,12 @@
 // host → path → backend routes, matched as the Ingress API specifies (exact and one-label wildcard hosts; Exact,
 // Prefix and ImplementationSpecific paths, longest match first, Exact before Prefix at equal length).
 
-import { SERVICE_NAME_LABEL } from "../../api/labels.ts";
+import { olderFirst } from "../../api/order.ts";
 import type { EndpointSlice, networking, Service } from "../../api/types.ts";
-import { isIPv4 } from "../proxy/service-ports.ts";
+import { type Endpoint, ipv4SlicesByService, portEndpoints } from "../endpoints.ts";
 import { isOurIngress } from "./class.ts";
 
-export interface Endpoint {
-  ip: string;
-  port: number;
-}
+export type { Endpoint } from "../endpoints.ts";
 
 export interface Backend {
   /** "namespace/service:port" as the Ingress names it: what round-robin state and logs are keyed by. */
@@ -58,13 +55,7 @@ export function buildRouteTable(
   slices: EndpointSlice[],
 ): RouteTable {
   const svcs = new Map(services.map((s) => [`${s.metadata?.namespace}/${s.metadata?.name}`, s]));
-  const slicesBySvc = new Map<string, EndpointSlice[]>();
-  for (const slice of slices) {
-    const name = slice.metadata?.labels?.[SERVICE_NAME_LABEL];
-    if (!name || slice.addressType !== "IPv4") continue;
-    const key = `${slice.metadata?.namespace}/${name}`;
-    slicesBySvc.set(key, [...(slicesBySvc.get(key) ?? []), slice]);
-  }
+  const slicesBySvc = ipv4SlicesByService(slices);
   const backendOf = (ns: string, b: networking.IngressBackend | undefined): Backend | undefined => {
     if (!b?.service?.name) return undefined; // resource backends are for other controllers
     const svcKey = `${ns}/${b.service.name}`;
@@ -75,7 +66,7 @@ export function buildRouteTable(
   const hosts = new Map<string, Ranked[]>();
   const wildcards = new Map<string, Ranked[]>();
   const anyHost: Ranked[] = [];
-  const ours = ingresses.filter(isOurIngress).sort(byAge);
+  const ours = ingresses.filter(isOurIngress).sort(olderFirst);
   ours.forEach((ing, order) => {
     const ns = ing.metadata?.namespace ?? "";
     const entrypoints = entrypointsOf(ing);
@@ -156,22 +147,8 @@ function resolveBackend(
     port?.name ? p.name === port.name : port?.number !== undefined && p.port === port.number,
   );
   if (!svcPort || (svcPort.protocol ?? "TCP") !== "TCP") return { key, endpoints: [] };
-  const seen = new Map<string, Endpoint>();
-  for (const slice of slices) {
-    // The slice port carries the Service port's name and the resolved targetPort number.
-    const slicePort = (slice.ports ?? []).find(
-      (p) => (p.name ?? "") === (svcPort.name ?? "") && (p.protocol ?? "TCP") === "TCP",
-    );
-    if (!slicePort?.port) continue;
-    for (const ep of slice.endpoints ?? []) {
-      if (ep.conditions?.ready === false) continue; // unset means ready, as the API documents
-      for (const ip of ep.addresses ?? []) {
-        if (isIPv4(ip)) seen.set(`${ip}:${slicePort.port}`, { ip, port: slicePort.port });
-      }
-    }
-  }
-  const endpoints = [...seen.values()].sort((a, b) => (a.ip < b.ip ? -1 : a.ip > b.ip ? 1 : a.port - b.port));
-  return { key, endpoints };
+  // The slice port carries the Service port's name and the resolved targetPort number.
+  return { key, endpoints: portEndpoints(slices, svcPort.name ?? "", "TCP") };
 }
 
 const trimSlash = (p: string) => (p.length > 1 && p.endsWith("/") ? p.replace(/\/+$/, "") || "/" : p);
@@ -187,13 +164,4 @@ function rank(list: Ranked[]): PathRoute[] {
   return list
     .sort((a, b) => b.path.length - a.path.length || Number(b.exact) - Number(a.exact) || a.order - b.order)
     .map(({ order: _order, ...route }) => route);
-}
-
-function byAge(a: networking.Ingress, b: networking.Ingress): number {
-  const at = a.metadata?.creationTimestamp ?? "";
-  const bt = b.metadata?.creationTimestamp ?? "";
-  if (at !== bt) return at < bt ? -1 : 1;
-  const ak = `${a.metadata?.namespace}/${a.metadata?.name}`;
-  const bk = `${b.metadata?.namespace}/${b.metadata?.name}`;
-  return ak < bk ? -1 : ak > bk ? 1 : 0;
 }
