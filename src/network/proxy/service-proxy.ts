@@ -55,6 +55,8 @@ export function startServiceProxy(client: KubeClient, opts: ServiceProxyOptions)
   // Set after a failure or on the periodic resync: re-apply even if the text is unchanged, re-check the jumps.
   let force = true;
   let lastApplied: string | undefined;
+  /** The nat chains the last applied rules left in place. */
+  let knownChains: string[] | undefined;
   let backoffMs = 0;
   let markSynced!: () => void;
   const firstSync = new Promise<void>((resolve) => {
@@ -86,14 +88,16 @@ export function startServiceProxy(client: KubeClient, opts: ServiceProxyOptions)
     const localhostNodePorts = opts.localhostNodePorts !== false && !opts.nodeIps?.length;
     const base = { clusterCidr: opts.clusterCidr, nodeIps: opts.nodeIps, nodeName: opts.nodeName, localhostNodePorts };
     try {
-      const wanted = buildServiceRules(svcs, slices, base);
+      // After a start or a failure the kernel's chains are unknown: read them. Otherwise they are what we left.
+      const existingChains = force || !knownChains ? await listNatChains(opts) : knownChains;
+      const wanted = buildServiceRules(svcs, slices, { ...base, existingChains });
       if (wanted === lastApplied && !force) return;
-      const existingChains = await listNatChains(opts);
-      await applyServiceRules(buildServiceRules(svcs, slices, { ...base, existingChains }), opts);
+      await applyServiceRules(wanted, opts);
       if (force) await ensureServiceJumps(opts);
       // After the guard rule is in place: route_localnet without it would accept forged 127.x packets.
       if (force && localhostNodePorts) await enableRouteLocalnet(opts);
       lastApplied = wanted;
+      knownChains = chainsAfter(wanted);
       force = false;
       backoffMs = 0;
       markSynced();
@@ -140,4 +144,11 @@ export function startServiceProxy(client: KubeClient, opts: ServiceProxyOptions)
 /** An informer resync hands the same object again: nothing to do. */
 function changed(oldObj: KubeObject, newObj: KubeObject): boolean {
   return oldObj.metadata?.resourceVersion !== newObj.metadata?.resourceVersion;
+}
+
+/** The nat chains a rules text leaves in place: those it declares, less those it deletes. */
+function chainsAfter(rules: string): string[] {
+  const nat = rules.slice(0, rules.indexOf("COMMIT"));
+  const deleted = new Set([...nat.matchAll(/^-X (\S+)/gm)].map((m) => m[1]));
+  return [...nat.matchAll(/^:(\S+)/gm)].map((m) => m[1] as string).filter((c) => !deleted.has(c));
 }
