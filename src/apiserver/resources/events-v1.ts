@@ -1,16 +1,9 @@
 // events.k8s.io/v1 Event: the same stored objects as core/v1 Events, in the newer shape (event-conversion.ts),
 // with the columns `kubectl get events` prints and the field selectors upstream registers for this version.
 
-import type { KubeObject } from "../../api/types.ts";
 import { coreToEventsV1, eventsV1ToCore } from "./event-conversion.ts";
 import coreEvents from "./events.ts";
-import { describe, type TableColumn } from "./types.ts";
-
-/** Core's columns, read off the core shape of each object. */
-const columns: TableColumn[] = (coreEvents.columns ?? []).map((c) => ({
-  ...c,
-  cell: (e: KubeObject, now: number) => c.cell(eventsV1ToCore(e), now),
-}));
+import { columnsThrough, describe } from "./types.ts";
 
 export default describe({
   group: "events.k8s.io",
@@ -32,5 +25,6 @@ export default describe({
     reportingController: e.reportingController,
     type: e.type,
   }),
-  columns,
+  // Core's columns, read off the core shape of each object.
+  columns: columnsThrough(coreEvents.columns, eventsV1ToCore),
 });

@@ -1,28 +1,18 @@
 // autoscaling/v1 HorizontalPodAutoscaler: the same stored objects as autoscaling/v2, in the older shape
 // (hpa-conversion.ts). `kubectl autoscale` creates this version; the columns are v2's, read off the v2 shape.
 
-import type { KubeObject } from "../../api/types.ts";
 import v2 from "./horizontalpodautoscalers.ts";
 import { hpaV1ToV2, hpaV2ToV1 } from "./hpa-conversion.ts";
-import { describe, type TableColumn } from "./types.ts";
-
-const columns: TableColumn[] = (v2.columns ?? []).map((c) => ({
-  ...c,
-  cell: (h: KubeObject, now: number) => c.cell(hpaV1ToV2(h), now),
-}));
+import { columnsThrough, describe } from "./types.ts";
 
 export default describe({
-  group: "autoscaling",
+  ...v2,
   version: "v1",
-  kind: "HorizontalPodAutoscaler",
-  plural: "horizontalpodautoscalers",
-  namespaced: true,
-  shortNames: ["hpa"],
-  categories: ["all"],
-  status: true,
+  // v2's defaulting runs on the stored (v2) shape, after conversion.
+  defaults: undefined,
   storedAs: {
-    group: "autoscaling",
-    plural: "horizontalpodautoscalers",
+    group: v2.group,
+    plural: v2.plural,
     fromStorage: hpaV2ToV1,
     toStorage: (obj) => {
       const stored = hpaV1ToV2(obj);
@@ -30,5 +20,5 @@ export default describe({
       return stored;
     },
   },
-  columns,
+  columns: columnsThrough(v2.columns, hpaV1ToV2),
 });

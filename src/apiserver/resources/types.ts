@@ -104,6 +104,11 @@ export interface ResourceDescriptor {
   createVirtual?(obj: KubeObject, ctx: VirtualContext): Promise<KubeObject>;
 }
 
+/** Another version's columns for a type stored in that version's shape: each cell reads the converted object. */
+export function columnsThrough(columns: TableColumn[] | undefined, toShape: (obj: KubeObject) => KubeObject) {
+  return (columns ?? []).map((c) => ({ ...c, cell: (obj: KubeObject, now: number) => c.cell(toShape(obj), now) }));
+}
+
 /** Shorthand for the many types that need only names: fills in singular/listKind. */
 export function describe(d: Omit<ResourceDescriptor, "singular"> & { singular?: string }): ResourceDescriptor {
   return { ...d, singular: d.singular ?? d.kind.toLowerCase() };
